@@ -1,0 +1,31 @@
+"""What the data is. Selection lives in the querysets; behaviour lives in the domain modules
+(`articles.workflow`, `articles.audit`, `articles.sanitize`)."""
+
+from articles.models.audit import AuditEvent, AuditHead
+from articles.models.content import (
+    Article,
+    ArticleKind,
+    AuthorProfile,
+    Placement,
+    Prompt,
+    PromptKind,
+    Topic,
+)
+from articles.models.reviewed import ReviewedContent, State
+from articles.models.revisions import Revision, Signature
+
+__all__ = [
+    "Article",
+    "ArticleKind",
+    "AuditEvent",
+    "AuditHead",
+    "AuthorProfile",
+    "Placement",
+    "Prompt",
+    "PromptKind",
+    "ReviewedContent",
+    "Revision",
+    "Signature",
+    "State",
+    "Topic",
+]

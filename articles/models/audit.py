@@ -1,0 +1,47 @@
+"""The append-only audit trail. Each event carries the hash of the one before it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from articles.models.immutable import ImmutableModel
+
+
+class AuditEvent(ImmutableModel):
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, help_text="Username, or 'system' for jobs.")
+    action = models.CharField(max_length=40, db_index=True)
+    content_type = models.ForeignKey(ContentType, null=True, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField(null=True)
+    object_repr = models.CharField(max_length=255, blank=True)
+    revision_id = models.PositiveBigIntegerField(null=True)
+    revision_number = models.PositiveIntegerField(null=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    sequence = models.PositiveBigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["content_type", "object_id", "sequence"])]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class AuditHead(models.Model):
+    """One row: the last event's sequence and hash. Locking it serializes appends, and comparing
+    it with the table reveals events deleted from the end of the chain."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.sequence}"

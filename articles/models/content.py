@@ -1,0 +1,196 @@
+"""Articles, prompts, topics and the people who write and review them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from taggit.managers import TaggableManager
+
+from articles.images import validate_hero_image
+from articles.models.reviewed import ReviewedContent
+from articles.sanitize import clean_html
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuthorProfile(models.Model):
+    """How a writer or reviewer is named on the public site."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    display_name = models.CharField(max_length=200)
+    credentials = models.CharField(
+        max_length=200, blank=True, help_text='For example "MD, neurology" or "RN, BSN".'
+    )
+    bio = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+def display_name(user) -> str:
+    profile = getattr(user, "profile", None)
+    if profile and profile.display_name:
+        return profile.display_name
+    return user.get_full_name() or user.get_username()
+
+
+def credentials(user) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.credentials if profile else ""
+
+
+class ArticleKind(models.TextChoices):
+    RESEARCH_SUMMARY = "research_summary", "Research summary"
+    PATIENT_GUIDE = "patient_guide", "Patient guide"
+    PROMOTIONAL = "promotional", "Promotional page"
+
+
+class PromptKind(models.TextChoices):
+    INFORMATION_PACKET = "information_packet", "Information packet"
+    CONSULTATION = "consultation", "Consultation"
+    NEWSLETTER = "newsletter", "Newsletter"
+
+
+class Prompt(ReviewedContent):
+    """A call to action (information packet, consultation, newsletter), reviewed like an article."""
+
+    kind = models.CharField(max_length=32, choices=PromptKind.choices)
+    name = models.CharField(max_length=200, help_text="For staff; readers never see it.")
+    headline = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    button_label = models.CharField(max_length=80)
+    disclosure_label = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text='Shown beside the prompt, for example "From our clinic" or "Advertisement".',
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.body = clean_html(self.body)
+        super().save(*args, **kwargs)
+
+    def revision_content(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "headline": self.headline,
+            "body": self.body,
+            "button_label": self.button_label,
+            "disclosure_label": self.disclosure_label,
+        }
+
+    def approved_revision(self):
+        """The revision a reviewer's signature currently stands behind, if any."""
+        if self.state in ("approved", "published"):
+            return self.latest_revision
+        return self.live_revision
+
+
+class Article(ReviewedContent):
+    kind = models.CharField(
+        max_length=32, choices=ArticleKind.choices, default=ArticleKind.PATIENT_GUIDE
+    )
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, unique=True)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    tags = TaggableManager(blank=True)
+    hero_image = models.ImageField(
+        upload_to="articles/hero/%Y/%m/", blank=True, validators=[validate_hero_image]
+    )
+    hero_alt = models.CharField("alt text", max_length=300, blank=True)
+    hero_decorative = models.BooleanField(
+        "decorative image",
+        default=False,
+        help_text="Tick only if the image adds nothing a screen-reader user would miss.",
+    )
+    prompts = models.ManyToManyField(Prompt, through="Placement", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.hero_image and not self.hero_decorative and not self.hero_alt.strip():
+            raise ValidationError(
+                {"hero_alt": "Describe the image for readers who cannot see it, "
+                 "or mark it as decorative."}
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        self.body = clean_html(self.body)
+        super().save(*args, **kwargs)
+
+    def revision_content(self) -> dict[str, Any]:
+        placements = self.placements.select_related(
+            "prompt__latest_revision", "prompt__live_revision"
+        ).order_by("position", "pk")
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "summary": self.summary,
+            "body": self.body,
+            "image": (
+                {
+                    "name": self.hero_image.name,
+                    "alt": self.hero_alt,
+                    "decorative": self.hero_decorative,
+                }
+                if self.hero_image
+                else None
+            ),
+            "prompts": [placement.revision_content() for placement in placements],
+        }
+
+
+class Placement(models.Model):
+    """A prompt placed in an article. The unique constraint is the rule: once per page."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="placements")
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="placements")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "prompt"], name="prompt_once_per_article")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt} in {self.article}"
+
+    def revision_content(self) -> dict[str, Any]:
+        approved = self.prompt.approved_revision()
+        return {
+            "prompt": self.prompt_id,
+            "approved_hash": approved.content_hash if approved else None,
+        }

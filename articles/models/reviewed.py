@@ -1,0 +1,119 @@
+"""The part every kind of reviewed content shares: its workflow state and its revisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
+
+
+class ReviewedContentQuerySet(models.QuerySet):
+    def live(self, now=None) -> ReviewedContentQuerySet:
+        """What the public may see: a live revision inside its go-live/expiry window."""
+        now = now or timezone.now()
+        return self.filter(live_revision__isnull=False, go_live_at__lte=now).filter(
+            Q(expire_at__isnull=True) | Q(expire_at__gt=now)
+        )
+
+    def published(self, now=None) -> ReviewedContentQuerySet:
+        return self.live(now)
+
+    def awaiting_review(self) -> ReviewedContentQuerySet:
+        return self.filter(state=State.IN_REVIEW).order_by("submitted_at", "pk")
+
+    def changes_requested_of(self, user) -> ReviewedContentQuerySet:
+        return self.filter(state=State.CHANGES_REQUESTED, owner=user)
+
+    def drafts_of(self, user) -> ReviewedContentQuerySet:
+        return self.filter(owner=user, state__in=[State.DRAFT, State.CHANGES_REQUESTED])
+
+    def approved_waiting(self) -> ReviewedContentQuerySet:
+        return self.filter(state=State.APPROVED, go_live_at__isnull=True)
+
+    def scheduled(self) -> ReviewedContentQuerySet:
+        return self.filter(state=State.APPROVED, go_live_at__isnull=False)
+
+    def due_for_publication(self, now=None) -> ReviewedContentQuerySet:
+        return self.scheduled().filter(go_live_at__lte=now or timezone.now())
+
+    def due_for_expiry(self, now=None) -> ReviewedContentQuerySet:
+        return self.filter(live_revision__isnull=False, expire_at__lte=now or timezone.now())
+
+    def review_overdue(self, now=None) -> ReviewedContentQuerySet:
+        return self.filter(
+            live_revision__isnull=False, live_signature__valid_until__lte=now or timezone.now()
+        )
+
+
+class ReviewedContent(models.Model):
+    """Content a medical reviewer must approve before the public sees it.
+
+    The editable fields of a concrete model are its working copy. Every save through
+    `articles.workflow.save_revision` freezes them into an immutable `Revision`; approval binds to
+    one revision's content hash, and the public sees only `live_revision`.
+    """
+
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.DRAFT, editable=False, db_index=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The writer responsible for this content.",
+    )
+    latest_revision = models.ForeignKey(
+        "articles.Revision", null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    live_revision = models.ForeignKey(
+        "articles.Revision", null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    live_signature = models.ForeignKey(
+        "articles.Signature", null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    submitted_at = models.DateTimeField(null=True, editable=False)
+    go_live_at = models.DateTimeField(null=True, editable=False)
+    expire_at = models.DateTimeField(null=True, editable=False)
+    first_published_at = models.DateTimeField(null=True, editable=False)
+    last_published_at = models.DateTimeField(null=True, editable=False)
+    review_overdue_notified_at = models.DateTimeField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    revisions = GenericRelation("articles.Revision")
+
+    objects = ReviewedContentQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def revision_content(self) -> dict[str, Any]:
+        """Everything a reader would see, as JSON-ready data. The content hash is taken over it."""
+        raise NotImplementedError
+
+    @property
+    def is_live(self) -> bool:
+        now = timezone.now()
+        return (
+            self.live_revision_id is not None
+            and self.go_live_at is not None
+            and self.go_live_at <= now
+            and (self.expire_at is None or self.expire_at > now)
+        )
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        return self.live_revision_id is not None and self.live_revision_id != self.latest_revision_id

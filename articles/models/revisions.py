@@ -1,0 +1,78 @@
+"""Frozen content and the signatures that approve it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from articles.models.immutable import ImmutableModel
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """SHA-256 over a canonical JSON form, so equal content always gives an equal hash."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class Revision(ImmutableModel):
+    """One save of an article or prompt: what a reader would see, frozen, with its hash."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    number = models.PositiveIntegerField()
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    change_summary = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["content_type", "object_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "number"], name="revision_number_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"revision {self.number}"
+
+    def matches_content(self) -> bool:
+        return content_hash(self.content) == self.content_hash
+
+
+class Signature(ImmutableModel):
+    """A medical reviewer's electronic signature over exactly one revision's content hash."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="signatures")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures"
+    )
+    reviewer_name = models.CharField(max_length=200)
+    reviewer_credentials = models.CharField(max_length=200, blank=True)
+    meaning = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    comment = models.TextField(blank=True)
+    signed_at = models.DateTimeField()
+    valid_until = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_name} on {self.signed_at:%Y-%m-%d}"
+
+    @property
+    def binds_revision(self) -> bool:
+        """True while the signed hash is the hash of the revision's content as stored."""
+        return self.content_hash == self.revision.content_hash and self.revision.matches_content()

@@ -1,0 +1,65 @@
+"""Who hears about a workflow event, by email, once the change is committed."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.urls import reverse
+
+from articles.roles import Role, users_with_role
+
+log = logging.getLogger(__name__)
+
+# event -> (subject template, recipients: roles and/or "owner")
+ROUTES: dict[str, tuple[str, tuple]] = {
+    "submit": ("“{obj}” is waiting for medical review", (Role.REVIEWER,)),
+    "request_changes": ("Changes were requested on “{obj}”", ("owner",)),
+    "approve": ("“{obj}” was approved", ("owner", Role.EDITOR)),
+    "publish": ("“{obj}” is now live", ("owner",)),
+    "unpublish": ("“{obj}” was taken off the public site", ("owner", Role.EDITOR)),
+    "review_overdue": ("The medical review of “{obj}” is overdue", ("owner", Role.EDITOR)),
+}
+
+
+def queue(event: str, obj, actor, detail: dict) -> None:
+    """Send after commit, so nobody is told about a change that was rolled back."""
+    if event not in ROUTES:
+        return
+    transaction.on_commit(lambda: _send(event, obj, actor, detail))
+
+
+def _recipients(spec: tuple, obj, actor) -> set[str]:
+    users = []
+    for who in spec:
+        if who == "owner":
+            users.append(obj.owner)
+        else:
+            users.extend(users_with_role(who))
+    return {u.email for u in users if u.email and u.is_active and u != actor}
+
+
+def _send(event: str, obj, actor, detail: dict) -> None:
+    subject_template, spec = ROUTES[event]
+    recipients = _recipients(spec, obj, actor)
+    if not recipients:
+        return
+    meta = obj._meta
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]
+    )
+    lines = [subject_template.format(obj=obj) + ".", ""]
+    if detail.get("comment"):
+        lines += ["Comment:", detail["comment"], ""]
+    lines.append(f"Open it in Vetted: {link}")
+    subject = "[Vetted] " + subject_template.format(obj=obj)
+    messages = [
+        (subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [address])
+        for address in sorted(recipients)
+    ]
+    try:
+        send_mass_mail(messages, fail_silently=False)
+    except Exception:  # a mail server outage must not turn a committed change into an error page
+        log.exception("Could not send %s notification for %s %s", event, meta.label, obj.pk)

@@ -1,0 +1,484 @@
+"""The editorial workflow: one engine for every kind of reviewed content (articles and prompts).
+
+Who may do what, from which state:
+
+    transition       from                                    to                   who
+    ---------------  --------------------------------------  -------------------  -----------------
+    edit             draft, changes requested, approved,     draft (changes       owner writer,
+                     published, unpublished                  requested stays)     editor
+    submit           draft, changes requested                in review            owner writer
+    withdraw         in review                               draft                owner writer
+    request_changes  in review                               changes requested    medical reviewer
+    approve          in review                               approved             medical reviewer
+                                                                                  who did not write
+                                                                                  or edit it
+    schedule         approved (go-live, expiry),             unchanged            editor
+                     published (expiry only)
+    publish          approved                                published            editor
+    unpublish        any state while a revision is live      unpublished (if it   editor
+                                                             was published)
+
+Every transition is one atomic function: it locks the content row, checks role and ownership
+(`NotAllowed`), then state (`WrongState`), does its work, appends an audit event and queues
+notifications for after commit. Editing an approved or published item makes a new draft revision;
+the live revision stays public until a newer one is approved and published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from articles import audit, notifications
+from articles.models import ReviewedContent, Revision, Signature, State
+from articles.models.content import credentials, display_name
+from articles.models.revisions import content_hash
+from articles.roles import Role, roles_of
+
+S = State
+ANY_STATE = frozenset(State)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[State]
+    target: State | None  # None: the working state does not change
+    roles: frozenset[Role]
+
+    def describe_roles(self) -> str:
+        names = {
+            Role.WRITER: "the writer who owns it",
+            Role.REVIEWER: "a medical reviewer",
+            Role.EDITOR: "an editor",
+            Role.ADMIN: "an admin",
+        }
+        return " or ".join(names[role] for role in sorted(self.roles))
+
+
+def _t(name, label, sources, target, *roles) -> Transition:
+    return Transition(name, label, frozenset(sources), target, frozenset(roles))
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        _t("edit", "Save", {S.DRAFT, S.CHANGES_REQUESTED, S.APPROVED, S.PUBLISHED, S.UNPUBLISHED},
+           S.DRAFT, Role.WRITER, Role.EDITOR),
+        _t("submit", "Submit for review", {S.DRAFT, S.CHANGES_REQUESTED}, S.IN_REVIEW,
+           Role.WRITER),
+        _t("withdraw", "Withdraw from review", {S.IN_REVIEW}, S.DRAFT, Role.WRITER),
+        _t("request_changes", "Request changes", {S.IN_REVIEW}, S.CHANGES_REQUESTED,
+           Role.REVIEWER),
+        _t("approve", "Approve and sign", {S.IN_REVIEW}, S.APPROVED, Role.REVIEWER),
+        _t("schedule", "Schedule", {S.APPROVED, S.PUBLISHED}, None, Role.EDITOR),
+        _t("publish", "Publish now", {S.APPROVED}, S.PUBLISHED, Role.EDITOR),
+        _t("unpublish", "Unpublish", ANY_STATE, S.UNPUBLISHED, Role.EDITOR),
+    )
+}  # fmt: skip
+
+# The fields the engine owns. Saving the working copy never writes them, so an editor's stale
+# form cannot undo a transition made meanwhile.
+WORKFLOW_FIELDS = (
+    "state", "latest_revision", "live_revision", "live_signature", "submitted_at", "go_live_at",
+    "expire_at", "first_published_at", "last_published_at", "review_overdue_notified_at",
+)  # fmt: skip
+
+
+class WorkflowError(Exception):
+    """A transition was refused. The message is written for the person who tried it."""
+
+
+class NotAllowed(WorkflowError):
+    """This person may not do this to this content."""
+
+
+class WrongState(WorkflowError):
+    """Nobody may do this from the content's current state."""
+
+
+class EditConflict(WorkflowError):
+    """Someone else saved a newer revision since this editor loaded the content."""
+
+
+class InvalidRequest(WorkflowError):
+    """The request itself is incomplete or contradictory (a missing comment, a past date)."""
+
+
+# --- Permission and state checks ------------------------------------------------------------
+
+
+def _role_error(t: Transition, content: ReviewedContent, user) -> str | None:
+    held = roles_of(user)
+    if held & (t.roles - {Role.WRITER}):
+        return None
+    if Role.WRITER in t.roles and Role.WRITER in held:
+        if content.owner_id == user.pk:
+            return None
+        return f"Only {t.describe_roles()} may {t.label.lower()} “{content}”."
+    return f"Only {t.describe_roles()} may {t.label.lower()}."
+
+
+def _state_error(t: Transition, content: ReviewedContent) -> str | None:
+    if content.state not in t.sources:
+        return (
+            f"“{content}” is {content.get_state_display().lower()}; "
+            f"it cannot be {_past(t)} from that state."
+        )
+    if t.name == "unpublish" and content.live_revision_id is None:
+        return f"“{content}” has nothing live to unpublish."
+    return None
+
+
+def _past(t: Transition) -> str:
+    return {
+        "edit": "edited",
+        "submit": "submitted for review",
+        "withdraw": "withdrawn from review",
+        "request_changes": "sent back for changes",
+        "approve": "approved",
+        "schedule": "scheduled",
+        "publish": "published",
+        "unpublish": "unpublished",
+    }[t.name]
+
+
+def made_by(content: ReviewedContent, user) -> bool:
+    """True if the user owns the content or wrote a revision since its last approval."""
+    if content.owner_id == user.pk:
+        return True
+    revisions = content.revisions.all()
+    last_signed = (
+        revisions.filter(signatures__isnull=False).aggregate(n=Max("number"))["n"] or 0
+    )
+    return revisions.filter(number__gt=last_signed, created_by=user).exists()
+
+
+def check(name: str, content: ReviewedContent, user) -> Transition:
+    """Raise NotAllowed or WrongState unless `user` may perform `name` on `content` now."""
+    t = TRANSITIONS[name]
+    if error := _role_error(t, content, user):
+        raise NotAllowed(error)
+    if error := _state_error(t, content):
+        raise WrongState(error)
+    if name == "approve" and made_by(content, user):
+        raise NotAllowed(
+            f"You wrote or edited “{content}”, so another medical reviewer must approve it."
+        )
+    return t
+
+
+def available(content: ReviewedContent, user) -> list[Transition]:
+    """The transitions `user` may perform on `content` now, for buttons and menus."""
+    result = []
+    for name, t in TRANSITIONS.items():
+        if name == "edit":
+            continue
+        try:
+            check(name, content, user)
+        except WorkflowError:
+            continue
+        result.append(t)
+    return result
+
+
+def may_edit(content: ReviewedContent, user) -> bool:
+    try:
+        check("edit", content, user)
+    except WorkflowError:
+        return False
+    return True
+
+
+# --- Shared machinery -----------------------------------------------------------------------
+
+
+def _lock(content: ReviewedContent) -> ReviewedContent:
+    return type(content).objects.select_for_update().get(pk=content.pk)
+
+
+def _commit(
+    name: str,
+    locked: ReviewedContent,
+    original: ReviewedContent,
+    actor,
+    *,
+    to_state: State,
+    revision: Revision | None = None,
+    detail: dict | None = None,
+) -> None:
+    """Save the engine's fields, append the audit event, queue notifications, and copy the new
+    workflow fields onto the caller's instance."""
+    from_state = locked.state
+    locked.state = to_state
+    locked.save(update_fields=[*WORKFLOW_FIELDS, "updated_at"])
+    audit.record(
+        name,
+        actor=actor,
+        obj=locked,
+        revision=revision or locked.latest_revision,
+        from_state=from_state,
+        to_state=to_state,
+        detail=detail,
+    )
+    notifications.queue(name, locked, actor, detail or {})
+    for field in (*WORKFLOW_FIELDS, "updated_at"):
+        setattr(original, field, getattr(locked, field))
+
+
+def _working_fields(content: ReviewedContent) -> list[str]:
+    skip = {*WORKFLOW_FIELDS, "id", "owner", "created_at"}
+    return [
+        f.attname
+        for f in content._meta.concrete_fields
+        if f.name not in skip and not f.primary_key
+    ]
+
+
+def valid_signature(content: ReviewedContent, now: datetime | None = None) -> Signature | None:
+    """The unexpired signature over the latest revision's exact hash, if there is one."""
+    revision = content.latest_revision
+    if revision is None:
+        return None
+    signature = revision.signatures.select_related("revision").first()
+    now = now or timezone.now()
+    if signature is None or not signature.binds_revision or signature.valid_until <= now:
+        return None
+    return signature
+
+
+# --- Transitions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_revision(
+    content: ReviewedContent,
+    user,
+    *,
+    base_revision: int | None = None,
+    change_summary: str = "",
+    save_related: Callable[[], None] | None = None,
+) -> Revision:
+    """Save the working copy and freeze it as a new revision.
+
+    `base_revision` is the revision number the editor started from; if someone saved a newer one
+    meanwhile, nothing is written and EditConflict says who. `save_related` saves whatever hangs
+    off the content (placements, tags) after the content row exists and before the freeze.
+    """
+    if content.pk is None:
+        if content.owner_id is None:
+            content.owner = user
+        check("edit", content, user)
+        content.save()
+        locked = _lock(content)
+        from_state = locked.state
+    else:
+        locked = _lock(content)
+        check("edit", locked, user)
+        latest = locked.latest_revision
+        if base_revision is not None and latest is not None and latest.number != base_revision:
+            raise EditConflict(
+                f"{latest.created_by.get_username()} saved a newer version "
+                f"(revision {latest.number}) at {timezone.localtime(latest.created_at):%H:%M} "
+                f"while you were editing revision {base_revision}. Nothing was saved. Copy your "
+                f"changes, reload the page, and apply them to the newer version."
+            )
+        content.save(update_fields=[*_working_fields(content), "updated_at"])
+        from_state = locked.state
+    if save_related is not None:
+        save_related()
+    data = content.revision_content()
+    revision = Revision.objects.create(
+        content_object=content,
+        number=(locked.latest_revision.number + 1) if locked.latest_revision_id else 1,
+        content=data,
+        content_hash=content_hash(data),
+        change_summary=change_summary[:255],
+        created_by=user,
+    )
+    locked.latest_revision = revision
+    to_state = S.CHANGES_REQUESTED if from_state == S.CHANGES_REQUESTED else S.DRAFT
+    _commit("edit", locked, content, user, to_state=to_state, revision=revision,
+            detail={"change_summary": change_summary[:255]} if change_summary else None)
+    content.latest_revision = revision
+    return revision
+
+
+@transaction.atomic
+def submit(content: ReviewedContent, user, *, comment: str = "") -> None:
+    locked = _lock(content)
+    check("submit", locked, user)
+    locked.submitted_at = timezone.now()
+    _commit("submit", locked, content, user, to_state=S.IN_REVIEW,
+            detail={"comment": comment} if comment else None)
+
+
+@transaction.atomic
+def withdraw(content: ReviewedContent, user) -> None:
+    locked = _lock(content)
+    check("withdraw", locked, user)
+    locked.submitted_at = None
+    _commit("withdraw", locked, content, user, to_state=S.DRAFT)
+
+
+@transaction.atomic
+def request_changes(content: ReviewedContent, user, *, comment: str) -> None:
+    locked = _lock(content)
+    check("request_changes", locked, user)
+    if not comment.strip():
+        raise InvalidRequest("Say what needs to change, so the writer knows what to fix.")
+    _commit("request_changes", locked, content, user, to_state=S.CHANGES_REQUESTED,
+            detail={"comment": comment.strip()})
+
+
+@transaction.atomic
+def approve(content: ReviewedContent, user, *, password: str, comment: str = "") -> Signature:
+    """Sign the latest revision. Re-entering the password makes this an electronic signature."""
+    locked = _lock(content)
+    check("approve", locked, user)
+    if not password or not user.check_password(password):
+        raise NotAllowed("That password is not correct. Nothing was signed.")
+    revision = locked.latest_revision
+    if not revision.matches_content():
+        raise WrongState(
+            f"Revision {revision.number} no longer matches its recorded hash; it cannot be "
+            "signed. Tell an admin: the stored content has been altered."
+        )
+    now = timezone.now()
+    signature = Signature.objects.create(
+        revision=revision,
+        reviewer=user,
+        reviewer_name=display_name(user),
+        reviewer_credentials=credentials(user),
+        meaning=settings.SIGNATURE_MEANING,
+        content_hash=revision.content_hash,
+        comment=comment.strip(),
+        signed_at=now,
+        valid_until=now + timedelta(days=settings.REVIEW_VALIDITY_DAYS),
+    )
+    _commit("approve", locked, content, user, to_state=S.APPROVED,
+            detail={"signature": signature.pk, "content_hash": revision.content_hash})
+    return signature
+
+
+@transaction.atomic
+def schedule(
+    content: ReviewedContent,
+    user,
+    *,
+    go_live_at: datetime | None = None,
+    expire_at: datetime | None = None,
+) -> None:
+    """Set when approved content goes live, and optionally when it comes down again."""
+    locked = _lock(content)
+    check("schedule", locked, user)
+    now = timezone.now()
+    if locked.state == S.APPROVED:
+        if go_live_at is None:
+            raise InvalidRequest("Choose when the content should go live.")
+        if valid_signature(locked) is None:
+            raise WrongState(f"The approval of “{locked}” has expired; it must be reviewed again.")
+    elif go_live_at is not None:
+        raise InvalidRequest("This content is already live; only its expiry can be scheduled.")
+    if expire_at is not None and expire_at <= max(go_live_at or now, now):
+        raise InvalidRequest("The expiry time must be later than the go-live time and now.")
+    if go_live_at is not None:
+        locked.go_live_at = go_live_at
+    locked.expire_at = expire_at
+    _commit("schedule", locked, content, user, to_state=locked.state, detail={
+        "go_live_at": go_live_at.isoformat() if go_live_at else None,
+        "expire_at": expire_at.isoformat() if expire_at else None,
+    })
+
+
+@transaction.atomic
+def publish(content: ReviewedContent, user) -> None:
+    locked = _lock(content)
+    check("publish", locked, user)
+    _publish(locked, content, user)
+
+
+def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
+    now = timezone.now()
+    signature = valid_signature(locked, now)
+    if signature is None:
+        raise WrongState(
+            f"The approval of “{locked}” has expired or does not match its latest revision; "
+            "it must be reviewed again before it is published."
+        )
+    if locked.expire_at is not None and locked.expire_at <= now:
+        raise InvalidRequest("The scheduled expiry time has passed; change it before publishing.")
+    replaced = locked.live_revision_id
+    locked.live_revision = locked.latest_revision
+    locked.live_signature = signature
+    if locked.go_live_at is None or locked.go_live_at > now:
+        locked.go_live_at = now
+    locked.first_published_at = locked.first_published_at or now
+    locked.last_published_at = now
+    locked.review_overdue_notified_at = None
+    _commit("publish", locked, original, actor, to_state=S.PUBLISHED,
+            detail={"replaced_revision": replaced} if replaced else None)
+
+
+@transaction.atomic
+def unpublish(content: ReviewedContent, user, *, reason: str = "") -> None:
+    locked = _lock(content)
+    check("unpublish", locked, user)
+    _unpublish(locked, content, user, reason)
+
+
+def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason: str) -> None:
+    revision = locked.live_revision
+    to_state = S.UNPUBLISHED if locked.state == S.PUBLISHED else locked.state
+    locked.live_revision = None
+    locked.live_signature = None
+    locked.go_live_at = None
+    locked.expire_at = None
+    _commit("unpublish", locked, original, actor, to_state=to_state, revision=revision,
+            detail={"reason": reason} if reason else None)
+
+
+# --- Scheduled work (run by `manage.py run_jobs` as the system, not as a person) -------------
+
+
+@transaction.atomic
+def publish_if_due(content: ReviewedContent, now: datetime) -> bool:
+    locked = _lock(content)
+    if locked.state != S.APPROVED or locked.go_live_at is None or locked.go_live_at > now:
+        return False
+    _publish(locked, content, None)
+    return True
+
+
+@transaction.atomic
+def expire_if_due(content: ReviewedContent, now: datetime) -> bool:
+    locked = _lock(content)
+    if locked.live_revision_id is None or locked.expire_at is None or locked.expire_at > now:
+        return False
+    _unpublish(locked, content, None, "scheduled expiry")
+    return True
+
+
+@transaction.atomic
+def flag_review_overdue(content: ReviewedContent, now: datetime) -> bool:
+    locked = _lock(content)
+    signature = locked.live_signature
+    if (
+        locked.live_revision_id is None
+        or signature is None
+        or signature.valid_until > now
+        or locked.review_overdue_notified_at is not None
+    ):
+        return False
+    locked.review_overdue_notified_at = now
+    _commit("review_overdue", locked, content, None, to_state=locked.state,
+            revision=locked.live_revision,
+            detail={"approval_expired": signature.valid_until.isoformat()})
+    return True
