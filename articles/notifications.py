@@ -28,7 +28,7 @@ def queue(event: str, obj, actor, detail: dict) -> None:
     """Send after commit, so nobody is told about a change that was rolled back."""
     if event not in ROUTES:
         return
-    transaction.on_commit(lambda: _send(event, obj, actor, detail))
+    transaction.on_commit(lambda: _send(event, obj, actor, detail), robust=True)
 
 
 def _recipients(spec: tuple, obj, actor) -> set[str]:
@@ -42,10 +42,15 @@ def _recipients(spec: tuple, obj, actor) -> set[str]:
 
 
 def _send(event: str, obj, actor, detail: dict) -> None:
+    try:
+        send_mass_mail(_messages(event, obj, actor, detail), fail_silently=False)
+    except Exception:  # a mail outage must not turn a committed change into an error page
+        log.exception("Could not send %s notification for %s %s", event, obj._meta.label, obj.pk)
+
+
+def _messages(event: str, obj, actor, detail: dict) -> list[tuple]:
     subject_template, spec = ROUTES[event]
     recipients = _recipients(spec, obj, actor)
-    if not recipients:
-        return
     meta = obj._meta
     link = settings.SITE_URL.rstrip("/") + reverse(
         f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]
@@ -55,11 +60,7 @@ def _send(event: str, obj, actor, detail: dict) -> None:
         lines += ["Comment:", detail["comment"], ""]
     lines.append(f"Open it in Vetted: {link}")
     subject = "[Vetted] " + subject_template.format(obj=obj)
-    messages = [
+    return [
         (subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [address])
         for address in sorted(recipients)
     ]
-    try:
-        send_mass_mail(messages, fail_silently=False)
-    except Exception:  # a mail server outage must not turn a committed change into an error page
-        log.exception("Could not send %s notification for %s %s", event, meta.label, obj.pk)

@@ -170,7 +170,9 @@ CONTENT_SECURITY_POLICY = {
 # How long a medical reviewer's approval stays valid before the content is review-overdue.
 REVIEW_VALIDITY_DAYS = int(os.environ.get("REVIEW_VALIDITY_DAYS", "365"))
 # The statement a reviewer signs when approving.
-SIGNATURE_MEANING = "I have reviewed this content and it is medically accurate and appropriately sourced."
+SIGNATURE_MEANING = (
+    "I have reviewed this content and it is medically accurate and appropriately sourced."
+)
 
 LOGGING = {
     "version": 1,

@@ -25,8 +25,12 @@ class ImmutableModel(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
-            raise ImmutableRowError(f"{type(self).__name__} {self.pk} is a record; it never changes.")
+            raise ImmutableRowError(
+                f"{type(self).__name__} {self.pk} is a record; it never changes."
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableRowError(f"{type(self).__name__} {self.pk} is a record; it is never deleted.")
+        raise ImmutableRowError(
+            f"{type(self).__name__} {self.pk} is a record; it is never deleted."
+        )

@@ -116,4 +116,5 @@ class ReviewedContent(models.Model):
 
     @property
     def has_unpublished_changes(self) -> bool:
-        return self.live_revision_id is not None and self.live_revision_id != self.latest_revision_id
+        live = self.live_revision_id
+        return live is not None and live != self.latest_revision_id

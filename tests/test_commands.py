@@ -1,0 +1,98 @@
+"""The command-line contract: clear one-line failures, nothing half-written."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from articles import audit, workflow
+from articles.models import Article, AuditEvent, Signature, State
+
+
+def run(*args, **options) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO(), **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(db):
+    return run("demo", force=True)
+
+
+def test_demo_prints_a_login_for_every_role(demo):
+    for username, password in [
+        ("writer", "vetted-writer"),
+        ("reviewer", "vetted-reviewer"),
+        ("editor", "vetted-editor"),
+        ("admin", "vetted-admin"),
+    ]:
+        assert username in demo and password in demo
+
+
+def test_demo_leaves_articles_in_every_state_and_one_really_published(demo, client):
+    states = set(Article.objects.values_list("state", flat=True))
+    assert {State.DRAFT, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED,
+            State.PUBLISHED} <= states  # fmt: skip
+    live = Article.objects.published().get()
+    assert client.get(f"/articles/{live.slug}/").status_code == 200
+    assert live.live_signature.reviewer.username == "reviewer"
+    assert client.get("/articles/cholesterol-test/").status_code == 404
+
+
+def test_demo_twice_changes_nothing(demo):
+    before = (Article.objects.count(), AuditEvent.objects.count(), Signature.objects.count())
+    second = run("demo", force=True)
+    assert "0 new articles" in second
+    assert (Article.objects.count(), AuditEvent.objects.count(), Signature.objects.count()) == (
+        before
+    )
+
+
+def test_demo_refuses_without_debug_and_writes_nothing(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        run("demo")
+    assert not Article.objects.exists()
+
+
+def test_demo_audit_trail_verifies(demo):
+    assert run("verify_audit").startswith("The audit trail is intact")
+
+
+def test_verify_audit_names_the_tampered_event(published):
+    target = AuditEvent.objects.get(action="approve")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE articles_auditevent SET actor_name = %s WHERE id = %s", ["someone", target.pk]
+        )
+    err = StringIO()
+    with pytest.raises(CommandError, match="tampered"):
+        call_command("verify_audit", stdout=StringIO(), stderr=err)
+    assert f"event #{target.sequence}" in err.getvalue()
+
+
+def test_run_jobs_publishes_due_content_once(approved, editor, client):
+    workflow.schedule(approved, editor, go_live_at=timezone.now() + timedelta(minutes=5))
+    assert "published: 0" in run("run_jobs")
+    approved.refresh_from_db()
+    Article.objects.filter(pk=approved.pk).update(go_live_at=timezone.now() - timedelta(seconds=1))
+    assert "published: 1" in run("run_jobs")
+    assert "published: 0" in run("run_jobs")
+    assert client.get(f"/articles/{approved.slug}/").status_code == 200
+    assert AuditEvent.objects.filter(action="publish", actor=None).count() == 1
+
+
+def test_run_jobs_takes_expired_content_down(published, editor, client):
+    workflow.schedule(published, editor, expire_at=timezone.now() + timedelta(minutes=1))
+    later = timezone.now() + timedelta(minutes=2)
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert "expired: 1" in run("run_jobs")
+    assert client.get(f"/articles/{published.slug}/").status_code == 404
+    n, breaks = audit.verify()
+    assert not breaks
