@@ -101,8 +101,10 @@ def verify(batch_size: int = 2000) -> tuple[int, list[Break]]:
     for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size):
         checked += 1
         if event.sequence != expected_sequence:
-            missing = f"#{expected_sequence}" if event.sequence == expected_sequence + 1 else (
-                f"#{expected_sequence} to #{event.sequence - 1}"
+            missing = (
+                f"#{expected_sequence}"
+                if event.sequence == expected_sequence + 1
+                else (f"#{expected_sequence} to #{event.sequence - 1}")
             )
             breaks.append(Break(event.sequence, f"event {missing} before it was deleted"))
         elif event.prev_hash != expected_prev:
@@ -114,8 +116,10 @@ def verify(batch_size: int = 2000) -> tuple[int, list[Break]]:
     last = expected_sequence - 1
     if head and head.sequence > last:
         first_missing = last + 1
-        span = f"#{first_missing}" if head.sequence == first_missing else (
-            f"#{first_missing} to #{head.sequence}"
+        span = (
+            f"#{first_missing}"
+            if head.sequence == first_missing
+            else (f"#{first_missing} to #{head.sequence}")
         )
         breaks.append(Break(head.sequence, f"event {span} at the end of the trail was deleted"))
     elif head and head.sequence == last and last and head.hash != expected_prev:

@@ -194,8 +194,9 @@ def _article(spec: DemoArticle, users: dict, prompt: Prompt) -> Article:
             "source, and “always” is too strong. Please cite a study or soften it.",
         )
         return article
-    workflow.approve(article, reviewer, password=_password(reviewer),
-                     comment="Accurate and clear for patients.")
+    workflow.approve(
+        article, reviewer, password=_password(reviewer), comment="Accurate and clear for patients."
+    )
     if spec.state == "published":
         workflow.publish(article, editor)
     return article

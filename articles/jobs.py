@@ -52,9 +52,15 @@ def run_all(now: datetime | None = None) -> JobReport:
     report = JobReport()
     for model in REVIEWED_MODELS:
         objects = model.objects.all()
-        _each(objects.due_for_publication(now), workflow.publish_if_due, report.published,
-              report, now)
+        _each(
+            objects.due_for_publication(now), workflow.publish_if_due, report.published, report, now
+        )
         _each(objects.due_for_expiry(now), workflow.expire_if_due, report.expired, report, now)
-        _each(objects.review_overdue(now).filter(review_overdue_notified_at__isnull=True),
-              workflow.flag_review_overdue, report.overdue, report, now)
+        _each(
+            objects.review_overdue(now).filter(review_overdue_notified_at__isnull=True),
+            workflow.flag_review_overdue,
+            report.overdue,
+            report,
+            now,
+        )
     return report

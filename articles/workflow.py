@@ -38,6 +38,7 @@ from django.utils import timezone
 from articles import audit, notifications
 from articles.models import ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
+from articles.models.reviewed import WORKFLOW_FIELDS
 from articles.models.revisions import content_hash
 from articles.roles import Role, roles_of
 
@@ -83,13 +84,6 @@ TRANSITIONS: dict[str, Transition] = {
         _t("unpublish", "Unpublish", ANY_STATE, S.UNPUBLISHED, Role.EDITOR),
     )
 }  # fmt: skip
-
-# The fields the engine owns. Saving the working copy never writes them, so an editor's stale
-# form cannot undo a transition made meanwhile.
-WORKFLOW_FIELDS = (
-    "state", "latest_revision", "live_revision", "live_signature", "submitted_at", "go_live_at",
-    "expire_at", "first_published_at", "last_published_at", "review_overdue_notified_at",
-)  # fmt: skip
 
 
 class WorkflowError(Exception):
@@ -155,9 +149,7 @@ def made_by(content: ReviewedContent, user) -> bool:
     if content.owner_id == user.pk:
         return True
     revisions = content.revisions.all()
-    last_signed = (
-        revisions.filter(signatures__isnull=False).aggregate(n=Max("number"))["n"] or 0
-    )
+    last_signed = revisions.filter(signatures__isnull=False).aggregate(n=Max("number"))["n"] or 0
     return revisions.filter(number__gt=last_signed, created_by=user).exists()
 
 
@@ -236,9 +228,7 @@ def _commit(
 def _working_fields(content: ReviewedContent) -> list[str]:
     skip = {*WORKFLOW_FIELDS, "id", "owner", "created_at"}
     return [
-        f.attname
-        for f in content._meta.concrete_fields
-        if f.name not in skip and not f.primary_key
+        f.attname for f in content._meta.concrete_fields if f.name not in skip and not f.primary_key
     ]
 
 
@@ -290,7 +280,10 @@ def save_revision(
                 f"while you were editing revision {base_revision}. Nothing was saved. Copy your "
                 f"changes, reload the page, and apply them to the newer version."
             )
-        content.save(update_fields=[*_working_fields(content), "updated_at"])
+        working = _working_fields(content)
+        content.save(update_fields=[*working, "updated_at"])
+        for field in working:  # so the audit event names the content as saved, not as it was
+            setattr(locked, field, getattr(content, field))
         from_state = locked.state
     if save_related is not None:
         save_related()
@@ -304,9 +297,18 @@ def save_revision(
         created_by=user,
     )
     locked.latest_revision = revision
+    # A schedule was an editor's decision about approved content; new content needs a new one.
+    locked.scheduled_at = None
     to_state = S.CHANGES_REQUESTED if from_state == S.CHANGES_REQUESTED else S.DRAFT
-    _commit("edit", locked, content, user, to_state=to_state, revision=revision,
-            detail={"change_summary": change_summary[:255]} if change_summary else None)
+    _commit(
+        "edit",
+        locked,
+        content,
+        user,
+        to_state=to_state,
+        revision=revision,
+        detail={"change_summary": change_summary[:255]} if change_summary else None,
+    )
     content.latest_revision = revision
     return revision
 
@@ -316,8 +318,14 @@ def submit(content: ReviewedContent, user, *, comment: str = "") -> None:
     locked = _lock(content)
     check("submit", locked, user)
     locked.submitted_at = timezone.now()
-    _commit("submit", locked, content, user, to_state=S.IN_REVIEW,
-            detail={"comment": comment} if comment else None)
+    _commit(
+        "submit",
+        locked,
+        content,
+        user,
+        to_state=S.IN_REVIEW,
+        detail={"comment": comment} if comment else None,
+    )
 
 
 @transaction.atomic
@@ -334,8 +342,14 @@ def request_changes(content: ReviewedContent, user, *, comment: str) -> None:
     check("request_changes", locked, user)
     if not comment.strip():
         raise InvalidRequest("Say what needs to change, so the writer knows what to fix.")
-    _commit("request_changes", locked, content, user, to_state=S.CHANGES_REQUESTED,
-            detail={"comment": comment.strip()})
+    _commit(
+        "request_changes",
+        locked,
+        content,
+        user,
+        to_state=S.CHANGES_REQUESTED,
+        detail={"comment": comment.strip()},
+    )
 
 
 @transaction.atomic
@@ -363,8 +377,14 @@ def approve(content: ReviewedContent, user, *, password: str, comment: str = "")
         signed_at=now,
         valid_until=now + timedelta(days=settings.REVIEW_VALIDITY_DAYS),
     )
-    _commit("approve", locked, content, user, to_state=S.APPROVED,
-            detail={"signature": signature.pk, "content_hash": revision.content_hash})
+    _commit(
+        "approve",
+        locked,
+        content,
+        user,
+        to_state=S.APPROVED,
+        detail={"signature": signature.pk, "content_hash": revision.content_hash},
+    )
     return signature
 
 
@@ -390,12 +410,19 @@ def schedule(
     if expire_at is not None and expire_at <= max(go_live_at or now, now):
         raise InvalidRequest("The expiry time must be later than the go-live time and now.")
     if go_live_at is not None:
-        locked.go_live_at = go_live_at
+        locked.scheduled_at = go_live_at
     locked.expire_at = expire_at
-    _commit("schedule", locked, content, user, to_state=locked.state, detail={
-        "go_live_at": go_live_at.isoformat() if go_live_at else None,
-        "expire_at": expire_at.isoformat() if expire_at else None,
-    })
+    _commit(
+        "schedule",
+        locked,
+        content,
+        user,
+        to_state=locked.state,
+        detail={
+            "go_live_at": go_live_at.isoformat() if go_live_at else None,
+            "expire_at": expire_at.isoformat() if expire_at else None,
+        },
+    )
 
 
 @transaction.atomic
@@ -418,13 +445,19 @@ def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
     replaced = locked.live_revision_id
     locked.live_revision = locked.latest_revision
     locked.live_signature = signature
-    if locked.go_live_at is None or locked.go_live_at > now:
-        locked.go_live_at = now
+    locked.go_live_at = now
+    locked.scheduled_at = None
     locked.first_published_at = locked.first_published_at or now
     locked.last_published_at = now
     locked.review_overdue_notified_at = None
-    _commit("publish", locked, original, actor, to_state=S.PUBLISHED,
-            detail={"replaced_revision": replaced} if replaced else None)
+    _commit(
+        "publish",
+        locked,
+        original,
+        actor,
+        to_state=S.PUBLISHED,
+        detail={"replaced_revision": replaced} if replaced else None,
+    )
 
 
 @transaction.atomic
@@ -440,9 +473,17 @@ def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason
     locked.live_revision = None
     locked.live_signature = None
     locked.go_live_at = None
+    locked.scheduled_at = None
     locked.expire_at = None
-    _commit("unpublish", locked, original, actor, to_state=to_state, revision=revision,
-            detail={"reason": reason} if reason else None)
+    _commit(
+        "unpublish",
+        locked,
+        original,
+        actor,
+        to_state=to_state,
+        revision=revision,
+        detail={"reason": reason} if reason else None,
+    )
 
 
 # --- Scheduled work (run by `manage.py run_jobs` as the system, not as a person) -------------
@@ -451,7 +492,7 @@ def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason
 @transaction.atomic
 def publish_if_due(content: ReviewedContent, now: datetime) -> bool:
     locked = _lock(content)
-    if locked.state != S.APPROVED or locked.go_live_at is None or locked.go_live_at > now:
+    if locked.state != S.APPROVED or locked.scheduled_at is None or locked.scheduled_at > now:
         return False
     _publish(locked, content, None)
     return True
@@ -478,7 +519,13 @@ def flag_review_overdue(content: ReviewedContent, now: datetime) -> bool:
     ):
         return False
     locked.review_overdue_notified_at = now
-    _commit("review_overdue", locked, content, None, to_state=locked.state,
-            revision=locked.live_revision,
-            detail={"approval_expired": signature.valid_until.isoformat()})
+    _commit(
+        "review_overdue",
+        locked,
+        content,
+        None,
+        to_state=locked.state,
+        revision=locked.live_revision,
+        detail={"approval_expired": signature.valid_until.isoformat()},
+    )
     return True

@@ -58,7 +58,8 @@ def main() -> None:
         grant(user, role)
         users[role] = user
     writer, reviewer, editor = users[Role.WRITER], users[Role.REVIEWER], users[Role.EDITOR]
-    body = "<p>" + " ".join(["Blood pressure is the force of blood on artery walls."] * 150) + "</p>"
+    sentence = "Blood pressure is the force of blood on artery walls."
+    body = "<p>" + " ".join([sentence] * 150) + "</p>"
 
     steps = {
         "save_revision": lambda a: workflow.save_revision(a, writer),
@@ -69,9 +70,7 @@ def main() -> None:
     timings: dict[str, list[float]] = {name: [] for name in steps}
     queries: dict[str, int] = {}
     for i in range(args.articles):
-        article = Article(
-            title=f"Article {i}", slug=f"bench-{suffix}-{i}", body=body, owner=writer
-        )
+        article = Article(title=f"Article {i}", slug=f"bench-{suffix}-{i}", body=body, owner=writer)
         for name, step in steps.items():
             reset_queries()
             with CaptureQueriesContext(connection) as captured:
@@ -90,8 +89,10 @@ def main() -> None:
     start = time.perf_counter()
     checked, breaks = audit.verify()
     elapsed = time.perf_counter() - start
-    print(f"verify_audit: {checked} events in {elapsed * 1000:.0f} ms "
-          f"({checked / elapsed:,.0f} events/s), {len(breaks)} breaks")
+    print(
+        f"verify_audit: {checked} events in {elapsed * 1000:.0f} ms "
+        f"({checked / elapsed:,.0f} events/s), {len(breaks)} breaks"
+    )
 
 
 if __name__ == "__main__":

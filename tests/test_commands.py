@@ -79,7 +79,9 @@ def test_run_jobs_publishes_due_content_once(approved, editor, client):
     workflow.schedule(approved, editor, go_live_at=timezone.now() + timedelta(minutes=5))
     assert "published: 0" in run("run_jobs")
     approved.refresh_from_db()
-    Article.objects.filter(pk=approved.pk).update(go_live_at=timezone.now() - timedelta(seconds=1))
+    Article.objects.filter(pk=approved.pk).update(
+        scheduled_at=timezone.now() - timedelta(seconds=1)
+    )
     assert "published: 1" in run("run_jobs")
     assert "published: 0" in run("run_jobs")
     assert client.get(f"/articles/{approved.slug}/").status_code == 200

@@ -81,3 +81,11 @@ def test_healthz_reports_database(client, db, django_assert_max_num_queries):
     with django_assert_max_num_queries(1):
         response = client.get("/healthz")
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_not_found_page_is_friendly_and_has_no_details(client, db):
+    response = client.get("/articles/not-a-real-article/")
+    assert response.status_code == 404
+    text = response.content.decode()
+    assert "We could not find that page" in text
+    assert "Traceback" not in text and "Article matching query" not in text

@@ -142,8 +142,10 @@ class Article(ReviewedContent):
     def clean(self) -> None:
         if self.hero_image and not self.hero_decorative and not self.hero_alt.strip():
             raise ValidationError(
-                {"hero_alt": "Describe the image for readers who cannot see it, "
-                 "or mark it as decorative."}
+                {
+                    "hero_alt": "Describe the image for readers who cannot see it, "
+                    "or mark it as decorative."
+                }
             )
 
     def save(self, *args, **kwargs) -> None:

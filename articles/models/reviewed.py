@@ -24,7 +24,7 @@ class ReviewedContentQuerySet(models.QuerySet):
     def live(self, now=None) -> ReviewedContentQuerySet:
         """What the public may see: a live revision inside its go-live/expiry window."""
         now = now or timezone.now()
-        return self.filter(live_revision__isnull=False, go_live_at__lte=now).filter(
+        return self.filter(live_revision__isnull=False).filter(
             Q(expire_at__isnull=True) | Q(expire_at__gt=now)
         )
 
@@ -41,13 +41,13 @@ class ReviewedContentQuerySet(models.QuerySet):
         return self.filter(owner=user, state__in=[State.DRAFT, State.CHANGES_REQUESTED])
 
     def approved_waiting(self) -> ReviewedContentQuerySet:
-        return self.filter(state=State.APPROVED, go_live_at__isnull=True)
+        return self.filter(state=State.APPROVED, scheduled_at__isnull=True)
 
     def scheduled(self) -> ReviewedContentQuerySet:
-        return self.filter(state=State.APPROVED, go_live_at__isnull=False)
+        return self.filter(state=State.APPROVED, scheduled_at__isnull=False)
 
     def due_for_publication(self, now=None) -> ReviewedContentQuerySet:
-        return self.scheduled().filter(go_live_at__lte=now or timezone.now())
+        return self.scheduled().filter(scheduled_at__lte=now or timezone.now())
 
     def due_for_expiry(self, now=None) -> ReviewedContentQuerySet:
         return self.filter(live_revision__isnull=False, expire_at__lte=now or timezone.now())
@@ -56,6 +56,16 @@ class ReviewedContentQuerySet(models.QuerySet):
         return self.filter(
             live_revision__isnull=False, live_signature__valid_until__lte=now or timezone.now()
         )
+
+
+# The fields the workflow engine owns. Only `articles.workflow` writes them (with update_fields);
+# a plain save of an existing row leaves them alone, so a stale instance (an editor's form, a
+# shell session) cannot undo a transition made meanwhile.
+WORKFLOW_FIELDS = (
+    "state", "latest_revision", "live_revision", "live_signature", "submitted_at", "scheduled_at",
+    "go_live_at", "expire_at", "first_published_at", "last_published_at",
+    "review_overdue_notified_at",
+)  # fmt: skip
 
 
 class ReviewedContent(models.Model):
@@ -85,6 +95,10 @@ class ReviewedContent(models.Model):
         "articles.Signature", null=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     submitted_at = models.DateTimeField(null=True, editable=False)
+    # When the approved latest revision is to go live; kept apart from go_live_at so that
+    # scheduling an update never moves or hides the revision that is live now.
+    scheduled_at = models.DateTimeField(null=True, editable=False, db_index=True)
+    # When the live revision went live.
     go_live_at = models.DateTimeField(null=True, editable=False)
     expire_at = models.DateTimeField(null=True, editable=False)
     first_published_at = models.DateTimeField(null=True, editable=False)
@@ -100,6 +114,15 @@ class ReviewedContent(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and not args and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in WORKFLOW_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
     def revision_content(self) -> dict[str, Any]:
         """Everything a reader would see, as JSON-ready data. The content hash is taken over it."""
         raise NotImplementedError
@@ -107,11 +130,8 @@ class ReviewedContent(models.Model):
     @property
     def is_live(self) -> bool:
         now = timezone.now()
-        return (
-            self.live_revision_id is not None
-            and self.go_live_at is not None
-            and self.go_live_at <= now
-            and (self.expire_at is None or self.expire_at > now)
+        return self.live_revision_id is not None and (
+            self.expire_at is None or self.expire_at > now
         )
 
     @property

@@ -1,0 +1,16 @@
+"""The staff workspace: Django's admin, configured for Vetted.
+
+- `reviewed`: the mixin every reviewed-content admin shares (engine-backed saving, transition
+  buttons and confirmation pages, revision and audit history, signature export).
+- `content`: articles (with their prompt placements), prompts, topics.
+- `queues`: the role-aware "Queue" filter and the workspace on the admin index.
+- `records`: the read-only audit trail.
+- `users`: users, their roles (groups) and public profiles.
+"""
+
+from django.contrib import admin
+
+from articles.admin import content, records, users  # noqa: F401 - registers the model admins
+from articles.admin.queues import install_workspace
+
+install_workspace(admin.site)

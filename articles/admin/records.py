@@ -1,0 +1,79 @@
+"""The audit trail in the staff workspace: read-only, for admins."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from articles.admin.reviewed import describe_detail
+from articles.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Events are append-only records (`articles.audit.record`); nobody adds, changes or deletes
+    them here. Who may look is the `view_auditevent` permission (the Admin role)."""
+
+    list_display = (
+        "sequence",
+        "created_at",
+        "actor_name",
+        "action",
+        "content_link",
+        "revision_number",
+        "transition",
+        "detail_text",
+    )
+    list_display_links = ("sequence",)
+    list_filter = ("action",)
+    list_select_related = ("content_type",)
+    search_fields = ("object_repr", "actor_name", "action")
+    ordering = ("-sequence",)
+    actions = None
+    fields = (
+        "sequence",
+        "created_at",
+        "actor_name",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "revision_number",
+        "from_state",
+        "to_state",
+        "detail",
+        "prev_hash",
+        "hash",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Content", ordering="object_repr")
+    def content_link(self, event):
+        if event.content_type_id is None or event.object_id is None:
+            return event.object_repr
+        ct = event.content_type
+        try:
+            url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[event.object_id])
+        except NoReverseMatch:
+            return event.object_repr
+        return format_html('<a href="{}">{}</a>', url, event.object_repr)
+
+    @admin.display(description="From → to")
+    def transition(self, event):
+        if event.from_state == event.to_state:
+            return event.to_state or "—"
+        return f"{event.from_state or '—'} → {event.to_state or '—'}"
+
+    @admin.display(description="Detail")
+    def detail_text(self, event):
+        return describe_detail(event.detail)

@@ -1,0 +1,571 @@
+"""The admin side of reviewed content: one mixin shared by ArticleAdmin and PromptAdmin.
+
+The admin stays thin. Every change of content or state goes through `articles.workflow`, which
+checks role, ownership and state; the admin renders what the engine allows
+(`workflow.available`, `workflow.may_edit`), passes the input along, and shows the engine's
+refusals (`workflow.WorkflowError`) as messages.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from articles import audit, workflow
+from articles.admin.queues import BY_KEY, active_queue
+from articles.forms import TRANSITION_FORMS
+from articles.models import Signature, State
+from articles.models.content import display_name
+from articles.roles import Role, roles_of
+from articles.sanitize import clean_html
+
+HASH_PREFIX = 12
+
+# What the person is told after each transition went through.
+DONE = {
+    "submit": "was submitted for review",
+    "withdraw": "was withdrawn from review and is a draft again",
+    "request_changes": "was sent back to the writer with your comment",
+    "approve": "was approved; your signature is recorded",
+    "schedule": "was scheduled",
+    "publish": "is now published",
+    "unpublish": "was unpublished",
+}
+
+# The order buttons appear in, most likely next step first.
+PRIMARY = {"submit", "approve", "publish"}
+
+
+def sees_everything(user) -> bool:
+    """Reviewers, editors and admins see all content; a writer sees their own."""
+    return bool(user.is_superuser or roles_of(user) - {Role.WRITER})
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _iso_when(value: str | None) -> str:
+    if not value:
+        return "none"
+    try:
+        return _when(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def _state_label(value: str) -> str:
+    try:
+        return State(value).label
+    except ValueError:
+        return value
+
+
+def describe_detail(detail: dict) -> str:
+    """An audit event's detail, as one line for people."""
+    parts = []
+    for key, label in (
+        ("comment", "Comment"),
+        ("reason", "Reason"),
+        ("change_summary", "Change summary"),
+    ):
+        if detail.get(key):
+            parts.append(f"{label}: {detail[key]}")
+    if "go_live_at" in detail or "expire_at" in detail:
+        parts.append(
+            f"Go live: {_iso_when(detail.get('go_live_at'))}; "
+            f"take down: {_iso_when(detail.get('expire_at'))}"
+        )
+    if detail.get("content_hash"):
+        parts.append(f"Signed hash {detail['content_hash'][:HASH_PREFIX]}…")
+    if detail.get("replaced_revision"):
+        parts.append("Replaced the revision that was live")
+    if detail.get("approval_expired"):
+        parts.append(f"Approval expired {_iso_when(detail['approval_expired'])}")
+    return " · ".join(parts)
+
+
+def _csv_cell(value) -> str:
+    """Cells a spreadsheet would run as a formula are quoted as text."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+class WorkflowAdminMixin:
+    """Shared by every ModelAdmin of reviewed content (articles, prompts).
+
+    Subclasses set `form` (a `articles.forms.ReviewedContentForm`) and `content_fieldsets`.
+    """
+
+    content_fieldsets: tuple = ()
+    change_form_template = "admin/articles/reviewed_change_form.html"
+    workflow_display_fields = (
+        "state_badge",
+        "owner_name",
+        "revision_label",
+        "approval_label",
+        "live_label",
+    )
+    save_fields = ("change_summary", "base_revision")
+    actions = None  # content is never deleted in bulk (or at all): it is unpublished
+    list_per_page = 50
+
+    class Media:
+        css = {"all": ["vetted/admin/workspace.css"]}
+
+    # --- Who sees and edits what -------------------------------------------------------------
+
+    def sees_everything(self, user) -> bool:
+        return sees_everything(user)
+
+    def may_see(self, user, obj) -> bool:
+        return self.sees_everything(user) or obj.owner_id == user.pk
+
+    def get_queryset(self, request):
+        qs = (
+            super()
+            .get_queryset(request)
+            .select_related("owner__profile", "latest_revision", "live_revision")
+        )
+        if not self.sees_everything(request.user):
+            qs = qs.filter(owner=request.user)
+        return qs
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and not self.sees_everything(request.user):
+            # Someone else's content: refuse, rather than pretend it does not exist.
+            field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+            try:
+                key = field.to_python(object_id)
+            except (ValidationError, ValueError):
+                return None
+            if self.model._default_manager.filter(**{field.name: key}).exists():
+                raise PermissionDenied
+        return obj
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or self.may_see(request.user, obj))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        # While a posted form is being saved, the engine decides (see changeform_view).
+        return workflow.may_edit(obj, request.user) or getattr(
+            request, "_vetted_engine_decides", False
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_ordering(self, request):
+        queue = BY_KEY.get(active_queue(request))
+        if queue and queue.ordering:
+            return queue.ordering
+        return super().get_ordering(request)
+
+    def view_on_site(self, obj):
+        if obj.is_live and hasattr(obj, "get_absolute_url"):
+            return obj.get_absolute_url()
+        return None
+
+    # --- The form ----------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        editable = obj is None or self.has_change_permission(request, obj)
+        fieldsets = []
+        if obj is not None:
+            fieldsets.append(("Workflow", {"fields": self.workflow_display_fields}))
+        for name, options in self.content_fieldsets:
+            fields = options["fields"]
+            if not editable:
+                # A reader sees the body as it will look, not as HTML source.
+                fields = tuple("body_preview" if f == "body" else f for f in fields)
+            fieldsets.append((name, {**options, "fields": fields}))
+        if editable:
+            fieldsets.append(("Save", {"fields": self.save_fields}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            *super().get_readonly_fields(request, obj),
+            *self.workflow_display_fields,
+            "body_preview",
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_vetted_save_refusal", "")
+        if refusal:
+            form = type(form.__name__, (form,), {"save_refusal": refusal})
+        return form
+
+    # --- Saving through the engine -----------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        """Nothing here: `save_related` hands the whole save to `workflow.save_revision`, which
+        saves the content row, then the placements and tags, then freezes the revision."""
+
+    def save_related(self, request, form, formsets, change):
+        save_inlines_and_m2m = super().save_related
+        workflow.save_revision(
+            form.instance,
+            request.user,
+            base_revision=form.cleaned_data.get("base_revision"),
+            change_summary=form.cleaned_data.get("change_summary") or "",
+            save_related=lambda: save_inlines_and_m2m(request, form, formsets, change),
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            # The content may have changed state since the form was loaded (submitted from
+            # another tab, say). Let the engine refuse such a save in its own words, so the
+            # person keeps their text, instead of answering a bare 403. Who may post at all is
+            # still the model permission and `get_object` (a writer's own content only).
+            request._vetted_engine_decides = True
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except workflow.WorkflowError as refusal:
+            if request.method != "POST" or getattr(request, "_vetted_save_refusal", ""):
+                raise
+            # The engine refused the save (most often EditConflict) and its transaction rolled
+            # back. Show its message and render the form again from the same POST, marked
+            # invalid, so the person keeps what they typed.
+            messages.error(request, str(refusal))
+            request._vetted_save_refusal = (
+                "Nothing was saved. Your text is still in the form below; copy it before you "
+                "reload the page."
+            )
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # --- Displays ----------------------------------------------------------------------------
+
+    @admin.display(description="State", ordering="state")
+    def state_badge(self, obj):
+        return format_html(
+            '<span class="vetted-state vetted-state-{}">{}</span>',
+            obj.state,
+            obj.get_state_display(),
+        )
+
+    @admin.display(description="Owner", ordering="owner__username")
+    def owner_name(self, obj):
+        return display_name(obj.owner)
+
+    @admin.display(description="Rev.", ordering="latest_revision__number")
+    def revision_number(self, obj):
+        return obj.latest_revision.number if obj.latest_revision_id else "—"
+
+    @admin.display(description="Latest revision")
+    def revision_label(self, obj):
+        revision = obj.latest_revision
+        if revision is None:
+            return "—"
+        return format_html(
+            '{} · <span class="vetted-hash" title="{}">{}…</span>',
+            revision.number,
+            revision.content_hash,
+            revision.content_hash[:HASH_PREFIX],
+        )
+
+    @admin.display(description="Approval")
+    def approval_label(self, obj):
+        signature = workflow.valid_signature(obj)
+        if signature is None:
+            return "The latest revision is not approved."
+        credentials = (
+            f", {signature.reviewer_credentials}" if signature.reviewer_credentials else ""
+        )
+        return (
+            f"Signed by {signature.reviewer_name}{credentials} on {_when(signature.signed_at)}; "
+            f"valid until {_when(signature.valid_until)}"
+        )
+
+    @admin.display(description="On the public site")
+    def live_label(self, obj):
+        parts = []
+        if obj.live_revision_id:
+            parts.append(
+                f"Revision {obj.live_revision.number} is live since {_when(obj.go_live_at)}"
+            )
+            if obj.expire_at:
+                parts.append(f"until {_when(obj.expire_at)}")
+            if obj.has_unpublished_changes:
+                parts.append("newer changes are not published yet")
+        else:
+            parts.append("Not published")
+        if obj.scheduled_at:
+            parts.append(f"the latest revision is scheduled to go live {_when(obj.scheduled_at)}")
+            if obj.expire_at and not obj.live_revision_id:
+                parts.append(f"and to come down {_when(obj.expire_at)}")
+        return "; ".join(parts)
+
+    @admin.display(description="Live", boolean=True)
+    def live_flag(self, obj):
+        return obj.is_live
+
+    @admin.display(description="Body")
+    def body_preview(self, obj):
+        # Stored bodies are already sanitized on save; cleaning again costs little and keeps
+        # this page safe whatever wrote the row.
+        return format_html(
+            '<div class="vetted-preview">{}</div>',
+            mark_safe(clean_html(obj.body)),  # noqa: S308 - the output of the one sanitizer
+        )
+
+    # --- The change page ---------------------------------------------------------------------
+
+    def _url(self, name: str, *args) -> str:
+        return reverse(
+            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{name}",
+            args=args,
+        )
+
+    def workflow_context(self, request, obj) -> dict:
+        user = request.user
+        actions = [
+            {
+                "name": t.name,
+                "label": t.label,
+                "url": self._url("transition", obj.pk, t.name),
+                "confirm": t.name in TRANSITION_FORMS,
+                "primary": t.name in PRIMARY,
+            }
+            for t in workflow.available(obj, user)
+        ]
+        edit_refusal = ""
+        if super().has_change_permission(request, obj):
+            try:
+                workflow.check("edit", obj, user)
+            except workflow.WorkflowError as refusal:
+                edit_refusal = str(refusal)
+        revisions = obj.revisions.select_related("created_by__profile").prefetch_related(
+            "signatures"
+        )
+        return {
+            "actions": actions,
+            "edit_refusal": edit_refusal,
+            "revisions": [
+                {
+                    "number": r.number,
+                    "author": display_name(r.created_by),
+                    "created_at": r.created_at,
+                    "change_summary": r.change_summary,
+                    "hash": r.content_hash,
+                    "hash_prefix": r.content_hash[:HASH_PREFIX],
+                    "is_latest": r.pk == obj.latest_revision_id,
+                    "is_live": r.pk == obj.live_revision_id,
+                    "signatures": list(r.signatures.all()),
+                }
+                for r in revisions.order_by("-number")
+            ],
+            "events": [
+                {
+                    "sequence": e.sequence,
+                    "actor": e.actor_name,
+                    "action": e.action.replace("_", " "),
+                    "from_state": _state_label(e.from_state),
+                    "to_state": _state_label(e.to_state),
+                    "created_at": e.created_at,
+                    "revision_number": e.revision_number,
+                    "detail": describe_detail(e.detail),
+                }
+                for e in audit.events_for(obj).order_by("-sequence")
+            ],
+            "signatures_url": self._url("signatures", obj.pk),
+            "signatures_csv_url": self._url("signatures_csv", obj.pk),
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context["workflow"] = self.workflow_context(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- Extra pages: transitions and signatures ---------------------------------------------
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                wrap(self.transition_view),
+                name=f"{prefix}_transition",
+            ),
+            path(
+                "<path:object_id>/signatures/",
+                wrap(self.signatures_view),
+                name=f"{prefix}_signatures",
+            ),
+            path(
+                "<path:object_id>/signatures.csv",
+                wrap(self.signatures_csv),
+                name=f"{prefix}_signatures_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _viewable(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def transition_view(self, request, object_id, name):
+        """POST here to perform a transition. Transitions that need input (approve, request
+        changes, schedule, unpublish) first answer with their confirmation form, and act once
+        that form is posted back with `_confirm`."""
+        if name not in workflow.TRANSITIONS or name == "edit":
+            raise Http404("No such transition.")
+        obj = self._viewable(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        change_url = self._url("change", obj.pk)
+        form_class = TRANSITION_FORMS.get(name)
+        if form_class is None:
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return self._perform(request, obj, name, {}, change_url)
+
+        if request.method == "POST" and "_confirm" in request.POST:
+            form = form_class(request.POST, content=obj, user=request.user)
+            if form.is_valid():
+                if name == "approve" and not form.shown_revision_is_latest():
+                    messages.error(
+                        request,
+                        f"“{obj}” changed after you opened the approval page; it is now "
+                        f"revision {obj.latest_revision.number}. Read it, then sign again. "
+                        "Nothing was signed.",
+                    )
+                    return HttpResponseRedirect(change_url)
+                response = self._perform(request, obj, name, form.engine_kwargs(), change_url)
+                if response is not None:
+                    return response
+                try:  # refused: show the form again if the transition is still possible
+                    workflow.check(name, obj, request.user)
+                except workflow.WorkflowError:
+                    return HttpResponseRedirect(change_url)
+        elif request.method in ("GET", "HEAD", "POST"):
+            try:
+                workflow.check(name, obj, request.user)
+            except workflow.WorkflowError as refusal:
+                messages.error(request, str(refusal))
+                return HttpResponseRedirect(change_url)
+            form = form_class(content=obj, user=request.user)
+        else:
+            return HttpResponseNotAllowed(["GET", "POST"])
+        return self._render_confirmation(request, obj, name, form, change_url)
+
+    def _perform(self, request, obj, name, kwargs, change_url):
+        """Run the engine function named after the transition. Returns the redirect on success;
+        on refusal shows the engine's message and returns a redirect for button transitions,
+        None for transitions with a form (the caller decides whether to show it again)."""
+        engine = getattr(workflow, name)
+        try:
+            engine(obj, request.user, **kwargs)
+        except workflow.WorkflowError as refusal:
+            messages.error(request, str(refusal))
+            if name in TRANSITION_FORMS:
+                return None
+            return HttpResponseRedirect(change_url)
+        messages.success(request, f"“{obj}” {DONE[name]}.")
+        return HttpResponseRedirect(change_url)
+
+    def _render_confirmation(self, request, obj, name, form, change_url):
+        transition = workflow.TRANSITIONS[name]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{transition.label}: {obj}",
+            "opts": self.opts,
+            "original": obj,
+            "transition": transition,
+            "form": form,
+            "revision": obj.latest_revision,
+            "revision_author": (
+                display_name(obj.latest_revision.created_by) if obj.latest_revision else ""
+            ),
+            "change_url": change_url,
+            "has_view_permission": True,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/articles/transition_confirm.html", context)
+
+    def _signatures(self, obj):
+        return (
+            Signature.objects.filter(
+                revision__content_type=ContentType.objects.get_for_model(obj),
+                revision__object_id=obj.pk,
+            )
+            .select_related("revision")
+            .order_by("-signed_at", "-pk")
+        )
+
+    def signatures_view(self, request, object_id):
+        obj = self._viewable(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Signatures: {obj}",
+            "opts": self.opts,
+            "original": obj,
+            "signatures": list(self._signatures(obj)),
+            "change_url": self._url("change", obj.pk),
+            "csv_url": self._url("signatures_csv", obj.pk),
+            "has_view_permission": True,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/articles/signatures.html", context)
+
+    def signatures_csv(self, request, object_id):
+        obj = self._viewable(request, object_id)
+        if obj is None:
+            raise Http404("No such content.")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{self.opts.model_name}-{obj.pk}-signatures.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "revision",
+                "content hash",
+                "reviewer",
+                "credentials",
+                "meaning",
+                "signed at",
+                "valid until",
+            ]
+        )
+        for signature in self._signatures(obj):
+            writer.writerow(
+                _csv_cell(value)
+                for value in (
+                    signature.revision.number,
+                    signature.content_hash,
+                    signature.reviewer_name,
+                    signature.reviewer_credentials,
+                    signature.meaning,
+                    signature.signed_at.isoformat(),
+                    signature.valid_until.isoformat(),
+                )
+            )
+        return response

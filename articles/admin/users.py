@@ -1,0 +1,58 @@
+"""Users and their roles, for admins: the standard user admin plus the public name and
+credentials (AuthorProfile) that are printed beside every signature."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from articles.models import AuthorProfile
+
+User = get_user_model()
+
+
+class AuthorProfileInline(admin.StackedInline):
+    model = AuthorProfile
+    fields = ("display_name", "credentials", "bio")
+    can_delete = False
+    max_num = 1
+    verbose_name = "public profile"
+    verbose_name_plural = "public profile"
+
+
+class VettedUserAdmin(UserAdmin):
+    inlines = [AuthorProfileInline]
+    list_display = ("username", "public_name", "email", "roles", "is_active", "is_staff")
+    list_filter = ("groups", "is_active", "is_staff", "is_superuser")
+    list_select_related = ("profile",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Roles are groups; anything beyond them would let an admin grant themselves more.
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # nor change a superuser's password or account
+        return allowed
+
+    @admin.display(description="Public name", ordering="profile__display_name")
+    def public_name(self, user):
+        profile = getattr(user, "profile", None)
+        return profile.display_name if profile else ""
+
+    @admin.display(description="Roles")
+    def roles(self, user):
+        return ", ".join(sorted(group.name for group in user.groups.all()))
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, VettedUserAdmin)

@@ -1,0 +1,265 @@
+"""Forms for the staff workspace (the Django admin).
+
+The content forms edit only the working copy; the workflow fields are never form fields. Every
+rule about who may do what, and what input a transition needs, lives in `articles.workflow`; these
+forms only collect the input and carry it there.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms import Script
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
+
+from articles.models import Article, Prompt
+from articles.models.content import credentials, display_name
+
+# What the editor offers. The model's save runs `articles.sanitize.clean_html` over whatever
+# arrives, so this list is about what writers can make, not about what is safe.
+ARTICLE_EXTENSIONS = {
+    "Document": True,
+    "Paragraph": True,
+    "Text": True,
+    "HardBreak": True,
+    "Bold": True,
+    "Italic": True,
+    "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+    "Table": True,
+    "TableRow": True,
+    "TableHeader": True,
+    "TableCell": True,
+    "History": True,
+    "Menu": True,
+}
+
+PROMPT_EXTENSIONS = {
+    "Document": True,
+    "Paragraph": True,
+    "Text": True,
+    "HardBreak": True,
+    "Bold": True,
+    "Italic": True,
+    "BulletList": True,
+    "ListItem": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+    "History": True,
+    "Menu": True,
+}
+
+
+class ProseEditorWidget(AdminProseEditorWidget):
+    """The admin prose editor, started without an inline import map.
+
+    django-prose-editor loads its modules through a `<script type="importmap">` written into the
+    page, which the Content-Security-Policy (`script-src 'self'`) blocks. This widget loads the
+    same editor through `vetted/admin/prose-editor.js`, a module that imports the editor by its
+    static path and keeps Tiptap from injecting a <style> element (`style-src 'self'` blocks
+    that too; its rules are in `vetted/admin/prose-editor.css`).
+    """
+
+    @property
+    def media(self):
+        return forms.Media(
+            css={
+                "all": [
+                    "django_prose_editor/material-icons.css",
+                    "django_prose_editor/editor.css",
+                    "django_prose_editor/overrides.css",
+                    "vetted/admin/prose-editor.css",
+                ]
+            },
+            js=[Script("vetted/admin/prose-editor.js", type="module")],
+        )
+
+
+def prose_field(extensions: dict, **kwargs) -> ProseEditorFormField:
+    return ProseEditorFormField(
+        config={"extensions": extensions},
+        widget=ProseEditorWidget,
+        required=False,
+        **kwargs,
+    )
+
+
+class ReviewedContentForm(forms.ModelForm):
+    """The working copy of an article or prompt, plus what the engine needs to save it.
+
+    `base_revision` is the revision number the form was loaded from. It goes back to
+    `workflow.save_revision`, which refuses the save (EditConflict) if someone saved a newer
+    revision meanwhile.
+    """
+
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    change_summary = forms.CharField(
+        label="What changed",
+        max_length=255,
+        required=False,
+        help_text="Optional. Shown in the revision history and to the reviewer.",
+    )
+
+    # Set by the admin when the engine refused the save, so the form re-renders with the
+    # user's input instead of losing it. See WorkflowAdminMixin.changeform_view.
+    save_refusal: str = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            latest = self.instance.latest_revision
+            self.fields["base_revision"].initial = latest.number if latest else None
+            self.fields["base_revision"].required = latest is not None
+            self.fields["base_revision"].error_messages["required"] = (
+                "This form is missing the revision it was loaded from. Reload the page and "
+                "apply your changes again."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.save_refusal:
+            raise ValidationError(self.save_refusal, code="refused")
+        return cleaned
+
+
+class ArticleForm(ReviewedContentForm):
+    body = prose_field(ARTICLE_EXTENSIONS)
+
+    class Meta:
+        model = Article
+        fields = [
+            "title", "slug", "kind", "topic", "tags", "summary", "body",
+            "hero_image", "hero_alt", "hero_decorative",
+        ]  # fmt: skip
+
+
+class PromptForm(ReviewedContentForm):
+    body = prose_field(PROMPT_EXTENSIONS)
+
+    class Meta:
+        model = Prompt
+        fields = ["name", "kind", "headline", "body", "button_label", "disclosure_label"]
+
+
+# --- Transition forms -----------------------------------------------------------------------
+#
+# Each collects the input of one engine function; `engine_kwargs()` is what is passed to it.
+# Required-ness is left to the engine where it has a rule (a comment to request changes, a
+# go-live time to schedule), so the person sees the engine's own explanation.
+
+
+class TransitionForm(forms.Form):
+    def __init__(self, *args, content=None, user=None, **kwargs):
+        self.content = content
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def engine_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+def _datetime_input():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ApproveForm(TransitionForm):
+    """An electronic signature: the reviewer re-enters their password over a stated meaning.
+
+    `revision` and `content_hash` record what the page showed. The admin refuses to sign if the
+    content moved on since, so nobody signs a revision they were not shown.
+    """
+
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+    content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    password = forms.CharField(
+        label="Your password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
+        help_text="Re-entering your password makes this approval your electronic signature.",
+    )
+    comment = forms.CharField(
+        label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        revision = self.content.latest_revision
+        self.fields["revision"].initial = revision.number if revision else None
+        self.fields["content_hash"].initial = revision.content_hash if revision else ""
+        self.meaning = settings.SIGNATURE_MEANING
+        self.signer_name = display_name(self.user)
+        self.signer_credentials = credentials(self.user)
+
+    def shown_revision_is_latest(self) -> bool:
+        revision = self.content.latest_revision
+        return (
+            revision is not None
+            and revision.number == self.cleaned_data["revision"]
+            and revision.content_hash == self.cleaned_data["content_hash"]
+        )
+
+    def engine_kwargs(self) -> dict:
+        return {"password": self.cleaned_data["password"], "comment": self.cleaned_data["comment"]}
+
+
+class RequestChangesForm(TransitionForm):
+    comment = forms.CharField(
+        label="What needs to change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "required": True}),
+        help_text="Required. The writer receives this comment.",
+    )
+
+
+class ScheduleForm(TransitionForm):
+    go_live_at = forms.DateTimeField(
+        label="Go live at",
+        required=False,
+        widget=_datetime_input(),
+        help_text="When the approved revision goes on the public site.",
+    )
+    expire_at = forms.DateTimeField(
+        label="Take down at (optional)",
+        required=False,
+        widget=_datetime_input(),
+        help_text="Leave empty to keep it up until it is unpublished.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.content.live_revision_id is not None and self.content.state == "published":
+            # Already live: only the expiry can be scheduled.
+            del self.fields["go_live_at"]
+        else:
+            self.fields["go_live_at"].initial = self.content.scheduled_at
+        self.fields["expire_at"].initial = self.content.expire_at
+
+    def engine_kwargs(self) -> dict:
+        return {
+            "go_live_at": self.cleaned_data.get("go_live_at"),
+            "expire_at": self.cleaned_data.get("expire_at"),
+        }
+
+
+class UnpublishForm(TransitionForm):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded in the audit trail.",
+    )
+
+
+TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
+    "approve": ApproveForm,
+    "request_changes": RequestChangesForm,
+    "schedule": ScheduleForm,
+    "unpublish": UnpublishForm,
+}

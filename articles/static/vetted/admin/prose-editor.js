@@ -1,0 +1,57 @@
+// Starts django-prose-editor on the admin's body fields under the Content-Security-Policy.
+//
+// The package's own starter (django_prose_editor/configurable.js) imports the editor through a
+// bare specifier that only a <script type="importmap"> written into the page can resolve, and
+// its createTextareaEditor lets Tiptap inject a <style> element; script-src 'self' and
+// style-src 'self' block both. This module imports the editor by its static path and builds
+// the same editor with injectCSS off; Tiptap's core rules are in prose-editor.css instead.
+// Written against django-prose-editor 0.28 (configurable.js and createTextareaEditor).
+import * as editorModule from "../../django_prose_editor/editor.js";
+
+const marker = "data-django-prose-editor-configurable";
+
+function actuallyEmpty(html) {
+  // ProseMirror always keeps one empty paragraph; an empty field should stay empty.
+  return /^<(\w+)(\s[^>]*)?><\/\1>$/i.test(html) ? "" : html;
+}
+
+function createTextareaEditor(textarea, extensions) {
+  const disabled = textarea.hasAttribute("disabled");
+  const element = document.createElement("div");
+  element.className = disabled ? "prose-editor disabled" : "prose-editor";
+  textarea.before(element);
+  element.append(textarea);
+  return new editorModule.Editor({
+    element,
+    editable: !disabled,
+    extensions,
+    content: textarea.value,
+    injectCSS: false,
+    onUpdate({ editor }) {
+      textarea.value = actuallyEmpty(editor.getHTML());
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    onDestroy() {
+      element.before(textarea);
+      element.remove();
+    },
+  });
+}
+
+function createEditor(textarea, config = null) {
+  if (textarea.closest(".prose-editor")) return null;
+  const settings = config || JSON.parse(textarea.getAttribute(marker) || "{}");
+  const extensions = [];
+  for (const [name, options] of Object.entries(settings.extensions || {})) {
+    const extension = editorModule[name];
+    if (!extension) continue;
+    extensions.push(typeof options === "object" ? extension.configure(options) : extension);
+  }
+  const editor = createTextareaEditor(textarea, extensions);
+  textarea.dispatchEvent(
+    new CustomEvent("prose-editor:ready", { detail: { editor, textarea }, bubbles: true }),
+  );
+  return editor;
+}
+
+editorModule.initializeEditors(createEditor, `[${marker}]`);
