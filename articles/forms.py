@@ -171,7 +171,7 @@ def _datetime_input():
 class ApproveForm(TransitionForm):
     """An electronic signature: the reviewer re-enters their password over a stated meaning.
 
-    `revision` and `content_hash` record what the page showed. The admin refuses to sign if the
+    `revision` and `content_hash` record what the page showed. The engine refuses to sign if the
     content moved on since, so nobody signs a revision they were not shown.
     """
 
@@ -197,16 +197,12 @@ class ApproveForm(TransitionForm):
         self.signer_name = display_name(self.user)
         self.signer_credentials = credentials(self.user)
 
-    def shown_revision_is_latest(self) -> bool:
-        revision = self.content.latest_revision
-        return (
-            revision is not None
-            and revision.number == self.cleaned_data["revision"]
-            and revision.content_hash == self.cleaned_data["content_hash"]
-        )
-
     def engine_kwargs(self) -> dict:
-        return {"password": self.cleaned_data["password"], "comment": self.cleaned_data["comment"]}
+        return {
+            "password": self.cleaned_data["password"],
+            "comment": self.cleaned_data["comment"],
+            "expected_hash": self.cleaned_data["content_hash"],
+        }
 
 
 class RequestChangesForm(TransitionForm):

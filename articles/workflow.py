@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -352,14 +353,48 @@ def request_changes(content: ReviewedContent, user, *, comment: str) -> None:
     )
 
 
+SIGNATURE_MAX_FAILURES = 5
+SIGNATURE_LOCKOUT_SECONDS = 15 * 60
+
+
+def _check_signing_password(user, password: str) -> None:
+    """Re-entering the password is what makes approval a signature; repeated wrong passwords pause
+    signing for the account, so a left-open session cannot be used to guess it."""
+    key = f"vetted:signature-failures:{user.pk}"
+    failures = cache.get(key, 0)
+    if failures >= SIGNATURE_MAX_FAILURES:
+        raise NotAllowed(
+            "Too many wrong passwords. Signing is paused on your account for 15 minutes. "
+            "Nothing was signed."
+        )
+    if not password or not user.check_password(password):
+        cache.set(key, failures + 1, SIGNATURE_LOCKOUT_SECONDS)
+        raise NotAllowed("That password is not correct. Nothing was signed.")
+    cache.delete(key)
+
+
 @transaction.atomic
-def approve(content: ReviewedContent, user, *, password: str, comment: str = "") -> Signature:
-    """Sign the latest revision. Re-entering the password makes this an electronic signature."""
+def approve(
+    content: ReviewedContent,
+    user,
+    *,
+    password: str,
+    comment: str = "",
+    expected_hash: str | None = None,
+) -> Signature:
+    """Sign the latest revision. Re-entering the password makes this an electronic signature.
+
+    `expected_hash` is the hash of the content the reviewer was shown; if the content changed
+    since, nothing is signed."""
     locked = _lock(content)
     check("approve", locked, user)
-    if not password or not user.check_password(password):
-        raise NotAllowed("That password is not correct. Nothing was signed.")
     revision = locked.latest_revision
+    if expected_hash is not None and expected_hash != revision.content_hash:
+        raise WrongState(
+            f"“{locked}” changed after you opened it; it is now revision {revision.number}. "
+            "Read it, then sign again. Nothing was signed."
+        )
+    _check_signing_password(user, password)
     if not revision.matches_content():
         raise WrongState(
             f"Revision {revision.number} no longer matches its recorded hash; it cannot be "

@@ -33,11 +33,6 @@ CHANGE_PAGE_BUDGET = 15
 INDEX_BUDGET = 12
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- Helpers --------------------------------------------------------------------------------
 
 
@@ -311,7 +306,7 @@ def test_approve_refuses_when_the_content_changed_since_the_page_was_shown(
         },
         follow=True,
     )
-    assert any("changed after you opened the approval page" in m for m in messages_of(response))
+    assert any("changed after you opened it" in m for m in messages_of(response))
     assert not Signature.objects.exists()
     assert reload(in_review).state == State.IN_REVIEW
 

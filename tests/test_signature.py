@@ -159,3 +159,44 @@ def test_an_approved_prompt_edit_changes_the_hash_of_articles_that_embed_it(
     workflow.approve(prompt, second_reviewer, password=PASSWORD)
     workflow.save_revision(article, writer)
     assert reload(article).latest_revision.content["prompts"] != first
+
+
+def test_signing_what_was_shown_refuses_content_changed_since(in_review, writer, reviewer):
+    shown = in_review.latest_revision.content_hash
+    workflow.withdraw(in_review, writer)
+    edit(in_review, writer)
+    workflow.submit(in_review, writer)
+    before = snapshot(in_review)
+
+    with pytest.raises(workflow.WrongState, match="changed after you opened it"):
+        workflow.approve(in_review, reviewer, password=PASSWORD, expected_hash=shown)
+
+    assert snapshot(in_review) == before
+    assert not Signature.objects.exists()
+    current = reload(in_review).latest_revision.content_hash
+    workflow.approve(in_review, reviewer, password=PASSWORD, expected_hash=current)
+    assert reload(in_review).state == State.APPROVED
+
+
+def test_repeated_wrong_passwords_pause_signing(in_review, reviewer):
+    for _ in range(workflow.SIGNATURE_MAX_FAILURES):
+        with pytest.raises(workflow.NotAllowed, match="not correct"):
+            workflow.approve(in_review, reviewer, password="guess")
+
+    with pytest.raises(workflow.NotAllowed, match="Signing is paused"):
+        workflow.approve(in_review, reviewer, password=PASSWORD)
+    assert not Signature.objects.exists()
+
+
+def test_a_correct_password_clears_earlier_mistakes(in_review, reviewer, make_article, writer):
+    for _ in range(workflow.SIGNATURE_MAX_FAILURES - 1):
+        with pytest.raises(workflow.NotAllowed):
+            workflow.approve(in_review, reviewer, password="guess")
+    workflow.approve(in_review, reviewer, password=PASSWORD)
+
+    other = make_article("Knee pain")
+    workflow.submit(other, writer)
+    for _ in range(workflow.SIGNATURE_MAX_FAILURES - 1):
+        with pytest.raises(workflow.NotAllowed, match="not correct"):
+            workflow.approve(other, reviewer, password="guess")
+    workflow.approve(other, reviewer, password=PASSWORD)

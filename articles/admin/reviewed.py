@@ -448,14 +448,6 @@ class WorkflowAdminMixin:
         if request.method == "POST" and "_confirm" in request.POST:
             form = form_class(request.POST, content=obj, user=request.user)
             if form.is_valid():
-                if name == "approve" and not form.shown_revision_is_latest():
-                    messages.error(
-                        request,
-                        f"“{obj}” changed after you opened the approval page; it is now "
-                        f"revision {obj.latest_revision.number}. Read it, then sign again. "
-                        "Nothing was signed.",
-                    )
-                    return HttpResponseRedirect(change_url)
                 response = self._perform(request, obj, name, form.engine_kwargs(), change_url)
                 if response is not None:
                     return response

@@ -10,23 +10,18 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article, State
-from tests.browser.conftest import browser, log_in, page  # noqa: F401 - fixtures
+from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def csp_errors(page) -> list[str]:  # noqa: F811 - the fixture, passed in
+def csp_errors(page) -> list[str]:
     return [e for e in page.console_errors if "Content Security Policy" in e]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_prose_editor_loads_edits_and_saves_under_the_csp(page, article, writer):  # noqa: F811
+def test_prose_editor_loads_edits_and_saves_under_the_csp(page, article, writer):
     log_in(page, writer.username, PASSWORD)
     page.goto(f"/admin/articles/article/{article.pk}/change/")
     editor = page.locator(".prose-editor [contenteditable=true].ProseMirror")
@@ -51,7 +46,7 @@ def test_prose_editor_loads_edits_and_saves_under_the_csp(page, article, writer)
 
 @pytest.mark.django_db(transaction=True)
 def test_transition_buttons_and_approval_page_work_in_the_browser(
-    page,  # noqa: F811
+    page,
     in_review,
     reviewer,
 ):
