@@ -297,6 +297,8 @@ def save_revision(
         change_summary=change_summary[:255],
         created_by=user,
     )
+    if cited := [citation["source"]["id"] for citation in data.get("citations", [])]:
+        revision.cited_sources.set(cited)
     locked.latest_revision = revision
     # A schedule was an editor's decision about approved content; new content needs a new one.
     locked.scheduled_at = None

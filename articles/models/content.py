@@ -171,6 +171,10 @@ class Article(ReviewedContent):
                 else None
             ),
             "prompts": [placement.revision_content() for placement in placements],
+            "citations": [
+                citation.revision_content()
+                for citation in self.citations.select_related("source").order_by("order", "pk")
+            ],
         }
 
 
@@ -195,4 +199,40 @@ class Placement(models.Model):
         return {
             "prompt": self.prompt_id,
             "approved_hash": approved.content_hash if approved else None,
+        }
+
+
+class Citation(models.Model):
+    """A source cited by an article's working copy, frozen into each revision.
+
+    `key` is what the body's citation markers name (`<sup data-citation="KEY">`); `attribution`
+    is how the text names the work ("Lu et al."); `supports` is the sentence or paragraph the
+    citation stands behind."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(
+        "evidence.Source", on_delete=models.PROTECT, related_name="article_citations"
+    )
+    order = models.PositiveIntegerField(default=0)
+    key = models.CharField(max_length=64)
+    attribution = models.CharField(max_length=200, blank=True)
+    supports = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "source"], name="source_cited_once"),
+            models.UniqueConstraint(fields=["article", "key"], name="citation_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.key}] {self.source}"
+
+    def revision_content(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "order": self.order,
+            "attribution": self.attribution,
+            "supports": self.supports,
+            "source": self.source.snapshot(),
         }

@@ -30,6 +30,8 @@ class Revision(ImmutableModel):
     content = models.JSONField()
     content_hash = models.CharField(max_length=64, db_index=True)
     change_summary = models.CharField(max_length=255, blank=True)
+    # The sources this revision cites, for questions like "what cites this retracted study?".
+    cited_sources = models.ManyToManyField("evidence.Source", blank=True, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

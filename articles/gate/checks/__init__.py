@@ -1,0 +1,1 @@
+"""Importing this package registers every check, in the order findings are reported."""

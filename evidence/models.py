@@ -1,0 +1,131 @@
+"""Sources: the studies, reviews, guidelines and pages that content cites."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class SourceKind(models.TextChoices):
+    JOURNAL_ARTICLE = "journal_article", "Journal article"
+    SYSTEMATIC_REVIEW = "systematic_review", "Systematic review or meta-analysis"
+    RANDOMIZED_TRIAL = "randomized_trial", "Randomized trial"
+    OBSERVATIONAL = "observational", "Observational study"
+    CASE_SERIES = "case_series", "Case series or open-label trial"
+    PRECLINICAL = "preclinical", "Preclinical (laboratory or animal) study"
+    GUIDELINE = "guideline", "Clinical guideline"
+    WEBSITE = "website", "Website"
+
+
+# What each kind of evidence is, in words a patient understands.
+EVIDENCE_IN_PLAIN_WORDS = {
+    SourceKind.SYSTEMATIC_REVIEW: "review of trials",
+    SourceKind.RANDOMIZED_TRIAL: "randomized trial",
+    SourceKind.OBSERVATIONAL: "study that observed patients",
+    SourceKind.CASE_SERIES: "early trial without a control group",
+    SourceKind.PRECLINICAL: "laboratory or animal study",
+    SourceKind.GUIDELINE: "clinical guideline",
+    SourceKind.JOURNAL_ARTICLE: "journal article",
+    SourceKind.WEBSITE: "website",
+}
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Not yet checked"
+    VERIFIED = "verified", "Matches the registry"
+    MISMATCH = "mismatch", "Differs from the registry"
+    RETRACTED = "retracted", "Retracted"
+    NOT_FOUND = "not-found", "Not found in the registry"
+    UNREACHABLE = "unreachable", "Registry unreachable"
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_identifier(self) -> SourceQuerySet:
+        return self.filter(Q(doi__isnull=False) | Q(pmid__isnull=False))
+
+    def retracted(self) -> SourceQuerySet:
+        return self.filter(retracted=True)
+
+
+class Source(models.Model):
+    kind = models.CharField(
+        max_length=32, choices=SourceKind.choices, default=SourceKind.JOURNAL_ARTICLE
+    )
+    doi = models.CharField("DOI", max_length=255, null=True, blank=True)
+    pmid = models.CharField("PubMed ID", max_length=12, null=True, blank=True)
+    pmcid = models.CharField("PubMed Central ID", max_length=16, blank=True)
+    isbn = models.CharField("ISBN-13", max_length=13, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    title = models.TextField(blank=True)
+    # [{"family": "Mesa Bedoya", "given": "L.E."}, ...] in the order the source lists them.
+    authors = models.JSONField(default=list, blank=True)
+    authors_truncated = models.BooleanField(
+        default=False, help_text='The list as written ends with "et al."'
+    )
+    journal = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    volume = models.CharField(max_length=40, blank=True)
+    issue = models.CharField(max_length=40, blank=True)
+    pages = models.CharField("pages or article number", max_length=60, blank=True)
+    # The reference exactly as it was written (a "Source:" line, a BibTeX entry's fields).
+    as_written = models.TextField(blank=True)
+
+    retracted = models.BooleanField(default=False)
+    retraction_notice = models.CharField(max_length=500, blank=True)
+    verification_status = models.CharField(
+        max_length=20, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
+    )
+    # [{"field": "authors", "written": "...", "registry": "..."}, ...]
+    verification_details = models.JSONField(default=list, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    registry_metadata = models.JSONField(default=dict, blank=True)
+    metadata_fetched_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doi"], condition=Q(doi__isnull=False), name="one_source_per_doi"
+            ),
+            models.UniqueConstraint(
+                fields=["pmid"], condition=Q(pmid__isnull=False), name="one_source_per_pmid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        first = self.authors[0]["family"] if self.authors else ""
+        label = f"{first} {self.year or ''}".strip()
+        return f"{label}: {self.title[:80]}" if label else (self.title[:100] or f"Source {self.pk}")
+
+    @property
+    def has_link(self) -> bool:
+        """A reader can follow it: a DOI, a PubMed record or a web address."""
+        return bool(self.doi or self.pmid or self.url)
+
+    @property
+    def evidence_in_plain_words(self) -> str:
+        return EVIDENCE_IN_PLAIN_WORDS.get(self.kind, "")
+
+    def snapshot(self) -> dict:
+        """What a reader sees of this source in a reference list; frozen into revisions."""
+        return {
+            "id": self.pk,
+            "kind": self.kind,
+            "doi": self.doi,
+            "pmid": self.pmid,
+            "pmcid": self.pmcid,
+            "isbn": self.isbn,
+            "url": self.url,
+            "title": self.title,
+            "authors": self.authors,
+            "authors_truncated": self.authors_truncated,
+            "journal": self.journal,
+            "year": self.year,
+            "volume": self.volume,
+            "issue": self.issue,
+            "pages": self.pages,
+        }
