@@ -41,7 +41,7 @@ class VerificationStatus(models.TextChoices):
 
 class SourceQuerySet(models.QuerySet):
     def with_identifier(self) -> SourceQuerySet:
-        return self.filter(Q(doi__isnull=False) | Q(pmid__isnull=False))
+        return self.exclude(doi="", pmid="")
 
     def retracted(self) -> SourceQuerySet:
         return self.filter(retracted=True)
@@ -51,8 +51,8 @@ class Source(models.Model):
     kind = models.CharField(
         max_length=32, choices=SourceKind.choices, default=SourceKind.JOURNAL_ARTICLE
     )
-    doi = models.CharField("DOI", max_length=255, null=True, blank=True)
-    pmid = models.CharField("PubMed ID", max_length=12, null=True, blank=True)
+    doi = models.CharField("DOI", max_length=255, blank=True)
+    pmid = models.CharField("PubMed ID", max_length=12, blank=True)
     pmcid = models.CharField("PubMed Central ID", max_length=16, blank=True)
     isbn = models.CharField("ISBN-13", max_length=13, blank=True)
     url = models.URLField(max_length=500, blank=True)
@@ -89,10 +89,10 @@ class Source(models.Model):
         ordering = ["-year", "title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["doi"], condition=Q(doi__isnull=False), name="one_source_per_doi"
+                fields=["doi"], condition=~Q(doi=""), name="one_source_per_doi"
             ),
             models.UniqueConstraint(
-                fields=["pmid"], condition=Q(pmid__isnull=False), name="one_source_per_pmid"
+                fields=["pmid"], condition=~Q(pmid=""), name="one_source_per_pmid"
             ),
         ]
 
