@@ -104,6 +104,9 @@ class ReviewedContent(models.Model):
     first_published_at = models.DateTimeField(null=True, editable=False)
     last_published_at = models.DateTimeField(null=True, editable=False)
     review_overdue_notified_at = models.DateTimeField(null=True, editable=False)
+    # Where an imported item came from ("text:<title>", a WordPress GUID), so importing the same
+    # file again updates the same drafts instead of duplicating them.
+    import_key = models.CharField(max_length=500, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
