@@ -12,8 +12,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from articles import workflow
-from articles.models import Article, ArticleKind, AuthorProfile, Placement, Prompt, Topic
+from articles.models import (
+    Article,
+    ArticleKind,
+    AuthorProfile,
+    Citation,
+    Placement,
+    Prompt,
+    Topic,
+)
 from articles.roles import Role, grant
+from evidence.models import Source, SourceKind
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,52 @@ PROMPT = {
 }
 
 
+# Real studies and pages, described as their publishers register them. The demo runs offline, so
+# they show as not yet verified (a warning) until `manage.py verify_sources` checks them.
+SOURCES = {
+    "ettehad-2016": {
+        "kind": SourceKind.SYSTEMATIC_REVIEW,
+        "doi": "10.1016/s0140-6736(15)01225-8",
+        "pmid": "26724178",
+        "title": "Blood pressure lowering for prevention of cardiovascular disease and death: "
+        "a systematic review and meta-analysis",
+        "authors": [
+            {"family": "Ettehad", "given": "D"},
+            {"family": "Emdin", "given": "CA"},
+            {"family": "Kiran", "given": "A"},
+        ],
+        "authors_truncated": True,
+        "journal": "Lancet",
+        "year": 2016,
+        "volume": "387",
+        "issue": "10022",
+        "pages": "957-967",
+    },
+    "fransen-2015": {
+        "kind": SourceKind.SYSTEMATIC_REVIEW,
+        "doi": "10.1002/14651858.cd004376.pub3",
+        "title": "Exercise for osteoarthritis of the knee",
+        "authors": [
+            {"family": "Fransen", "given": "M"},
+            {"family": "McConnell", "given": "S"},
+            {"family": "Harmer", "given": "AR"},
+        ],
+        "authors_truncated": True,
+        "journal": "Cochrane Database of Systematic Reviews",
+        "year": 2015,
+        "issue": "1",
+        "pages": "CD004376",
+    },
+    "nhs-physiotherapy": {
+        "kind": SourceKind.WEBSITE,
+        "url": "https://www.nhs.uk/tests-and-treatments/physiotherapy/",
+        "title": "Physiotherapy",
+        "authors": [{"family": "NHS", "given": ""}],
+        "journal": "NHS website",
+    },
+}
+
+
 @dataclass(frozen=True)
 class DemoArticle:
     slug: str
@@ -60,6 +115,7 @@ class DemoArticle:
     summary: str
     body: str
     state: str  # the state the demo leaves it in
+    sources: tuple[str, ...] = ()  # keys of SOURCES, cited in this order as markers 1, 2, ...
 
 
 ARTICLES = (
@@ -74,13 +130,16 @@ ARTICLES = (
         "<h2>Two numbers</h2><p>A reading such as 128/82 mmHg has two parts. The first is the "
         "pressure while your heart squeezes; the second is the pressure while it rests "
         "between beats.</p><h2>Why it matters</h2><p>Blood pressure that stays high for years "
-        "strains the heart, the kidneys and the blood vessels of the brain. Most people with "
-        "high blood pressure feel nothing, which is why regular checks are worth having.</p>"
+        "strains the heart, the kidneys and the blood vessels of the brain. In a large review of "
+        "trials, every 10 mmHg fall in the top number lowered the risk of heart disease and "
+        'stroke by about a fifth<sup data-citation="1">1</sup>. Most people with high blood '
+        "pressure feel nothing, which is why regular checks are worth having.</p>"
         "<h2>What you can do</h2><ul><li>Have your blood pressure checked at least every five "
         "years, or as often as your clinician suggests.</li><li>Ask how to measure it at home "
         "with a validated monitor.</li><li>Bring your home readings to your next "
         "appointment.</li></ul>",
         "published",
+        ("ettehad-2016",),
     ),
     DemoArticle(
         "first-physiotherapy-visit",
@@ -90,9 +149,11 @@ ARTICLES = (
         ("physiotherapy",),
         "What happens at a first appointment and what to bring.",
         "<p>Your first visit usually starts with questions about what hurts, what makes it "
-        "better or worse, and what you would like to be able to do again.</p><p>Wear clothes "
+        'better or worse, and what you would like to be able to do again<sup data-citation="1">'
+        "1</sup>.</p><p>Wear clothes "
         "you can move in, and bring a list of your medicines.</p>",
         "approved",
+        ("nhs-physiotherapy",),
     ),
     DemoArticle(
         "knee-osteoarthritis-exercise",
@@ -102,9 +163,11 @@ ARTICLES = (
         ("knee", "osteoarthritis", "exercise"),
         "Why moving helps sore knees, and how to start safely.",
         "<p>Osteoarthritis changes the cartilage and bone of a joint. Gentle, regular exercise "
-        "that strengthens the thigh muscles can ease pain and stiffness for many people.</p>"
+        "that strengthens the thigh muscles can ease pain and stiffness for many people"
+        '<sup data-citation="1">1</sup>.</p>'
         "<p>Start slowly and build up over several weeks.</p>",
         "in_review",
+        ("fransen-2015",),
     ),
     DemoArticle(
         "sleep-after-surgery",
@@ -114,8 +177,9 @@ ARTICLES = (
         ("sleep", "surgery"),
         "Why sleep is often disturbed after an operation and what can help.",
         "<p>Pain, new medicines and a hospital routine can all upset sleep for a few weeks "
-        "after surgery. Research shows sleep always returns to normal within days.</p>",
+        "after surgery. For most people it settles as they recover.</p>",
         "changes_requested",
+        ("nhs-physiotherapy",),
     ),
     DemoArticle(
         "cholesterol-test",
@@ -164,6 +228,13 @@ def _password(user) -> str:
     return next(spec.password for spec in USERS if spec.username == user.username)
 
 
+def _source(key: str) -> Source:
+    fields = SOURCES[key]
+    lookup = {"doi": fields["doi"]} if fields.get("doi") else {"url": fields["url"]}
+    source, _ = Source.objects.get_or_create(**lookup, defaults=fields)
+    return source
+
+
 def _article(spec: DemoArticle, users: dict, prompt: Prompt) -> Article:
     writer, reviewer, editor = users["writer"], users["reviewer"], users["editor"]
     name, description = TOPICS[spec.topic]
@@ -177,6 +248,10 @@ def _article(spec: DemoArticle, users: dict, prompt: Prompt) -> Article:
 
     def related() -> None:
         article.tags.set(list(spec.tags))
+        for number, key in enumerate(spec.sources, start=1):
+            Citation.objects.create(
+                article=article, source=_source(key), order=number, key=str(number)
+            )
         if spec.state == "published":
             Placement.objects.get_or_create(article=article, prompt=prompt)
 
@@ -190,8 +265,8 @@ def _article(spec: DemoArticle, users: dict, prompt: Prompt) -> Article:
         workflow.request_changes(
             article,
             reviewer,
-            comment="“Research shows sleep always returns to normal within days” needs a "
-            "source, and “always” is too strong. Please cite a study or soften it.",
+            comment="The cited page is about physiotherapy, not sleep. Please cite a source "
+            "on sleep after surgery, and say when to call the surgical team.",
         )
         return article
     workflow.approve(

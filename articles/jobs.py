@@ -1,6 +1,6 @@
-"""The periodic work behind `manage.py run_jobs`: scheduled publishing, expiry and review-overdue
-flags. Each item is handled in its own transaction under its row lock and re-checked there, so
-two overlapping cron runs do each thing once."""
+"""The periodic work behind `manage.py run_jobs`: scheduled publishing, expiry, review-overdue
+flags and retraction re-checks. Each item is handled in its own transaction under its row lock
+and re-checked there, so two overlapping cron runs do each thing once."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
-from articles import workflow
+from articles import notifications, workflow
 from articles.models import Article, Prompt
+from evidence import verification
+from evidence.registry import RegistryConfigError
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,7 @@ class JobReport:
     published: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -31,6 +35,7 @@ class JobReport:
             f"published: {len(self.published)}",
             f"expired: {len(self.expired)}",
             f"review overdue (newly flagged): {len(self.overdue)}",
+            f"sources newly retracted: {len(self.retracted)}",
             f"failed: {len(self.failed)}",
             *[f"  {item}" for item in self.failed],
         ]
@@ -63,4 +68,34 @@ def run_all(now: datetime | None = None) -> JobReport:
             report,
             now,
         )
+    recheck_sources(now, report)
     return report
+
+
+def recheck_sources(now: datetime, report: JobReport) -> None:
+    """Re-check sources against the registries (those verified RETRACTION_RECHECK_DAYS ago or
+    more) and tell the writer and the editors of every article citing a newly retracted one,
+    in its working copy or in its live revision. The gate's retracted-source check then blocks
+    publishing it by itself."""
+    try:
+        newly_retracted = verification.recheck_due(now)
+    except RegistryConfigError as exc:
+        report.failed.append(f"retraction re-check: {exc}")
+        log.warning("run_jobs could not re-check sources: %s", exc)
+        return
+    for source in newly_retracted:
+        report.retracted.append(f"source “{source}”")
+        citing = (
+            Article.objects.filter(
+                Q(citations__source=source) | Q(live_revision__cited_sources=source)
+            )
+            .distinct()
+            .select_related("owner")
+        )
+        for article in citing:
+            notifications.queue(
+                "source_retracted",
+                article,
+                None,
+                {"source": str(source), "notice": source.retraction_notice},
+            )

@@ -21,6 +21,7 @@ ROUTES: dict[str, tuple[str, tuple]] = {
     "publish": ("“{obj}” is now live", ("owner",)),
     "unpublish": ("“{obj}” was taken off the public site", ("owner", Role.EDITOR)),
     "review_overdue": ("The medical review of “{obj}” is overdue", ("owner", Role.EDITOR)),
+    "source_retracted": ("A source cited by “{obj}” has been retracted", ("owner", Role.EDITOR)),
 }
 
 
@@ -58,6 +59,14 @@ def _messages(event: str, obj, actor, detail: dict) -> list[tuple]:
     lines = [subject_template.format(obj=obj) + ".", ""]
     if detail.get("comment"):
         lines += ["Comment:", detail["comment"], ""]
+    if detail.get("source"):
+        lines += [
+            f"Retracted source: {detail['source']}",
+            *([f"Notice: {detail['notice']}"] if detail.get("notice") else []),
+            "Replace or remove the citation: the article cannot be published while it cites a "
+            "retracted source.",
+            "",
+        ]
     lines.append(f"Open it in Vetted: {link}")
     subject = "[Vetted] " + subject_template.format(obj=obj)
     return [

@@ -23,16 +23,19 @@ ADMIN_PERMISSIONS: dict[Role, list[str]] = {
         "articles.view_article", "articles.add_article", "articles.change_article",
         "articles.view_prompt", "articles.add_prompt", "articles.change_prompt",
         "articles.view_topic", "articles.view_authorprofile",
+        "evidence.view_source", "evidence.add_source", "evidence.change_source",
     ],
     Role.REVIEWER: [
         "articles.view_article", "articles.view_prompt", "articles.view_topic",
         "articles.view_authorprofile",
+        "evidence.view_source",
     ],
     Role.EDITOR: [
         "articles.view_article", "articles.change_article",
         "articles.view_prompt", "articles.change_prompt",
         "articles.view_topic", "articles.add_topic", "articles.change_topic",
         "articles.view_authorprofile",
+        "evidence.view_source", "evidence.add_source", "evidence.change_source",
     ],
     Role.ADMIN: [
         "auth.view_user", "auth.add_user", "auth.change_user",
@@ -40,6 +43,7 @@ ADMIN_PERMISSIONS: dict[Role, list[str]] = {
         "articles.view_article", "articles.view_prompt", "articles.view_topic",
         "articles.view_authorprofile", "articles.add_authorprofile",
         "articles.change_authorprofile", "articles.view_auditevent",
+        "evidence.view_source",
     ],
 }  # fmt: skip
 

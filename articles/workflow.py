@@ -22,6 +22,20 @@ Every transition is one atomic function: it locks the content row, checks role a
 (`NotAllowed`), then state (`WrongState`), does its work, appends an audit event and queues
 notifications for after commit. Editing an approved or published item makes a new draft revision;
 the live revision stays public until a newer one is approved and published.
+
+The publication gate (`articles.gate`) runs inside submit, approve and publish (including the
+scheduled publish in `publish_if_due`), on the latest revision, after the role and state checks
+and before anything is written. A blocker finding refuses the transition with `GateBlocked`,
+which carries the findings; nothing is written:
+
+    submit           every check                       (the writer fixes blockers first)
+    approve          every check, and the approving    (the reviewer must have credentials on
+                     reviewer's credentials            file; a source may be retracted since)
+    publish          every check                       (sources retracted or prompts re-approved
+                                                       since approval stop publication)
+
+A medical reviewer may record an override of an unsupported-claim finding (`override_finding`),
+with a reason; it is audited and keyed to the exact sentence.
 """
 
 from __future__ import annotations
@@ -31,13 +45,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles import audit, notifications
-from articles.models import ReviewedContent, Revision, Signature, State
+from articles import audit, gate, notifications
+from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
+from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
 from articles.models.reviewed import WORKFLOW_FIELDS
 from articles.models.revisions import content_hash
@@ -105,6 +121,33 @@ class EditConflict(WorkflowError):
 
 class InvalidRequest(WorkflowError):
     """The request itself is incomplete or contradictory (a missing comment, a past date)."""
+
+
+class GateBlocked(WorkflowError):
+    """The publication gate found blockers in the latest revision. `findings` holds every finding
+    (blockers, warnings and information), `blockers` the ones that refused the transition."""
+
+    def __init__(self, content: ReviewedContent, transition: str, findings: list[gate.Finding]):
+        self.content = content
+        self.transition = transition
+        self.findings = list(findings)
+        self.blockers = gate.blockers(self.findings)
+        super().__init__(self._describe())
+
+    @property
+    def codes(self) -> list[str]:
+        return list(dict.fromkeys(f.code for f in self.blockers))
+
+    def _describe(self) -> str:
+        n = len(self.blockers)
+        what = f"{n} blocker{'s' if n != 1 else ''}"
+        past = _past(TRANSITIONS[self.transition])
+        details = " ".join(f"[{f.code}, {f.location}] {f.message}" for f in self.blockers)
+        return (
+            f"“{self.content}” cannot be {past} while the publication gate finds {what}: "
+            f"{', '.join(self.codes)}. Fix each one (the review screen and `manage.py "
+            f"check_article` list them), then try again. Nothing was changed. {details}"
+        )
 
 
 # --- Permission and state checks ------------------------------------------------------------
@@ -233,6 +276,14 @@ def _working_fields(content: ReviewedContent) -> list[str]:
     ]
 
 
+def _gate(name: str, locked: ReviewedContent, stage: str, reviewer=None) -> list[gate.Finding]:
+    """Run the publication gate on the latest revision; refuse with GateBlocked on blockers."""
+    findings = gate.run(locked, revision=locked.latest_revision, stage=stage, reviewer=reviewer)
+    if gate.blockers(findings):
+        raise GateBlocked(locked, name, findings)
+    return findings
+
+
 def valid_signature(content: ReviewedContent, now: datetime | None = None) -> Signature | None:
     """The unexpired signature over the latest revision's exact hash, if there is one."""
     revision = content.latest_revision
@@ -320,6 +371,7 @@ def save_revision(
 def submit(content: ReviewedContent, user, *, comment: str = "") -> None:
     locked = _lock(content)
     check("submit", locked, user)
+    _gate("submit", locked, "submit")
     locked.submitted_at = timezone.now()
     _commit(
         "submit",
@@ -402,6 +454,7 @@ def approve(
             f"Revision {revision.number} no longer matches its recorded hash; it cannot be "
             "signed. Tell an admin: the stored content has been altered."
         )
+    _gate("approve", locked, "approve", reviewer=user)
     now = timezone.now()
     signature = Signature.objects.create(
         revision=revision,
@@ -479,6 +532,7 @@ def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
         )
     if locked.expire_at is not None and locked.expire_at <= now:
         raise InvalidRequest("The scheduled expiry time has passed; change it before publishing.")
+    _gate("publish", locked, "publish")
     replaced = locked.live_revision_id
     locked.live_revision = locked.latest_revision
     locked.live_signature = signature
@@ -521,6 +575,76 @@ def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason
         revision=revision,
         detail={"reason": reason} if reason else None,
     )
+
+
+# --- Overriding a gate finding ---------------------------------------------------------------
+
+
+@transaction.atomic
+def override_finding(
+    content: ReviewedContent, user, *, code: str, sentence: str, reason: str
+) -> GateOverride:
+    """Record a medical reviewer's judgement that one sentence's claim may stand.
+
+    Only a medical reviewer who did not write or edit the content may do it, with a reason, and
+    only for an overridable finding the latest revision has now. The override is keyed to the
+    exact sentence, so it lasts while the sentence does; an audit event records it."""
+    locked = _lock(content)
+    if Role.REVIEWER not in roles_of(user):
+        raise NotAllowed("Only a medical reviewer may override a finding of the publication gate.")
+    if made_by(locked, user):
+        raise NotAllowed(
+            f"You wrote or edited “{locked}”, so another medical reviewer must judge its claims."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidRequest(
+            "Say why the claim may stand without a citation; the reason is shown with the "
+            "finding and kept in the audit trail."
+        )
+    if code not in OVERRIDABLE_CODES:
+        raise InvalidRequest(f"Findings of type {code} cannot be overridden; they must be fixed.")
+    revision = locked.latest_revision
+    finding = next(
+        (
+            f
+            for f in gate.run(locked, revision=revision)
+            if f.code == code and f.excerpt == sentence and f.overridable
+        ),
+        None,
+    )
+    if finding is None:
+        raise InvalidRequest(
+            "The latest revision has no such finding to override: the sentence may have changed, "
+            "or the finding is already overridden or cannot be overridden. Nothing was recorded."
+        )
+    override = GateOverride.objects.create(
+        content_type=ContentType.objects.get_for_model(locked),
+        object_id=locked.pk,
+        code=code,
+        sentence=sentence,
+        sentence_hash=sentence_hash(sentence),
+        revision=revision,
+        reviewer=user,
+        reviewer_name=display_name(user),
+        reason=reason,
+    )
+    audit.record(
+        "override",
+        actor=user,
+        obj=locked,
+        revision=revision,
+        from_state=locked.state,
+        to_state=locked.state,
+        detail={
+            "code": code,
+            "location": finding.location,
+            "sentence": sentence,
+            "reason": reason,
+            "override": override.pk,
+        },
+    )
+    return override
 
 
 # --- Scheduled work (run by `manage.py run_jobs` as the system, not as a person) -------------

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,6 +20,21 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_number(name: str, default: str, kind: type = int, minimum: float = 0) -> int | float:
+    """A number from the environment; a bad value stops start-up with a message naming it."""
+    raw = os.environ.get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise ImproperlyConfigured(
+            f"The environment variable {name} is {raw!r}; it must be a "
+            f"{'whole ' if kind is int else ''}number of at least {minimum}."
+        )
+    return value
 
 
 def _local_secret_key() -> str:
@@ -82,7 +98,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env_number("CONN_MAX_AGE", "60"),
         conn_health_checks=True,
     )
 }
@@ -168,7 +184,7 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Vetted ---------------------------------------------------------------------------------
 # How long a medical reviewer's approval stays valid before the content is review-overdue.
-REVIEW_VALIDITY_DAYS = int(os.environ.get("REVIEW_VALIDITY_DAYS", "365"))
+REVIEW_VALIDITY_DAYS = env_number("REVIEW_VALIDITY_DAYS", "365", minimum=1)
 # The statement a reviewer signs when approving.
 SIGNATURE_MEANING = (
     "I have reviewed this content and it is medically accurate and appropriately sourced."
@@ -180,3 +196,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Registries (source verification) --------------------------------------------------------
+# Where sources are checked: Crossref by DOI, PubMed E-utilities by PMID. Tests point these at a
+# local server; no other code names the real hosts.
+CROSSREF_API_URL = os.environ.get("CROSSREF_API_URL", "https://api.crossref.org")
+PUBMED_EUTILS_URL = os.environ.get(
+    "PUBMED_EUTILS_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+)
+# Sent with every request (Crossref's "polite pool", NCBI's contact address) so the registries
+# can reach the operator instead of blocking them. Set it in production.
+REGISTRY_CONTACT_EMAIL = os.environ.get("REGISTRY_CONTACT_EMAIL", "")
+# Seconds before a registry request counts as timed out (it is then retried, then unreachable).
+REGISTRY_TIMEOUT = env_number("REGISTRY_TIMEOUT", "5", float, minimum=0.1)
+# run_jobs re-checks sources verified longer ago than this, to catch new retractions.
+RETRACTION_RECHECK_DAYS = env_number("RETRACTION_RECHECK_DAYS", "7", minimum=1)
+# httpx logs every request at INFO; registry checks make hundreds, and failures are reported.
+LOGGING["loggers"] = {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}}

@@ -2,19 +2,57 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from django.contrib.auth import get_user_model
 
 from articles import workflow
-from articles.models import Article, AuthorProfile, Prompt, PromptKind
+from articles.models import Article, AuthorProfile, Citation, Prompt, PromptKind
 from articles.roles import Role, grant
+from evidence.models import Source, SourceKind, VerificationStatus
 
 PASSWORD = "correct horse battery staple"
+
+# The source every fixture article cites unless told otherwise: linkable (a DOI), verified, and
+# marked in the default body, so `article` passes the publication gate and can be published.
+FIXTURE_SOURCE = {
+    "doi": "10.5555/vetted.back-pain.2020",
+    "title": "Low back pain in adults: assessment and management",
+    "authors": [{"family": "Oliveira", "given": "C. B."}],
+    "journal": "Vetted Test Journal",
+    "year": 2020,
+    "kind": SourceKind.GUIDELINE,
+}
+CITATION_KEY = "back-pain-guideline"
+CITED_BODY = (
+    f'<p>Most back pain gets better within six weeks.<sup data-citation="{CITATION_KEY}">1</sup>'
+    "</p>"
+)
 
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def closed_port_url() -> str:
+    """An address on this machine where nothing listens: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(autouse=True)
+def _registries_nowhere(settings):
+    """No test reaches the real Crossref or PubMed: unless a test starts the local recorded
+    server (tests/evidence/conftest.py), registry requests go to a closed local port."""
+    dead = closed_port_url()
+    settings.CROSSREF_API_URL = dead + "/crossref"
+    settings.PUBMED_EUTILS_URL = dead + "/eutils"
+    settings.REGISTRY_CONTACT_EMAIL = "editors@clinic.test"
+    settings.REGISTRY_TIMEOUT = 2.0
 
 
 @pytest.fixture(autouse=True)
@@ -90,20 +128,44 @@ def anonymous():
     return AnonymousUser()
 
 
+def fixture_source() -> Source:
+    """The source fixture articles cite (created once per test): a DOI, verified."""
+    defaults = {**FIXTURE_SOURCE, "verification_status": VerificationStatus.VERIFIED}
+    source, _ = Source.objects.get_or_create(doi=defaults.pop("doi"), defaults=defaults)
+    return source
+
+
 @pytest.fixture
 def make_article(writer):
-    def make(title: str = "Living with back pain", owner=None, **fields) -> Article:
+    """An article saved through the workflow. By default it cites the verified fixture source and
+    its body carries the citation marker, so it passes the publication gate; `cited=False` makes
+    one with no source at all (gate-failing content)."""
+
+    def make(
+        title: str = "Living with back pain", owner=None, *, cited: bool = True, **fields
+    ) -> Article:
         owner = owner or writer
         slug = fields.pop("slug", None) or title.lower().replace(" ", "-")[:50]
         article = Article(
             title=title,
             slug=slug,
             summary=fields.pop("summary", "What helps, and when to see a doctor."),
-            body=fields.pop("body", "<p>Most back pain gets better within six weeks.</p>"),
+            body=fields.pop("body", CITED_BODY),
             owner=owner,
             **fields,
         )
-        workflow.save_revision(article, owner)
+
+        def cite() -> None:
+            if cited:
+                Citation.objects.create(
+                    article=article,
+                    source=fixture_source(),
+                    key=CITATION_KEY,
+                    order=1,
+                    supports="Most back pain gets better within six weeks.",
+                )
+
+        workflow.save_revision(article, owner, save_related=cite)
         return article
 
     return make
@@ -112,6 +174,16 @@ def make_article(writer):
 @pytest.fixture
 def article(make_article):
     return make_article()
+
+
+@pytest.fixture
+def uncited_article(make_article):
+    """Gate-failing content: no source at all, and a claim no citation supports."""
+    return make_article(
+        "Stem cells for back pain",
+        cited=False,
+        body="<p>Stem cell therapy cures back pain.</p>",
+    )
 
 
 @pytest.fixture

@@ -29,7 +29,10 @@ from tests.conftest import PASSWORD
 
 # Query budgets, fixed whatever the number of articles.
 CHANGELIST_BUDGET = 10
-CHANGE_PAGE_BUDGET = 15
+# 15 before the publication gate; the review panel adds the cited sources' live state (1), the
+# citation inline (1) and, for a reviewer who may sign, their credentials (1). Fixed whatever the
+# number of articles or citations (tests/gate/test_admin_gate.py checks citations).
+CHANGE_PAGE_BUDGET = 18
 INDEX_BUDGET = 12
 
 
@@ -73,6 +76,15 @@ def event_count(obj) -> int:
     ).count()
 
 
+# The citation inline's management form, posting no citation rows: existing citations are kept.
+CITATIONS_UNCHANGED = {
+    "citations-TOTAL_FORMS": "0",
+    "citations-INITIAL_FORMS": "0",
+    "citations-MIN_NUM_FORMS": "0",
+    "citations-MAX_NUM_FORMS": "1000",
+}
+
+
 def article_form_data(article: Article, **overrides) -> dict:
     """What the admin change form posts for `article`, as loaded now."""
     data = {
@@ -90,6 +102,7 @@ def article_form_data(article: Article, **overrides) -> dict:
         "placements-INITIAL_FORMS": "0",
         "placements-MIN_NUM_FORMS": "0",
         "placements-MAX_NUM_FORMS": "1000",
+        **CITATIONS_UNCHANGED,
     }
     data.update(overrides)
     return data
@@ -458,6 +471,7 @@ def test_writer_adds_an_article_as_revision_1_in_draft(writer, make_prompt):
             "placements-MAX_NUM_FORMS": "1000",
             "placements-0-prompt": prompt.pk,
             "placements-0-position": "1",
+            **CITATIONS_UNCHANGED,
         },
     )
     assert response.status_code == 302

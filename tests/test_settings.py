@@ -73,3 +73,13 @@ def test_hsts_header_when_served_over_https(client, db, settings):
     settings.SECURE_HSTS_SECONDS = 31536000
     response = client.get("/", secure=True)
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+@pytest.mark.parametrize(
+    "name, value", [("REVIEW_VALIDITY_DAYS", "a year"), ("REGISTRY_TIMEOUT", "-1")]
+)
+def test_a_bad_number_stops_start_up_with_a_message_naming_it(name, value):
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_in({name: value})
+    last_line = failure.value.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line and name in last_line and repr(value) in last_line

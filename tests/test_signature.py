@@ -84,14 +84,23 @@ def test_signature_keeps_the_credentials_held_when_signing(published, reviewer, 
     assert "MD, PhD, neurology" not in page
 
 
-def test_reviewer_without_profile_signs_with_their_name(in_review):
+def test_reviewer_without_a_display_name_signs_with_their_name(in_review):
     user = get_user_model().objects.create_user(
         "nora", password=PASSWORD, first_name="Nora", last_name="Ng"
     )
     grant(user, Role.REVIEWER)
+    # Without a profile there are no credentials on file, and the gate refuses the signature.
+    before = snapshot(in_review)
+    with pytest.raises(workflow.GateBlocked) as refused:
+        workflow.approve(in_review, user, password=PASSWORD)
+    assert refused.value.codes == ["missing-reviewer-credentials"]
+    assert snapshot(in_review) == before
+    # With credentials but no display name, the signature names the user.
+    AuthorProfile.objects.create(user=user, display_name="", credentials="MD, rheumatology")
+    user = get_user_model().objects.get(pk=user.pk)
     signature = workflow.approve(in_review, user, password=PASSWORD)
     assert signature.reviewer_name == "Nora Ng"
-    assert signature.reviewer_credentials == ""
+    assert signature.reviewer_credentials == "MD, rheumatology"
 
 
 def test_a_tampered_revision_cannot_be_signed(in_review, reviewer):

@@ -246,7 +246,10 @@ def test_reviewer_may_not_approve_a_revision_they_edited(
 def test_edits_before_the_last_approval_do_not_bar_a_reviewer(
     make_user, article, writer, second_reviewer
 ):
-    both = make_user("eli_editor_reviewer", Role.EDITOR, Role.REVIEWER)
+    # Credentials on file: the gate refuses a reviewer without them (missing-reviewer-credentials).
+    both = make_user(
+        "eli_editor_reviewer", Role.EDITOR, Role.REVIEWER, credentials="MD, family medicine"
+    )
     edit(article, both)  # revision 2, by the editor-reviewer
     workflow.submit(article, writer)
     workflow.approve(article, second_reviewer, password=PASSWORD)  # signs revision 2

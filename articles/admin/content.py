@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import Truncator
 
 from articles.admin.queues import QueueFilter
 from articles.admin.reviewed import WorkflowAdminMixin
 from articles.forms import ArticleForm, PromptForm
-from articles.models import Article, Placement, Prompt, Topic
+from articles.models import Article, Citation, Placement, Prompt, Topic
+
+# What a body's citation marker may name (articles.sanitize keeps only such keys).
+CITATION_KEY = re.compile(r"[A-Za-z0-9:_-]{1,64}")
 
 
-class PlacementInline(admin.TabularInline):
-    """Prompts placed in an article. Placements are part of the article's content (their
-    approved hashes are in its revision), so whoever may edit the article may edit them."""
-
-    model = Placement
-    fields = ("prompt", "position")
-    extra = 0
-    verbose_name = "prompt placed in this article"
-    verbose_name_plural = "prompts placed in this article"
+class EditableByArticleEditorsMixin:
+    """Inlines whose rows are part of the article's content (placements, citations): whoever may
+    edit the article may edit them, and whoever may see it may see them."""
 
     def _article_admin(self):
         return self.admin_site._registry[self.parent_model]
@@ -41,6 +44,94 @@ class PlacementInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return self._may_edit_article(request, obj)
 
+
+class SourceIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id source field, labelled from the source the row already loaded.
+
+    Django's widget looks each label up with its own query; with `known` filled by the formset
+    (from rows fetched with their source) the change page costs the same whatever the number of
+    citations."""
+
+    known: dict = {}
+
+    def label_and_url_for_value(self, value):
+        source = self.known.get(str(value))
+        if source is None:
+            return super().label_and_url_for_value(value)
+        try:
+            url = reverse(f"{self.admin_site.name}:evidence_source_change", args=(source.pk,))
+        except NoReverseMatch:
+            url = ""
+        return Truncator(source).words(14), url
+
+
+class CitationForm(forms.ModelForm):
+    class Meta:
+        model = Citation
+        fields = ("order", "key", "source", "attribution", "supports")
+        widgets = {"supports": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+
+    def clean_key(self) -> str:
+        key = (self.cleaned_data.get("key") or "").strip()
+        if not CITATION_KEY.fullmatch(key):
+            raise forms.ValidationError(
+                "Use letters, digits, “-”, “_” or “:” only (up to 64): the body's citation marker "
+                '<sup data-citation="KEY"> names it.'
+            )
+        return key
+
+
+class CitationFormSet(forms.BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        field = form.fields.get("source")
+        if field is not None and isinstance(field.widget, SourceIdWidget):
+            instance = form.instance
+            if instance.pk is not None and instance.source_id is not None:
+                field.widget.known = {str(instance.source_id): instance.source}
+        return form
+
+
+class CitationInline(EditableByArticleEditorsMixin, admin.TabularInline):
+    """The sources the article cites. Part of its content: each revision freezes them, and the
+    publication gate checks them. `key` is what the body's citation markers name
+    (`<sup data-citation="KEY">`); `attribution` is how the text names the work ("Lu et al.");
+    `supports` is the statement the source stands behind."""
+
+    model = Citation
+    form = CitationForm
+    formset = CitationFormSet
+    fields = ("order", "key", "source", "attribution", "supports")
+    raw_id_fields = ("source",)
+    extra = 0
+    verbose_name = "cited source"
+    verbose_name_plural = "cited sources"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["widget"] = SourceIdWidget(
+                db_field.remote_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class PlacementInline(EditableByArticleEditorsMixin, admin.TabularInline):
+    """Prompts placed in an article. Placements are part of the article's content (their
+    approved hashes are in its revision), so whoever may edit the article may edit them."""
+
+    model = Placement
+    fields = ("prompt", "position")
+    extra = 0
+    verbose_name = "prompt placed in this article"
+    verbose_name_plural = "prompts placed in this article"
+
+    def get_queryset(self, request):
+        # Each row is labelled "<prompt> in <article>": load both with the rows.
+        return super().get_queryset(request).select_related("prompt", "article")
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "prompt":
             kwargs["queryset"] = Prompt.objects.order_by("name", "pk")
@@ -49,11 +140,20 @@ class PlacementInline(admin.TabularInline):
             field.label_from_instance = lambda p: f"{p.name} ({p.get_state_display().lower()})"
         return field
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get("prompt")
+        if field is not None and self._may_edit_article(request, obj):
+            # The choices are read once for every row (and the empty row), not once per row, so
+            # the page costs the same whatever the number of placements.
+            field.choices = list(iter(field.choices))
+        return formset
+
 
 @admin.register(Article)
 class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     form = ArticleForm
-    inlines = [PlacementInline]
+    inlines = [CitationInline, PlacementInline]
     content_fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "topic", "tags", "summary", "body")}),
         (

@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import audit, workflow
+from articles import audit, gate, workflow
 from articles.admin.queues import BY_KEY, active_queue
 from articles.forms import TRANSITION_FORMS
 from articles.models import Signature, State
@@ -78,6 +78,8 @@ def _state_label(value: str) -> str:
 def describe_detail(detail: dict) -> str:
     """An audit event's detail, as one line for people."""
     parts = []
+    if detail.get("code"):
+        parts.append(f"Overrode {detail['code']} at {detail.get('location', 'the content')}")
     for key, label in (
         ("comment", "Comment"),
         ("reason", "Reason"),
@@ -97,6 +99,16 @@ def describe_detail(detail: dict) -> str:
     if detail.get("approval_expired"):
         parts.append(f"Approval expired {_iso_when(detail['approval_expired'])}")
     return " · ".join(parts)
+
+
+def _made_by(content, user, revisions: list[dict]) -> bool:
+    """`workflow.made_by`, answered from the revision history the page has already loaded (each
+    with its signatures), so the review panel costs no extra queries. The engine asks again when
+    the override is posted."""
+    if content.owner_id == user.pk:
+        return True
+    last_signed = max((r["number"] for r in revisions if r["signatures"]), default=0)
+    return any(r["number"] > last_signed and r["created_by_id"] == user.pk for r in revisions)
 
 
 def _csv_cell(value) -> str:
@@ -367,6 +379,7 @@ class WorkflowAdminMixin:
                 {
                     "number": r.number,
                     "author": display_name(r.created_by),
+                    "created_by_id": r.created_by_id,
                     "created_at": r.created_at,
                     "change_summary": r.change_summary,
                     "hash": r.content_hash,
@@ -394,9 +407,55 @@ class WorkflowAdminMixin:
             "signatures_csv_url": self._url("signatures_csv", obj.pk),
         }
 
+    def gate_context(self, request, obj, actions: list[dict], revisions: list[dict]) -> dict:
+        """The publication gate's findings on the latest revision, grouped for the review panel.
+
+        A reviewer who may approve now sees the approve-stage findings too (their own
+        credentials); a reviewer who did not write the content may override a blocking claim."""
+        user = request.user
+        may_approve = any(action["name"] == "approve" for action in actions)
+        findings = gate.run(
+            obj,
+            stage="approve" if may_approve else "review",
+            reviewer=user if may_approve else None,
+        )
+        overridable = [f for f in findings if f.overridable and f.severity == gate.Severity.BLOCKER]
+        may_override = (
+            bool(overridable)
+            and Role.REVIEWER in roles_of(user)
+            and not _made_by(obj, user, revisions)
+        )
+        groups: dict[str, list[dict]] = {"blockers": [], "warnings": [], "info": []}
+        group_of = {
+            gate.Severity.BLOCKER: "blockers",
+            gate.Severity.WARNING: "warnings",
+            gate.Severity.INFO: "info",
+        }
+        for finding in findings:
+            groups[group_of[finding.severity]].append(
+                {
+                    **finding.as_dict(),
+                    "override": (
+                        {"code": finding.code, "sentence": finding.excerpt}
+                        if may_override and finding in overridable
+                        else None
+                    ),
+                }
+            )
+        revision = obj.latest_revision
+        return {
+            **groups,
+            "revision_number": revision.number if revision else None,
+            "override_url": self._url("override", obj.pk),
+            "stage": "approve" if may_approve else "review",
+        }
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
             context["workflow"] = self.workflow_context(request, obj)
+            context["gate"] = self.gate_context(
+                request, obj, context["workflow"]["actions"], context["workflow"]["revisions"]
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- Extra pages: transitions and signatures ---------------------------------------------
@@ -409,6 +468,11 @@ class WorkflowAdminMixin:
                 "<path:object_id>/transition/<str:name>/",
                 wrap(self.transition_view),
                 name=f"{prefix}_transition",
+            ),
+            path(
+                "<path:object_id>/override/",
+                wrap(self.override_view),
+                name=f"{prefix}_override",
             ),
             path(
                 "<path:object_id>/signatures/",
@@ -480,6 +544,32 @@ class WorkflowAdminMixin:
             return HttpResponseRedirect(change_url)
         messages.success(request, f"“{obj}” {DONE[name]}.")
         return HttpResponseRedirect(change_url)
+
+    def override_view(self, request, object_id):
+        """POST a reviewer's override of one gate finding (code, sentence, reason). The engine
+        (`workflow.override_finding`) decides whether this person may, and audits it."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._viewable(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        try:
+            workflow.override_finding(
+                obj,
+                request.user,
+                code=request.POST.get("code", ""),
+                sentence=request.POST.get("sentence", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except workflow.WorkflowError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                "Your override is recorded with your reason; the finding is now shown as "
+                "information and no longer blocks.",
+            )
+        return HttpResponseRedirect(self._url("change", obj.pk))
 
     def _render_confirmation(self, request, obj, name, form, change_url):
         transition = workflow.TRANSITIONS[name]

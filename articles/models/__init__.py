@@ -12,6 +12,7 @@ from articles.models.content import (
     PromptKind,
     Topic,
 )
+from articles.models.gate import GateOverride
 from articles.models.reviewed import ReviewedContent, State
 from articles.models.revisions import Revision, Signature
 
@@ -22,6 +23,7 @@ __all__ = [
     "AuditHead",
     "AuthorProfile",
     "Citation",
+    "GateOverride",
     "Placement",
     "Prompt",
     "PromptKind",

@@ -5,8 +5,9 @@ from articles import jobs
 
 class Command(BaseCommand):
     help = (
-        "Do the periodic work: publish due scheduled content, unpublish expired content and flag "
-        "overdue reviews. Safe to run from cron every minute."
+        "Do the periodic work: publish due scheduled content, unpublish expired content, flag "
+        "overdue reviews and re-check cited sources for retractions. Safe to run from cron "
+        "every minute."
     )
 
     def handle(self, *args, **options) -> None:

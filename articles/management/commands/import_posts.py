@@ -1,0 +1,188 @@
+import json
+from collections import Counter
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.gate import Finding, Severity
+from articles.importers import FORMATS, ImportFailed, ImportReport, import_path
+
+POLICY = (
+    "Posts that cannot be read are skipped and listed under Errors; the rest of the file is "
+    "imported. Everything is imported as a draft; nothing is published."
+)
+
+
+def _codes(findings: list[Finding], severity: Severity) -> str:
+    counts = Counter(f.code for f in findings if f.severity == severity)
+    return ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in counts.items()) or "—"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _pack(items: list[str], width: int) -> list[str]:
+    """Comma-separated items on as few lines of `width` as fit, never splitting an item."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 2 + len(item) <= width:
+            lines[-1] += ", " + item
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(item)
+    return lines or [""]
+
+
+def _table(
+    header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...], wrap: int = 0
+) -> str:
+    """Columns of fixed width. The first columns are cut to fit (the details below the tables
+    give titles in full); the last `wrap` columns hold finding codes, which are wrapped onto more
+    lines instead, because a code cut short is a code nobody can look up."""
+
+    def lines(cells: tuple[str, ...]) -> list[str]:
+        columns = []
+        for n, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            if n >= len(cells) - wrap:
+                columns.append(_pack(cell.split(", "), width))
+            else:
+                columns.append([_cut(cell, width)])
+        height = max(len(column) for column in columns)
+        return [
+            "  ".join(
+                (column[row] if row < len(column) else "").ljust(width)
+                for column, width in zip(columns, widths, strict=True)
+            ).rstrip()
+            for row in range(height)
+        ]
+
+    return "\n".join([*lines(header), *(line for row in rows for line in lines(row))])
+
+
+def render(report: ImportReport, path: str) -> str:
+    """The report a person reads: tables first, then each article's findings in full."""
+    created = Counter(outcome.status for outcome in report.articles)
+    new_sources = sum(1 for s in report.sources if s.status == "created")
+    lines = [
+        f"{Path(path).name}: {len(report.articles)} articles "
+        f"({', '.join(f'{n} {status}' for status, n in created.items()) or 'none'}), "
+        f"{len(report.prompts)} prompts, {len(report.sources)} sources ({new_sources} new), "
+        f"{len(report.errors)} errors.",
+        POLICY,
+    ]
+    if report.dry_run:
+        lines.append("Dry run: this is what an import would do; nothing was written.")
+
+    lines += ["", "Articles"]
+    lines.append(
+        _table(
+            ("TITLE", "KIND", "STATE", "IMPORT", "BLOCKERS", "WARNINGS"),
+            [
+                (
+                    o.title,
+                    o.article.get_kind_display().lower() if o.article else o.kind,
+                    o.article.get_state_display().lower() if o.article else "",
+                    o.status,
+                    _codes(o.findings, Severity.BLOCKER),
+                    _codes(o.findings, Severity.WARNING),
+                )
+                for o in report.articles
+            ],
+            (40, 16, 11, 9, 34, 32),
+            wrap=2,
+        )
+    )
+    lines += ["", "Prompts"]
+    lines.append(
+        _table(
+            ("HEADLINE", "KIND", "STATE", "IMPORT", "APPEARS", "BLOCKERS", "WARNINGS"),
+            [
+                (
+                    o.prompt.headline,
+                    o.prompt.get_kind_display().lower(),
+                    o.prompt.get_state_display().lower(),
+                    o.status,
+                    f"{o.appearances}×",
+                    _codes(o.findings, Severity.BLOCKER),
+                    _codes(o.findings, Severity.WARNING),
+                )
+                for o in report.prompts
+            ],
+            (30, 18, 11, 9, 7, 24, 20),
+            wrap=2,
+        )
+        if report.prompts
+        else "(none)"
+    )
+    lines += ["", "Sources"]
+    lines.append(
+        _table(
+            ("ID", "DOI", "IMPORT", "TITLE"),
+            [
+                (
+                    "—" if report.dry_run and s.status == "created" else str(s.source.pk),
+                    s.source.doi or "—",
+                    "new" if s.status == "created" else "known",
+                    s.source.title or s.source.as_written,
+                )
+                for s in report.sources
+            ],
+            (5, 30, 6, 70),
+        )
+        if report.sources
+        else "(none)"
+    )
+    lines += ["", "Errors"]
+    lines += [f"  {e.where}: {e.message}" for e in report.errors] or ["  (none)"]
+
+    lines += ["", "Details"]
+    for o in report.articles:
+        lines.append(f"“{o.title}” (line {o.line})")
+        if o.status == "skipped":
+            lines.append(f"  skipped: {o.reason}")
+        elif o.kind_reason:
+            kind = o.article.get_kind_display().lower() if o.article else o.kind
+            lines.append(f"  {kind}: {o.kind_reason}")
+        for f in o.findings:
+            lines.append(f"  {f.severity} {f.code} at {f.location}: {f.message}")
+    for o in report.prompts:
+        if o.findings or o.reason:
+            lines.append(f"Prompt “{o.prompt.headline}”")
+            if o.reason:
+                lines.append(f"  skipped: {o.reason}")
+            for f in o.findings:
+                lines.append(f"  {f.severity} {f.code} at {f.location}: {f.message}")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a blog export as drafts (never published), with its sources and calls to action, "
+        "and report each article's gate findings. Importing the same file again updates the "
+        "drafts it made, unless someone has edited, submitted or published them since."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", help="the export file")
+        parser.add_argument(
+            "--format",
+            default="text",
+            choices=FORMATS,
+            help="text (a plain-text blog export) or wxr (WordPress; not supported yet)",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="report what would happen; write nothing"
+        )
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            report = import_path(options["path"], fmt=options["format"], dry_run=options["dry_run"])
+        except ImportFailed as error:
+            raise CommandError(str(error)) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(render(report, options["path"]))

@@ -1,0 +1,750 @@
+"""Importing reference files (BibTeX, RIS, MEDLINE/nbib, CSL-JSON) into sources.
+
+Reading a file is split in two:
+
+1. A format module (`bibtex`, `ris`, `csljson`) turns the text into `ParsedEntry`s: a label
+   for messages (the entry's key, or its position) and the Source fields as the file gives them.
+   Pure functions; no database.
+2. `import_entries` validates each entry (identifiers through `evidence.identifiers`, lengths,
+   web addresses), matches it against the database and the entries before it, and writes.
+
+Matching. An entry with a DOI or PubMed ID matches the source with the same DOI or PubMed ID,
+and nothing else. An entry with neither matches a source with the same ISBN or web address, or a
+source without DOI and PubMed ID that has the same title, year and first author; without this a
+second import of a file of web pages would copy each of them again.
+
+Merge policy. An entry that matches a source only ever adds to it: each blank field of the source
+is filled from the entry (a generic "journal article" kind counts as blank, and a retraction the
+file records is taken). A field the source already has is never changed. When the entry
+gives a different value for it (after ignoring case, accents, punctuation and spacing; a journal
+abbreviation matches its full name), the entry is not merged at all and is reported as not
+imported, naming the field and both values, so that a person decides which is right. Entries are
+counted once each: `created` (a new source), `updated` (filled blank fields of a source that was in
+the database before the import), `duplicates` (named a source already in the database or earlier
+in the file and added nothing to a source that existed before), or reported under `errors`.
+
+Each entry is atomic: it is validated in full before anything is written, so an entry with any
+problem leaves no row and no change. Everything that passes is written in one transaction, in
+batched queries: none per entry (see `import_entries`). Bulk writes do not call `Source.save()`
+or send its signals; the verification fields are left as they are (a new source is unverified),
+and `as_written` is only set on sources the import creates.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from evidence.identifiers import (
+    InvalidIdentifier,
+    normalize_doi,
+    normalize_isbn,
+    normalize_pmcid,
+    normalize_pmid,
+)
+from evidence.models import Source, SourceKind
+from evidence.parsing import guess_kind
+from evidence.verification import journals_match
+
+FORMATS = {"bibtex": "BibTeX", "ris": "RIS", "medline": "MEDLINE", "csljson": "CSL-JSON"}
+# The extension is only a hint: the content decides, and breaks a tie in the extension's favour.
+EXTENSIONS = {
+    ".bib": "bibtex",
+    ".bibtex": "bibtex",
+    ".ris": "ris",
+    ".nbib": "medline",
+    ".medline": "medline",
+    ".json": "csljson",
+    ".csl": "csljson",
+    ".csljson": "csljson",
+}
+_LOOKS_LIKE = {
+    "bibtex": re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE),
+    "ris": re.compile(r"^TY  -", re.MULTILINE),
+    "medline": re.compile(r"^PMID- ", re.MULTILINE),
+}
+
+# Rows are looked up this many entries at a time, to stay far below the databases' limits on
+# query parameters (SQLite allows 32766) while keeping the number of queries small.
+LOOKUP_BATCH = 500
+WRITE_BATCH = 500
+_ATTEMPTS = 3
+
+FIELD_NAMES = {
+    "kind": "kind",
+    "doi": "DOI",
+    "pmid": "PubMed ID",
+    "pmcid": "PubMed Central ID",
+    "isbn": "ISBN",
+    "url": "web address",
+    "title": "title",
+    "authors": "authors",
+    "journal": "journal",
+    "year": "year",
+    "volume": "volume",
+    "issue": "issue",
+    "pages": "pages",
+}
+# Fields compared and filled when an entry matches a source, in the order messages name them.
+MERGED_FIELDS = tuple(FIELD_NAMES)
+_GENERIC_KIND = SourceKind.JOURNAL_ARTICLE
+_is_web_address = URLValidator(schemes=["http", "https"])
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be imported; the message is one line that names it."""
+
+
+class EntryProblem(ValueError):
+    """One entry cannot be imported; the message says why, in words for the person importing."""
+
+
+@dataclass
+class ParsedEntry:
+    """One reference as a format module read it.
+
+    `label` names it in messages: its key (BibTeX key, RIS ID, CSL-JSON id) or its position
+    ("entry 3 (line 40)"). `fields` holds Source fields as the file gives them (identifiers not
+    yet normalized). `problem` is set when the entry could not be read at all."""
+
+    label: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    as_written: str = ""
+    problem: str = ""
+
+
+@dataclass
+class EntryError:
+    entry: str
+    message: str
+
+
+@dataclass
+class Outcome:
+    """What happened to one entry that was imported."""
+
+    label: str
+    status: str  # "created" | "updated" | "duplicate"
+    source: Source
+    filled: list[str] = field(default_factory=list)  # fields this entry filled in
+    matched_by: str = ""  # how it was matched: "DOI", "PubMed ID", …
+    matched: str = ""  # what it matched: "source 12" or "smith2020 earlier in this file"
+
+
+@dataclass
+class ImportReport:
+    path: str
+    format: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    errors: list[EntryError] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def sources(self) -> list[Source]:
+        """Each source the imported entries name, once, in the order of the file."""
+        seen: dict[int, Source] = {}
+        for outcome in self.outcomes:
+            seen.setdefault(outcome.source.pk, outcome.source)
+        return list(seen.values())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "created": self.count("created"),
+            "updated": self.count("updated"),
+            "duplicates": self.count("duplicate"),
+            "sources": [
+                {"id": s.pk, "doi": s.doi, "pmid": s.pmid, "title": s.title} for s in self.sources
+            ],
+            "errors": [{"entry": e.entry, "message": e.message} for e in self.errors],
+        }
+
+
+# --- Text helpers shared by the format modules --------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_YEAR = re.compile(r"(?<![0-9])(1[5-9][0-9]{2}|20[0-9]{2}|21[0-9]{2})(?![0-9])")
+_ET_AL = re.compile(r"^(?:et\.?\s*al\.?|others|and others)$", re.IGNORECASE)
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
+
+
+def squash(value: Any) -> str:
+    """A field value as one line of text: whitespace collapsed, ends trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    return _SPACE.sub(" ", str(value)).strip()
+
+
+def clean_title(value: Any) -> str:
+    # MEDLINE and many exports end every title with a full stop that is not part of the title;
+    # the reference style adds its own. "?" and "..." are kept.
+    title = squash(value)
+    if title.endswith(".") and not title.endswith(".."):
+        title = title[:-1].rstrip()
+    return title
+
+
+def year_from(value: Any) -> int | None:
+    """The first plausible year in "2021", "2021 Jun 15", "2021/03/01/", "[2021]"."""
+    found = _YEAR.search(squash(value))
+    return int(found.group(1)) if found else None
+
+
+def is_et_al(name: str) -> bool:
+    return bool(_ET_AL.match(squash(name)))
+
+
+def person(family: str, given: str = "") -> dict[str, str]:
+    return {"family": squash(family), "given": squash(given)}
+
+
+def name_from_text(text: str) -> dict[str, str] | None:
+    """A name as RIS and MEDLINE write it: "Family, Given", "Family GA" or an organization."""
+    text = squash(text).strip(",;")
+    if not text:
+        return None
+    if "," in text:
+        family, given = text.split(",", 1)
+        return person(family, given.strip(" ,"))
+    words = text.split(" ")
+    if len(words) > 1 and _INITIALS.match(words[-1]):
+        return person(" ".join(words[:-1]), words[-1])
+    # No comma and no initials: an organization ("World Health Organization"), kept whole.
+    return person(text)
+
+
+def authors_from(names: Iterable[str]) -> tuple[list[dict[str, str]], bool]:
+    """Names → (authors, truncated); an "et al." or "others" name ends the list."""
+    authors: list[dict[str, str]] = []
+    truncated = False
+    for name in names:
+        if is_et_al(name):
+            truncated = True
+            continue
+        parsed = name_from_text(name)
+        if parsed:
+            authors.append(parsed)
+    return authors, truncated
+
+
+def kind_from_title(title: str) -> str:
+    """The evidence kind when the title states it outright; otherwise "" (no opinion).
+
+    A patient is shown the kind in plain words, so only a title that names the design counts;
+    `guess_kind` holds those rules."""
+    kind = guess_kind(title)
+    return "" if kind == SourceKind.JOURNAL_ARTICLE else kind
+
+
+# MEDLINE publication types (and the same words in other formats' type fields), strongest
+# design first: a meta-analysis of randomized trials carries both types and is a review.
+_PUBLICATION_TYPES = (
+    (("systematic review", "meta-analysis"), SourceKind.SYSTEMATIC_REVIEW),
+    (("practice guideline", "guideline", "consensus development conference"), SourceKind.GUIDELINE),
+    (("randomized controlled trial", "equivalence trial", "pragmatic clinical trial"),
+     SourceKind.RANDOMIZED_TRIAL),
+    (("observational study",), SourceKind.OBSERVATIONAL),
+    (("case reports",), SourceKind.CASE_SERIES),
+)  # fmt: skip
+
+
+def kind_from_publication_types(types: Iterable[str], mesh: Iterable[str] = ()) -> str:
+    """SourceKind for MEDLINE publication types (PT) and MeSH headings (MH); "" if none apply.
+
+    "Clinical Trial, Phase II" and the like say nothing about a control group, so they give no
+    kind. A study indexed with the MeSH check tag "Animals" but not "Humans" is preclinical; that
+    is how PubMed's own species filter reads the tags."""
+    lowered = {squash(t).lower() for t in types}
+    for names, kind in _PUBLICATION_TYPES:
+        if any(name in lowered or f"{name}, veterinary" in lowered for name in names):
+            return kind
+    headings = {squash(h).lower().lstrip("*").split("/")[0] for h in mesh}
+    if "animals" in headings and "humans" not in headings:
+        return SourceKind.PRECLINICAL
+    return ""
+
+
+def fold(text: Any) -> str:
+    """Text compared the way a reader would: case, accents, punctuation and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", squash(text))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(re.findall(r"[^\W_]+", stripped))
+
+
+# --- Reading a file ----------------------------------------------------------------------------
+
+
+def read_file(path: str | Path) -> tuple[str, str]:
+    """The file's text and format, or `UnreadableFile` naming the file and what is wrong."""
+    name = str(path)
+    file = Path(path)
+    if not file.exists():
+        raise UnreadableFile(f"{name}: no such file.")
+    if file.is_dir():
+        raise UnreadableFile(f"{name}: is a folder, not a file.")
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise UnreadableFile(f"{name}: cannot be read ({error.strerror or error}).") from None
+    if not data.strip():
+        raise UnreadableFile(f"{name}: is empty.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(
+            f"{name}: is not UTF-8 text (byte 0x{data[error.start]:02X} at offset {error.start}); "
+            "save it as UTF-8 and import it again."
+        ) from None
+    if "\x00" in text:
+        raise UnreadableFile(f"{name}: is a binary file, not a reference list.")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        return text, detect_format(text, file.suffix)
+    except UnreadableFile as error:
+        raise UnreadableFile(f"{name}: {error}") from None
+
+
+def detect_format(text: str, suffix: str = "") -> str:
+    """The format name ("bibtex", "ris", "medline", "csljson"); the extension breaks ties."""
+    found = []
+    if text.lstrip()[:1] in ("[", "{"):
+        found.append("csljson")
+    found += [fmt for fmt, pattern in _LOOKS_LIKE.items() if pattern.search(text)]
+    hint = EXTENSIONS.get(suffix.lower())
+    if hint in found:
+        return hint
+    if found:
+        return found[0]
+    expected = f" (its extension says {FORMATS[hint]})" if hint else ""
+    raise UnreadableFile(
+        f"is not a reference file{expected}: no BibTeX entry (@article{{…}}), RIS record "
+        "(“TY  -”), MEDLINE record (“PMID-”) or CSL-JSON list was found."
+    )
+
+
+def parse_text(text: str, fmt: str) -> list[ParsedEntry]:
+    """Entries in file order; `UnreadableFile` (without the file name) if none can be read."""
+    # Imported here: the format modules import ParsedEntry from this package.
+    from evidence.importers import bibtex, csljson, ris
+
+    parsers = {
+        "bibtex": bibtex.parse,
+        "ris": ris.parse_ris,
+        "medline": ris.parse_medline,
+        "csljson": csljson.parse,
+    }
+    entries = parsers[fmt](text)
+    if not entries:
+        raise UnreadableFile(f"is {FORMATS[fmt]} but contains no references.")
+    return entries
+
+
+def import_path(path: str | Path) -> ImportReport:
+    """Read, parse and import a reference file. Raises `UnreadableFile` before writing anything."""
+    text, fmt = read_file(path)
+    try:
+        entries = parse_text(text, fmt)
+    except UnreadableFile as error:
+        raise UnreadableFile(f"{path}: {error}") from None
+    return import_entries(entries, path=str(path), fmt=fmt)
+
+
+# --- Validating one entry ----------------------------------------------------------------------
+
+_MAX_LENGTHS = {
+    f.name: f.max_length for f in Source._meta.concrete_fields if getattr(f, "max_length", None)
+}
+_DOI_HOSTS = {"doi.org", "dx.doi.org", "www.doi.org"}
+
+
+def _identifier(fields: dict[str, Any], name: str, normalize) -> str:
+    raw = squash(fields.get(name))
+    if not raw:
+        return ""
+    try:
+        return normalize(raw)
+    except InvalidIdentifier as error:
+        # The identifiers' messages start with the value: "DOI “10.abc” is not…" reads best.
+        prefix = {"doi": "DOI ", "isbn": "ISBN "}.get(name, "")
+        raise EntryProblem(f"{prefix}{error}") from None
+
+
+def clean_fields(fields: dict[str, Any], as_written: str = "") -> dict[str, Any]:
+    """Source field values for a parsed entry, or `EntryProblem` with the first thing wrong."""
+    url = squash(fields.get("url"))
+    doi_raw = squash(fields.get("doi"))
+    host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
+    if url and host in _DOI_HOSTS:
+        # A doi.org address is the DOI (as in evidence.parsing); it is kept as the DOI.
+        doi_raw = doi_raw or url
+        url = ""
+    cleaned: dict[str, Any] = {
+        "doi": _identifier({"doi": doi_raw}, "doi", normalize_doi),
+        "pmid": _identifier(fields, "pmid", normalize_pmid),
+        "pmcid": _identifier(fields, "pmcid", normalize_pmcid),
+        "isbn": _identifier(fields, "isbn", normalize_isbn),
+        "url": url,
+        "title": clean_title(fields.get("title")),
+        "journal": squash(fields.get("journal")),
+        "volume": squash(fields.get("volume")),
+        "issue": squash(fields.get("issue")),
+        "pages": squash(fields.get("pages")),
+        "year": year_from(fields.get("year")),
+        "authors": [
+            person(a.get("family", ""), a.get("given", ""))
+            for a in fields.get("authors") or []
+            if squash(a.get("family")) or squash(a.get("given"))
+        ],
+        "authors_truncated": bool(fields.get("authors_truncated")),
+        "kind": fields.get("kind") or "",
+        "retracted": bool(fields.get("retracted")),
+        "as_written": as_written.strip(),
+    }
+    if url:
+        try:
+            _is_web_address(url)
+        except ValidationError:
+            raise EntryProblem(
+                f"Web address “{url}” is not a full http:// or https:// address."
+            ) from None
+    if cleaned["kind"] not in SourceKind.values:
+        cleaned["kind"] = ""
+    if not cleaned["kind"]:
+        cleaned["kind"] = kind_from_title(cleaned["title"]) or _GENERIC_KIND
+    for name, limit in _MAX_LENGTHS.items():
+        value = cleaned.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            raise EntryProblem(
+                f"Its {FIELD_NAMES.get(name, name)} is {len(value)} characters long; "
+                f"a source's {FIELD_NAMES.get(name, name)} holds at most {limit}."
+            )
+    if not any(cleaned[k] for k in ("title", "doi", "pmid", "isbn", "url")):
+        raise EntryProblem(
+            "It has no title and no DOI, PubMed ID, ISBN or web address, so there is nothing to "
+            "cite."
+        )
+    return cleaned
+
+
+# --- Matching and merging ----------------------------------------------------------------------
+
+_DASHES = re.compile(r"\s*(?:--|[-‐‑‒–—])\s*")
+
+
+def _page_key(pages: str) -> str:
+    """A comparison key: "693-9", "693–699" and "693 - 699" are the same pages."""
+    text = _DASHES.sub("-", squash(pages).lower())
+    first, sep, last = text.partition("-")
+    if sep and first.isdigit() and last.isdigit() and len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return f"{first}{sep}{last}"
+
+
+def _families(authors: Sequence[dict[str, str]]) -> list[str]:
+    return [fold(a.get("family", "")) for a in authors]
+
+
+def _url_key(url: str) -> str:
+    url = url.strip().rstrip("/")
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}{sep}{host.lower()}{slash}{path}"
+
+
+def _same(name: str, existing: Any, new: Any) -> bool:
+    if name in ("title", "volume", "issue"):
+        return fold(existing) == fold(new)
+    if name == "journal":
+        return journals_match(existing, new)
+    if name == "pages":
+        return _page_key(existing) == _page_key(new)
+    if name == "url":
+        return _url_key(existing) == _url_key(new)
+    return existing == new
+
+
+def _shown(name: str, value: Any) -> str:
+    if name == "authors":
+        return ", ".join(
+            f"{a.get('family', '')} {a.get('given', '')}".strip() for a in value[:4]
+        ) + (", …" if len(value) > 4 else "")
+    if name == "kind":
+        return SourceKind(value).label.lower()
+    return str(value)
+
+
+def plan_merge(row: Source, cleaned: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(changes, differences) for merging an entry into a matched source.
+
+    `changes` fills blank fields; `differences` names each field the source already has with a
+    different value, as "title: “A” (the file says “B”)". Nothing is applied here."""
+    changes: dict[str, Any] = {}
+    differences: list[str] = []
+    for name in MERGED_FIELDS:
+        existing, new = getattr(row, name), cleaned[name]
+        if new in ("", None, []):
+            continue
+        if name == "kind":
+            if existing == _GENERIC_KIND and new != _GENERIC_KIND:
+                changes["kind"] = new
+            elif new != _GENERIC_KIND and new != existing:
+                differences.append(name)
+            continue
+        if name == "authors":
+            have, give = _families(existing), _families(new)
+            if not existing:
+                changes["authors"] = new
+                changes["authors_truncated"] = cleaned["authors_truncated"]
+            elif have == give or (cleaned["authors_truncated"] and give == have[: len(give)]):
+                pass
+            elif row.authors_truncated and have == give[: len(have)]:
+                # The source's list ended "et al."; the file has the names it left out.
+                changes["authors"] = new
+                changes["authors_truncated"] = cleaned["authors_truncated"]
+            else:
+                differences.append(name)
+            continue
+        if existing in ("", None):
+            changes[name] = new
+        elif not _same(name, existing, new):
+            differences.append(name)
+    differences = [
+        f"{FIELD_NAMES[name]}: “{_shown(name, getattr(row, name))}” "
+        f"(the file says “{_shown(name, cleaned[name])}”)"
+        for name in differences
+    ]
+    if not differences and cleaned["retracted"] and not row.retracted:
+        changes["retracted"] = True
+        changes["retraction_notice"] = "The imported record marks it as retracted."
+    return changes, differences
+
+
+class _Index:
+    """Sources by the keys entries are matched on: rows from the database and rows this import
+    is creating, kept current as entries fill in identifiers."""
+
+    def __init__(self, rows: Iterable[Source]) -> None:
+        self.by: dict[str, dict[Any, Source]] = {
+            "doi": {},
+            "pmid": {},
+            "isbn": {},
+            "url": {},
+            "title": {},
+        }
+        for row in rows:
+            self.add(row)
+
+    @staticmethod
+    def _title_key(row_or_fields: Any) -> tuple | None:
+        get = (
+            row_or_fields.get
+            if isinstance(row_or_fields, dict)
+            else lambda name: getattr(row_or_fields, name)
+        )
+        if get("doi") or get("pmid") or not get("title"):
+            return None
+        authors = get("authors") or []
+        return (
+            fold(get("title")),
+            get("year"),
+            fold(authors[0].get("family", "")) if authors else "",
+        )
+
+    def add(self, row: Source) -> None:
+        for name in ("doi", "pmid", "isbn"):
+            if getattr(row, name):
+                self.by[name].setdefault(getattr(row, name), row)
+        if row.url:
+            self.by["url"].setdefault(_url_key(row.url), row)
+        key = self._title_key(row)
+        if key:
+            self.by["title"].setdefault(key, row)
+
+    def find(self, cleaned: dict[str, Any]) -> list[tuple[str, Source]]:
+        """[(how, row)] for each distinct row the entry matches."""
+        if cleaned["doi"] or cleaned["pmid"]:
+            keys = [("doi", cleaned["doi"]), ("pmid", cleaned["pmid"])]
+        else:
+            keys = [
+                ("isbn", cleaned["isbn"]),
+                ("url", _url_key(cleaned["url"]) if cleaned["url"] else ""),
+                ("title", self._title_key(cleaned)),
+            ]
+        found: list[tuple[str, Source]] = []
+        for name, value in keys:
+            row = self.by[name].get(value) if value else None
+            if row is not None and all(row is not other for _, other in found):
+                found.append((name, row))
+        return found
+
+
+_MATCHED_BY = {
+    "doi": "DOI",
+    "pmid": "PubMed ID",
+    "isbn": "ISBN",
+    "url": "web address",
+    "title": "title, year and first author",
+}
+
+
+def _lookup(cleaned: list[dict[str, Any]]) -> list[Source]:
+    """The existing sources any of these entries could match, a batch of entries per query.
+
+    Locked for update (PostgreSQL) so that no one changes them between our reading and writing;
+    SQLite's IMMEDIATE transaction already holds the write lock."""
+    rows: dict[int, Source] = {}
+    for start in range(0, len(cleaned), LOOKUP_BATCH):
+        batch = cleaned[start : start + LOOKUP_BATCH]
+        query = Q()
+        for name in ("doi", "pmid", "isbn"):
+            values = {c[name] for c in batch if c[name]}
+            if values:
+                query |= Q(**{f"{name}__in": values})
+        # With and without the final "/": the same page (see _url_key).
+        urls = {
+            v for c in batch if c["url"] for v in (c["url"].rstrip("/"), c["url"].rstrip("/") + "/")
+        }
+        if urls:
+            query |= Q(url__in=urls)
+        titles = {c["title"] for c in batch if c["title"] and not (c["doi"] or c["pmid"])}
+        if titles:
+            query |= Q(doi="", pmid="", title__in=titles)
+        if query:
+            for row in Source.objects.select_for_update().filter(query).order_by("pk"):
+                rows[row.pk] = row
+    return list(rows.values())
+
+
+def _label_of(row: Source, created_by: dict[int, str]) -> str:
+    label = created_by.get(id(row))
+    return f"{label} earlier in this file" if label else f"source {row.pk}"
+
+
+def _import_once(
+    entries: Sequence[ParsedEntry], cleaned: list[dict[str, Any] | None], report: ImportReport
+) -> list[tuple[int, EntryError]]:
+    """Match and merge in memory, then write; returns (position, error) for entries refused."""
+    errors: list[tuple[int, EntryError]] = []
+    index = _Index(_lookup([c for c in cleaned if c is not None]))
+    created_by: dict[int, str] = {}  # id(row) → label of the entry that created it
+    new_rows: list[Source] = []
+    changed_rows: dict[int, Source] = {}
+    changed_fields: set[str] = set()
+    for position, (entry, fields) in enumerate(zip(entries, cleaned, strict=True)):
+        if fields is None:
+            continue  # reported already
+        matches = index.find(fields)
+        if len(matches) > 1:
+            (how_a, a), (how_b, b) = matches[:2]
+            errors.append(
+                (
+                    position,
+                    EntryError(
+                        entry.label,
+                        f"Its {_MATCHED_BY[how_a]} matches "
+                        f"{_label_of(a, created_by)} and its {_MATCHED_BY[how_b]} matches "
+                        f"{_label_of(b, created_by)}; merge those two sources first.",
+                    ),
+                )
+            )
+            continue
+        if not matches:
+            row = Source(**{k: v for k, v in fields.items() if k != "retracted"})
+            if fields["retracted"]:
+                row.retracted = True
+                row.retraction_notice = "The imported record marks it as retracted."
+            new_rows.append(row)
+            created_by[id(row)] = entry.label
+            index.add(row)
+            report.outcomes.append(Outcome(entry.label, "created", row))
+            continue
+        how, row = matches[0]
+        changes, differences = plan_merge(row, fields)
+        matched = _label_of(row, created_by)
+        if differences:
+            errors.append(
+                (
+                    position,
+                    EntryError(
+                        entry.label,
+                        f"Same {_MATCHED_BY[how]} as {matched}, which has a different "
+                        f"{'; '.join(differences)}. Nothing was changed; correct the file or "
+                        "the source, then import again.",
+                    ),
+                )
+            )
+            continue
+        for name, value in changes.items():
+            setattr(row, name, value)
+        index.add(row)
+        existed = id(row) not in created_by
+        filled = [n for n in changes if n in FIELD_NAMES or n == "retracted"]
+        if existed and changes:
+            changed_rows[row.pk] = row
+            changed_fields.update(changes)
+        status = "updated" if existed and filled else "duplicate"
+        report.outcomes.append(Outcome(entry.label, status, row, filled, _MATCHED_BY[how], matched))
+
+    Source.objects.bulk_create(new_rows, batch_size=WRITE_BATCH)
+    if changed_rows:
+        now = timezone.now()
+        for row in changed_rows.values():
+            row.updated_at = now
+        Source.objects.bulk_update(
+            list(changed_rows.values()),
+            sorted(changed_fields | {"updated_at"}),
+            batch_size=WRITE_BATCH,
+        )
+    return errors
+
+
+def import_entries(
+    entries: Sequence[ParsedEntry], *, path: str = "", fmt: str = ""
+) -> ImportReport:
+    """Validate, match and write parsed entries; see the module docstring for the policy.
+
+    Queries: one lookup per `LOOKUP_BATCH` (500) entries; one INSERT per batch of new sources
+    (500 rows on PostgreSQL; on SQLite Django keeps each INSERT under 999 parameters, so 41 rows
+    of Source's 24 columns); one UPDATE per 500 updated sources; plus the transaction's own two.
+    Duplicates and entries with problems cost nothing. No query is made per entry.
+
+    If another writer creates a source with one of the same identifiers between our lookup and
+    our insert (PostgreSQL; SQLite's write lock prevents it), the unique constraint stops the
+    insert and the whole import is looked up and planned again."""
+    cleaned: list[dict[str, Any] | None] = []
+    problems: list[tuple[int, EntryError]] = []
+    for position, entry in enumerate(entries):
+        if entry.problem:
+            problems.append((position, EntryError(entry.label, entry.problem)))
+            cleaned.append(None)
+            continue
+        try:
+            cleaned.append(clean_fields(entry.fields, entry.as_written))
+        except EntryProblem as error:
+            problems.append((position, EntryError(entry.label, str(error))))
+            cleaned.append(None)
+    for attempt in range(1, _ATTEMPTS + 1):
+        report = ImportReport(path=path, format=fmt)
+        try:
+            with transaction.atomic():
+                refused = _import_once(entries, cleaned, report)
+            break
+        except IntegrityError:
+            if attempt == _ATTEMPTS:
+                raise
+    # In file order, whether found while reading an entry or while matching it.
+    report.errors = [error for _, error in sorted(problems + refused, key=lambda p: p[0])]
+    return report

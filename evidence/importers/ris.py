@@ -1,0 +1,248 @@
+"""RIS and MEDLINE (PubMed's .nbib export) → parsed entries, with rispy.
+
+rispy 0.10 reads RIS records but has no MEDLINE reader, and it silently drops a record that has
+no end line. So the file is first cut into records here (which also gives each record's line
+number for messages), and each record is parsed on its own: by `rispy.loads` for RIS, and by
+`MedlineParser`, a `rispy.RisParser` for MEDLINE's four-letter tags, for MEDLINE.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+import rispy
+
+from evidence.importers import (
+    ParsedEntry,
+    authors_from,
+    kind_from_publication_types,
+    kind_from_title,
+    name_from_text,
+    squash,
+)
+from evidence.models import SourceKind
+
+# --- RIS --------------------------------------------------------------------------------------
+
+_RIS_WEB = {"ELEC", "WEB", "BLOG", "ICOMM"}
+_RIS_BOOKS = {"BOOK", "EBOOK", "EDBOOK", "CHAP", "ECHAP"}
+_ISSN = re.compile(r"^\d{4}-?\d{3}[\dXx]$")
+_PUBMED_DATABASES = re.compile(r"pubmed|medline|nlm", re.IGNORECASE)
+
+
+def _records(text: str, starts: re.Pattern, ends: re.Pattern | None):
+    """(first line number, lines, ended) for each record; lines outside records are skipped
+    (exports put headers and blank lines there)."""
+    record: list[str] = []
+    first = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if starts.match(line):
+            if record:
+                yield first, record, ends is None
+            record, first = [line], number
+        elif record:
+            record.append(line)
+            if ends is not None and ends.match(line):
+                yield first, record, True
+                record = []
+    if record:
+        yield first, record, ends is None
+
+
+def _first(record: dict[str, Any], *names: str) -> str:
+    for name in names:
+        value = record.get(name)
+        if isinstance(value, list):
+            value = next((v for v in value if squash(v)), "")
+        if squash(value):
+            return squash(value)
+    return ""
+
+
+def _ris_fields(record: dict[str, Any]) -> dict[str, Any]:
+    ris_type = squash(record.get("type_of_reference")).upper()
+    names = record.get("authors") or record.get("first_authors") or []
+    authors, truncated = authors_from(names)
+    title = _first(record, "title", "primary_title")
+    if ris_type in ("CHAP", "ECHAP") and not title:
+        title = _first(record, "secondary_title")
+    if ris_type in _RIS_WEB:
+        journal = _first(record, "secondary_title", "publisher")
+    else:
+        # AMA cites journals by their abbreviation, so a standard abbreviation (J2, JA) wins
+        # over the full name (T2, JF, JO).
+        journal = _first(
+            record,
+            "alternate_title1",
+            "alternate_title2",
+            "secondary_title",
+            "alternate_title3",
+            "journal_name",
+        )
+        if ris_type in _RIS_BOOKS:
+            journal = ""
+    start, end = _first(record, "start_page"), _first(record, "end_page")
+    pages = f"{start}-{end}" if start and end and "-" not in start else start or end
+    urls = [squash(u) for u in record.get("urls") or [] if squash(u)]
+    doi = _first(record, "doi")
+    type_of_work = _first(record, "type_of_work")
+    if not doi and type_of_work.startswith("10."):
+        doi = type_of_work  # some exporters put the DOI in M3
+    pmid = ""
+    database = f"{_first(record, 'name_of_database')} {_first(record, 'database_provider')}"
+    if _PUBMED_DATABASES.search(database):
+        pmid = _first(record, "accession_number")
+    pmcid = _first(record, "custom2")
+    isbn = ""
+    if ris_type in _RIS_BOOKS:
+        serial = _first(record, "issn")
+        isbn = "" if _ISSN.match(serial) else serial
+    kind = (
+        SourceKind.WEBSITE
+        if ris_type in _RIS_WEB
+        else SourceKind.GUIDELINE
+        if ris_type == "STAND"
+        else kind_from_publication_types([type_of_work]) or kind_from_title(title)
+    )
+    return {
+        "kind": kind,
+        "title": title,
+        "authors": authors,
+        "authors_truncated": truncated,
+        "journal": journal,
+        "year": _first(record, "year", "publication_year", "date"),
+        "volume": _first(record, "volume"),
+        "issue": _first(record, "number"),
+        "pages": pages,
+        "doi": doi,
+        "pmid": pmid,
+        "pmcid": pmcid if re.match(r"^PMC\d+$", pmcid, re.IGNORECASE) else "",
+        "isbn": isbn,
+        # The first web address; a doi.org address becomes the DOI when there is no DO line.
+        "url": next((u for u in urls if "doi.org/" not in u), "")
+        or ("" if doi else next(iter(urls), "")),
+    }
+
+
+def parse_ris(text: str) -> list[ParsedEntry]:
+    entries = []
+    records = _records(text, re.compile(r"^TY  -"), re.compile(r"^ER  -"))
+    for number, (line, lines, ended) in enumerate(records, start=1):
+        record_text = "\n".join(lines)
+        position = f"entry {number} (line {line})"
+        if not ended:
+            entries.append(
+                ParsedEntry(
+                    position,
+                    as_written=record_text,
+                    problem="It has no end line (“ER  -”), so it may be cut short; add the end "
+                    "line if the record is complete.",
+                )
+            )
+            continue
+        parsed = rispy.loads(record_text, skip_unknown_tags=True)
+        record = parsed[0] if parsed else {}
+        label = squash(record.get("id")) or position
+        if not record:
+            entries.append(ParsedEntry(label, problem="It could not be read as RIS."))
+            continue
+        entries.append(ParsedEntry(label, _ris_fields(record), record_text))
+    return entries
+
+
+# --- MEDLINE ----------------------------------------------------------------------------------
+
+
+class MedlineParser(rispy.RisParser):
+    """MEDLINE/nbib records: tags of up to four letters ("PMID- ", "TI  - ", "FAU - ") and
+    continuation lines indented by six spaces. Each record must be passed with an "ER  - " line
+    appended: MEDLINE separates records with blank lines, rispy ends them with ER."""
+
+    START_TAG = "PMID"
+    END_TAG = "ER"
+    PATTERN = r"^[A-Z]{2,4} *- "
+    DEFAULT_MAPPING: ClassVar[dict[str, str]] = {
+        "PMID": "pmid",
+        "TI": "title",
+        "BTI": "book_title",
+        "AU": "authors",
+        "FAU": "full_authors",
+        "CN": "corporate_authors",
+        "TA": "journal_abbreviation",
+        "JT": "journal",
+        "DP": "date",
+        "VI": "volume",
+        "IP": "issue",
+        "PG": "pages",
+        "LID": "location_ids",
+        "AID": "article_ids",
+        "PMC": "pmcid",
+        "PT": "publication_types",
+        "MH": "mesh_headings",
+        "ISBN": "isbn",
+        "ER": "end",
+    }
+    DEFAULT_LIST_TAGS: ClassVar[list[str]] = ["AU", "FAU", "CN", "LID", "AID", "PT", "MH", "ISBN"]
+    DEFAULT_DELIMITER_MAPPING: ClassVar[dict[str, str]] = {}
+    _TAG = re.compile(PATTERN)
+
+    def parse_line(self, line: str) -> tuple[str, str] | tuple[None, str]:
+        if self._TAG.match(line):
+            tag, _, value = line.partition("-")
+            return tag.strip(), value.strip()
+        return None, line.strip()
+
+
+_MEDLINE_START = re.compile(r"^PMID- ")
+_DOI_ID = re.compile(r"^(\S+)\s*\[doi\]$", re.IGNORECASE)
+
+
+def _medline_fields(record: dict[str, Any]) -> dict[str, Any]:
+    full = record.get("full_authors") or []
+    short = record.get("authors") or []
+    # FAU has whole given names ("Mesa Bedoya, Luis E"); AU only initials ("Mesa Bedoya LE").
+    authors, truncated = authors_from(full if len(full) >= len(short) else short)
+    authors += [a for a in map(name_from_text, record.get("corporate_authors") or []) if a]
+    types = record.get("publication_types") or []
+    doi = ""
+    for identifier in [*(record.get("location_ids") or []), *(record.get("article_ids") or [])]:
+        found = _DOI_ID.match(squash(identifier))
+        if found:
+            doi = found.group(1)
+            break
+    title = _first(record, "title", "book_title")
+    return {
+        "kind": kind_from_publication_types(types, record.get("mesh_headings") or [])
+        or kind_from_title(title),
+        "title": title,
+        "authors": authors,
+        "authors_truncated": truncated,
+        # TA is the NLM abbreviation AMA asks for; JT the full title.
+        "journal": _first(record, "journal_abbreviation", "journal"),
+        "year": _first(record, "date"),
+        "volume": _first(record, "volume"),
+        "issue": _first(record, "issue"),
+        "pages": _first(record, "pages"),
+        "doi": doi,
+        "pmid": _first(record, "pmid"),
+        "pmcid": _first(record, "pmcid"),
+        "isbn": _first(record, "isbn"),
+        "url": "",
+        # "Retracted Publication" is the retracted paper; "Retraction of Publication" the notice.
+        "retracted": any(squash(t).lower() == "retracted publication" for t in types),
+    }
+
+
+def parse_medline(text: str) -> list[ParsedEntry]:
+    entries = []
+    parser = MedlineParser(skip_unknown_tags=True)
+    for number, (line, lines, _ended) in enumerate(_records(text, _MEDLINE_START, None), start=1):
+        record_text = "\n".join(lines).strip()
+        parsed = parser.parse_lines(iter([*lines, "ER  - "]))
+        label = f"entry {number} (line {line})"
+        if not parsed:
+            entries.append(ParsedEntry(label, problem="It could not be read as MEDLINE."))
+            continue
+        entries.append(ParsedEntry(label, _medline_fields(parsed[0]), record_text))
+    return entries
