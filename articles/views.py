@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
+from articles import rendering
 from articles.models import Article
 
 
@@ -22,12 +23,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(_public_articles(), slug=slug)
+    content = article.live_revision.content
     return render(
         request,
         "articles/detail.html",
         {
             "article": article,
-            "page": article.live_revision.content,
+            "page": content,
+            "body": rendering.body_with_linked_markers(content),
+            "references": rendering.references(content),
             "signature": article.live_signature,
         },
     )

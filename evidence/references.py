@@ -135,6 +135,17 @@ def _csl_type(snapshot: Mapping[str, Any]) -> str:
     return "webpage"
 
 
+_RUN_TOGETHER_INITIALS = re.compile(r"[A-Z]{2,3}")
+
+
+def _given(given: str) -> str:
+    """PubMed and Vancouver style run initials together ("Smith JA"); citeproc reads "JA" as one
+    name and keeps only "J", so spell the initials out first."""
+    if _RUN_TOGETHER_INITIALS.fullmatch(given):
+        return " ".join(f"{letter}." for letter in given)
+    return given
+
+
 def _names(snapshot: Mapping[str, Any]) -> list[dict[str, str]]:
     names: list[dict[str, str]] = []
     for author in snapshot.get("authors") or []:
@@ -149,6 +160,8 @@ def _names(snapshot: Mapping[str, Any]) -> list[dict[str, str]]:
                     for part in _NAME_PARTS
                     if author.get(part) and str(author[part]).strip()
                 }
+                if "given" in name:
+                    name["given"] = _given(name["given"])
         else:
             name = {}
         if name:

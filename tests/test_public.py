@@ -89,3 +89,56 @@ def test_not_found_page_is_friendly_and_has_no_details(client, db):
     text = response.content.decode()
     assert "We could not find that page" in text
     assert "Traceback" not in text and "Article matching query" not in text
+
+
+# --- Sources as a reader follows them --------------------------------------------------------
+
+
+def test_citation_marker_is_a_numbered_link_to_its_reference(client, published):
+    text = client.get(f"/articles/{published.slug}/").content.decode()
+    assert '<sup class="citation"><a href="#ref-1" aria-label="Reference 1">1</a></sup>' in text
+    assert 'id="ref-1"' in text
+    assert "data-citation" not in text
+
+
+def test_reference_list_is_ama_with_a_working_doi_link_and_plain_evidence_words(client, published):
+    text = client.get(f"/articles/{published.slug}/").content.decode()
+    references = text[text.index('id="references-heading"') :]
+    assert "Oliveira CB. Low back pain in adults: assessment and management." in references
+    assert (
+        '<a href="https://doi.org/10.5555/vetted.back-pain.2020">'
+        "doi:10.5555/vetted.back-pain.2020</a>" in references
+    )
+    assert references.count("10.5555/vetted.back-pain.2020") == 2  # the link and its text, once
+    assert "(clinical guideline)" in references
+
+
+def test_pubmed_link_when_the_source_has_a_pmid(client, writer, reviewer, editor, make_article):
+    from articles.models import Citation
+    from evidence.models import Source, VerificationStatus
+    from tests.conftest import CITATION_KEY, CITED_BODY, PASSWORD
+
+    source = Source.objects.create(
+        doi="10.5555/vetted.pmid.1", pmid="12345678", title="A trial", year=2021,
+        authors=[{"family": "Nguyen", "given": "T"}], journal="Trials",
+        verification_status=VerificationStatus.VERIFIED,
+    )  # fmt: skip
+    article = make_article("Knee pain", cited=False, body=CITED_BODY)
+    Citation.objects.create(article=article, source=source, key=CITATION_KEY, order=1)
+    workflow.save_revision(article, writer, base_revision=1)
+    workflow.submit(article, writer)
+    workflow.approve(article, reviewer, password=PASSWORD)
+    workflow.publish(article, editor)
+    text = client.get(f"/articles/{article.slug}/").content.decode()
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/12345678/">PubMed record</a>' in text
+
+
+def test_a_source_edited_after_publication_does_not_change_the_page(client, published):
+    from evidence.models import Source
+
+    Source.objects.filter(doi="10.5555/vetted.back-pain.2020").update(
+        title="<script>alert(1)</script> A different title"
+    )
+    text = client.get(f"/articles/{published.slug}/").content.decode()
+    assert "Low back pain in adults" in text
+    assert "A different title" not in text and "<script>alert" not in text

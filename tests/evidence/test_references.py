@@ -386,3 +386,13 @@ def test_two_hundred_citations_format_in_publish_time():
 def test_page_ranges_are_printed_in_full(pages, shown):
     # MEDLINE abbreviates ranges ("112-9"); AMA writes them out.
     assert reference_text(trial(pages=pages, doi="")).endswith(f"2019;7(2):{shown}.")
+
+
+@pytest.mark.parametrize(
+    "given, printed",
+    [("JA", "Smith JA"), ("J. A.", "Smith JA"), ("John A", "Smith JA"), ("L", "Smith L")],
+)
+def test_run_together_initials_keep_every_letter(given, printed):
+    snapshot = {"kind": "journal_article", "title": "A study", "journal": "Trials", "year": 2021,
+                "authors": [{"family": "Smith", "given": given}]}  # fmt: skip
+    assert format_references([snapshot])[0].html.startswith(printed + ".")

@@ -46,6 +46,11 @@ class Command(BaseCommand):
             "  - As editor, publish “Preparing for your first physiotherapy visit”.\n"
             "  - As writer, edit the published blood-pressure guide: the public page keeps the "
             "approved version until the new one is approved and published.\n"
+            "  - As writer, open “Understanding your cholesterol test”: the publication gate "
+            "explains why it cannot be submitted yet (it cites no source). The same findings: "
+            "python manage.py check_article cholesterol-test\n"
+            "  - Import a clinic's blog export and see every problem the gate finds: "
+            "python manage.py import_posts PATH --dry-run\n"
             "  - Drafts are not on the public site: "
             "http://127.0.0.1:8000/articles/cholesterol-test/ answers 404."
         )
