@@ -16,6 +16,7 @@ from django_prose_editor.widgets import AdminProseEditorWidget
 
 from articles.models import Article, Prompt
 from articles.models.content import credentials, display_name
+from articles.roles import Role, users_with_role
 
 # What the editor offers. The model's save runs `articles.sanitize.clean_html` over whatever
 # arrives, so this list is about what writers can make, not about what is safe.
@@ -253,9 +254,18 @@ class UnpublishForm(TransitionForm):
     )
 
 
+class AssignForm(TransitionForm):
+    owner = forms.ModelChoiceField(
+        label="Writer",
+        queryset=users_with_role(Role.WRITER).select_related("profile").order_by("username"),
+        help_text="They will be able to edit it and submit it for review.",
+    )
+
+
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "approve": ApproveForm,
     "request_changes": RequestChangesForm,
     "schedule": ScheduleForm,
     "unpublish": UnpublishForm,
+    "assign": AssignForm,
 }

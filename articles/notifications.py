@@ -20,6 +20,7 @@ ROUTES: dict[str, tuple[str, tuple]] = {
     "approve": ("“{obj}” was approved", ("owner", Role.EDITOR)),
     "publish": ("“{obj}” is now live", ("owner",)),
     "unpublish": ("“{obj}” was taken off the public site", ("owner", Role.EDITOR)),
+    "assign": ("“{obj}” was assigned to you", ("owner",)),
     "review_overdue": ("The medical review of “{obj}” is overdue", ("owner", Role.EDITOR)),
     "source_retracted": ("A source cited by “{obj}” has been retracted", ("owner", Role.EDITOR)),
 }

@@ -17,6 +17,7 @@ Who may do what, from which state:
     publish          approved                                published            editor
     unpublish        any state while a revision is live      unpublished (if it   editor
                                                              was published)
+    assign           any state                               unchanged            editor
 
 Every transition is one atomic function: it locks the content row, checks role and ownership
 (`NotAllowed`), then state (`WrongState`), does its work, appends an audit event and queues
@@ -99,6 +100,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("schedule", "Schedule", {S.APPROVED, S.PUBLISHED}, None, Role.EDITOR),
         _t("publish", "Publish now", {S.APPROVED}, S.PUBLISHED, Role.EDITOR),
         _t("unpublish", "Unpublish", ANY_STATE, S.UNPUBLISHED, Role.EDITOR),
+        _t("assign", "Assign to a writer", ANY_STATE, None, Role.EDITOR),
     )
 }  # fmt: skip
 
@@ -185,6 +187,7 @@ def _past(t: Transition) -> str:
         "schedule": "scheduled",
         "publish": "published",
         "unpublish": "unpublished",
+        "assign": "reassigned",
     }[t.name]
 
 
@@ -645,6 +648,22 @@ def override_finding(
         },
     )
     return override
+
+
+@transaction.atomic
+def assign(content: ReviewedContent, user, *, owner) -> None:
+    """Make another writer responsible: they can then edit and submit it (imported drafts belong
+    to the import account until an editor assigns them)."""
+    locked = _lock(content)
+    check("assign", locked, user)
+    if owner is None or not owner.is_active or Role.WRITER not in roles_of(owner):
+        raise InvalidRequest("Choose an active writer to assign this to.")
+    if owner.pk == locked.owner_id:
+        raise InvalidRequest(f"“{locked}” is already assigned to {display_name(owner)}.")
+    previous = locked.owner
+    locked.owner = owner
+    _commit("assign", locked, content, user, to_state=locked.state,
+            detail={"from": previous.get_username(), "to": owner.get_username()})  # fmt: skip
 
 
 # --- Scheduled work (run by `manage.py run_jobs` as the system, not as a person) -------------

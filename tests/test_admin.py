@@ -143,15 +143,15 @@ ROLE_BUTTONS = [
     # (state fixture, user fixture, the buttons that user gets)
     ("article", "writer", {"submit"}),
     ("article", "reviewer", set()),
-    ("article", "editor", set()),
+    ("article", "editor", {"assign"}),
     ("in_review", "writer", {"withdraw"}),
     ("in_review", "reviewer", {"request_changes", "approve"}),
-    ("in_review", "editor", set()),
+    ("in_review", "editor", {"assign"}),
     ("approved", "writer", set()),
     ("approved", "reviewer", set()),
-    ("approved", "editor", {"schedule", "publish"}),
+    ("approved", "editor", {"schedule", "publish", "assign"}),
     ("published", "writer", set()),
-    ("published", "editor", {"schedule", "unpublish"}),
+    ("published", "editor", {"schedule", "unpublish", "assign"}),
     ("published", "admin_user", set()),
 ]
 
@@ -718,7 +718,7 @@ def test_a_reapproved_update_of_live_content_waits_in_the_editors_queue(
     assert (result_titles(waiting), result_titles(scheduled)) == ([article.title], [])
 
     page = get(client, url(article), CHANGE_PAGE_BUDGET)
-    assert buttons(page) == {"schedule", "publish", "unpublish"}
+    assert buttons(page) == {"schedule", "publish", "unpublish", "assign"}
     assert "Revision 1 is live since" in text(page)
     assert "newer changes are not published yet" in text(page)
 
@@ -982,3 +982,14 @@ def test_admins_cannot_change_superusers(get, admin_user, django_user_model):
     )
     page = get(client, reverse("admin:auth_user_change", args=[root.pk]), CHANGE_PAGE_BUDGET)
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+
+
+def test_editor_assigns_a_draft_to_a_writer_from_the_change_page(article, editor, other_writer):
+    client = login(editor)
+    response = client.post(
+        url(article, "transition", "assign"),
+        {"_confirm": "1", "owner": other_writer.pk},
+        follow=True,
+    )
+    assert any("now belongs to the writer you chose" in m for m in messages_of(response))
+    assert reload(article).owner == other_writer

@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import transaction
 
 from articles import workflow
-from articles.models import Article, Prompt, Signature, State
+from articles.models import Article, AuditEvent, Prompt, Signature, State
 from articles.roles import Role
 from tests.conftest import PASSWORD
 from tests.workflow_support import (
@@ -33,6 +33,7 @@ ALLOWED = {
     "schedule": {"editor"},
     "publish": {"editor"},
     "unpublish": {"editor"},
+    "assign": {"editor"},
 }
 
 # A state each transition is allowed from, used for the role matrix.
@@ -45,6 +46,7 @@ VALID_FROM = {
     "schedule": State.APPROVED,
     "publish": State.APPROVED,
     "unpublish": State.PUBLISHED,
+    "assign": State.DRAFT,
 }
 
 # (transition, from state) -> resulting state; pairs not listed must raise WrongState.
@@ -63,6 +65,8 @@ OUTCOMES = {
     ("schedule", State.PUBLISHED): State.PUBLISHED,
     ("publish", State.APPROVED): State.PUBLISHED,
     ("unpublish", State.PUBLISHED): State.UNPUBLISHED,
+    # Assigning another writer never changes the state.
+    **{("assign", state): state for state in State},
 }
 
 KINDS = ["article", "prompt"]
@@ -562,3 +566,41 @@ def test_no_email_after_a_real_rollback(article, writer, reviewer):
         raise RuntimeError("the request failed after the transition")
     assert mail.outbox == []
     assert reload(article).state == State.DRAFT
+
+
+# --- Assigning content to another writer -----------------------------------------------------
+
+
+def test_an_editor_assigns_a_draft_and_the_new_writer_can_submit_it(
+    article, writer, other_writer, editor, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.assign(article, editor, owner=other_writer)
+
+    with pytest.raises(workflow.NotAllowed):
+        workflow.submit(reload(article), writer)
+    workflow.submit(reload(article), other_writer)
+    assert reload(article).state == State.IN_REVIEW
+    event = AuditEvent.objects.get(action="assign")
+    assert (event.actor, event.detail) == (
+        editor,
+        {"from": writer.username, "to": other_writer.username},
+    )
+    assert any(
+        m.to == [other_writer.email] and "was assigned to you" in m.subject for m in mailoutbox
+    )
+
+
+@pytest.mark.parametrize("who", ["reviewer", "editor"])
+def test_content_is_assigned_only_to_an_active_writer(article, editor, request, who):
+    not_a_writer = request.getfixturevalue(who)
+    before = snapshot(article)
+    with pytest.raises(workflow.InvalidRequest, match="active writer"):
+        workflow.assign(article, editor, owner=not_a_writer)
+    assert snapshot(article) == before
+
+
+def test_a_writer_cannot_give_their_draft_away(article, writer, other_writer):
+    with pytest.raises(workflow.NotAllowed):
+        workflow.assign(article, writer, owner=other_writer)
+    assert reload(article).owner == writer

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, AuditEvent, AuditHead, Revision, Signature, State
+from articles.roles import Role, users_with_role
 from tests.conftest import PASSWORD
 
 # The path through the workflow that reaches each state, as (transition, who) steps.
@@ -71,6 +72,9 @@ def perform(name: str, content, user):
         return workflow.publish(content, user)
     if name == "unpublish":
         return workflow.unpublish(content, user, reason="Outdated advice.")
+    if name == "assign":
+        writer = users_with_role(Role.WRITER).exclude(pk=content.owner_id).order_by("pk").first()
+        return workflow.assign(content, user, owner=writer)
     raise AssertionError(f"unknown transition {name}")
 
 

@@ -42,6 +42,7 @@ DONE = {
     "schedule": "was scheduled",
     "publish": "is now published",
     "unpublish": "was unpublished",
+    "assign": "now belongs to the writer you chose",
 }
 
 # The order buttons appear in, most likely next step first.

@@ -62,8 +62,8 @@ class ReviewedContentQuerySet(models.QuerySet):
 # a plain save of an existing row leaves them alone, so a stale instance (an editor's form, a
 # shell session) cannot undo a transition made meanwhile.
 WORKFLOW_FIELDS = (
-    "state", "latest_revision", "live_revision", "live_signature", "submitted_at", "scheduled_at",
-    "go_live_at", "expire_at", "first_published_at", "last_published_at",
+    "state", "owner", "latest_revision", "live_revision", "live_signature", "submitted_at",
+    "scheduled_at", "go_live_at", "expire_at", "first_published_at", "last_published_at",
     "review_overdue_notified_at",
 )  # fmt: skip
 
