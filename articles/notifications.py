@@ -69,7 +69,8 @@ def _messages(event: str, obj, actor, detail: dict) -> list[tuple]:
             "",
         ]
     lines.append(f"Open it in Vetted: {link}")
-    subject = "[Vetted] " + subject_template.format(obj=obj)
+    # A title with a line break would make the mail library refuse the whole message.
+    subject = " ".join(("[Vetted] " + subject_template.format(obj=obj)).split())
     return [
         (subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [address])
         for address in sorted(recipients)

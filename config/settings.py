@@ -41,9 +41,14 @@ def _local_secret_key() -> str:
     """A random key kept beside the project, so a local run needs no setup and never uses a
     published key. Production sets SECRET_KEY."""
     path = BASE_DIR / ".secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+    try:
+        # Created readable by its owner only from the first byte; O_EXCL so two processes
+        # starting at once cannot write different keys.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 

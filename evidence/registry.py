@@ -261,6 +261,9 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+MAX_PACE = 2.0
+
+
 class _Pace:
     """One registry's traffic: spacing between request starts, pauses a 429 asked for, and a
     breaker that opens after `trip_after` failed lookups in a row (a dead registry then costs a
@@ -287,8 +290,10 @@ class _Pace:
             self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
     def slow_to(self, min_interval: float) -> None:
+        # A registry's rate-limit headers set the pace, but never slower than MAX_PACE seconds a
+        # request: one odd header must not stall verification (and run_jobs) for hours.
         with self.lock:
-            self.min_interval = max(self.min_interval, min_interval)
+            self.min_interval = max(self.min_interval, min(min_interval, MAX_PACE))
 
     @property
     def open(self) -> bool:
@@ -342,7 +347,9 @@ class RegistryClient:
             timeout=httpx.Timeout(settings.REGISTRY_TIMEOUT if timeout is None else timeout),
             headers={"User-Agent": agent, "Accept": "application/json"},
             limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
-            follow_redirects=True,
+            # The registries answer directly; following a redirect would send our requests (and
+            # contact address) wherever a response pointed.
+            follow_redirects=False,
         )
         self._pool: ThreadPoolExecutor | None = None
 

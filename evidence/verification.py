@@ -440,6 +440,27 @@ def verify_source(source: Source, *, client: RegistryClient | None = None) -> Ou
     return outcomes[0] if outcomes else None
 
 
+def due_for_recheck(
+    now: datetime | None = None, *, every: timedelta | None = None, limit: int = RECHECK_BATCH
+):
+    """Sources to ask the registries about again: checked more than `every` ago (default
+    RETRACTION_RECHECK_DAYS), never checked, or whose registry could not be reached. A retracted
+    source is asked again only once an identifier edit has put it back to unchecked."""
+    now = now or timezone.now()
+    if every is None:
+        every = timedelta(days=settings.RETRACTION_RECHECK_DAYS)
+    return (
+        Source.objects.with_identifier()
+        .filter(Q(retracted=False) | Q(verified_at__isnull=True))
+        .filter(
+            Q(verified_at__lt=now - every)
+            | Q(verified_at__isnull=True)
+            | Q(verification_status=VerificationStatus.UNREACHABLE)
+        )
+        .order_by(F("verified_at").asc(nulls_first=True), "pk")[:limit]
+    )
+
+
 def recheck_due(
     now: datetime | None = None,
     *,
@@ -447,23 +468,10 @@ def recheck_due(
     client: RegistryClient | None = None,
     limit: int = RECHECK_BATCH,
 ) -> list[Source]:
-    """Re-verify sources last checked more than `every` ago (default RETRACTION_RECHECK_DAYS),
-    and those whose registry could not be reached; return the sources that are newly retracted.
-
-    Already-retracted sources are not asked about again. A source is reported as newly
-    retracted by exactly one run, because the flag is read and set under its row lock."""
-    now = now or timezone.now()
-    if every is None:
-        every = timedelta(days=settings.RETRACTION_RECHECK_DAYS)
-    due = (
-        Source.objects.with_identifier()
-        .filter(retracted=False)
-        .filter(
-            Q(verified_at__lt=now - every) | Q(verification_status=VerificationStatus.UNREACHABLE)
-        )
-        .order_by(F("verified_at").asc(nulls_first=True), "pk")[:limit]
-    )
-    outcomes = verify_sources(due, client=client)
+    """Re-verify the sources `due_for_recheck` names; return those that are newly retracted.
+    A source is reported as newly retracted by exactly one run, because the flag is read and set
+    under its row lock."""
+    outcomes = verify_sources(due_for_recheck(now, every=every, limit=limit), client=client)
     newly = [o.source for o in outcomes if o.newly_retracted]
     return list(Source.objects.filter(pk__in=newly).order_by("pk")) if newly else []
 
@@ -473,13 +481,14 @@ def reassess_from_cache(source: Source, *, identifiers_changed: bool) -> None:
     the registries (for the admin's save). Changes the instance; the caller saves it.
 
     If its DOI or PMID changed, the cached answers are about another work: the source goes back
-    to unverified until it is checked again."""
+    to unverified until it is checked again. A retraction stays: only a registry's answer clears
+    it, or changing an identifier back and forth would un-retract a study."""
     if identifiers_changed:
-        source.verification_status = VerificationStatus.UNVERIFIED
+        source.verification_status = (
+            VerificationStatus.RETRACTED if source.retracted else VerificationStatus.UNVERIFIED
+        )
         source.verification_details = []
         source.verified_at = None
-        source.retracted = False
-        source.retraction_notice = ""
         source.registry_metadata = {}
         source.metadata_fetched_at = None
         return

@@ -993,3 +993,79 @@ def test_editor_assigns_a_draft_to_a_writer_from_the_change_page(article, editor
     )
     assert any("now belongs to the writer you chose" in m for m in messages_of(response))
     assert reload(article).owner == other_writer
+
+
+def test_a_button_pressed_on_a_stale_page_does_nothing(in_review, writer, reviewer):
+    shown = in_review.latest_revision.content_hash
+    workflow.withdraw(in_review, writer)
+    in_review.summary = "You can stop your prescribed painkillers."
+    workflow.save_revision(in_review, writer, base_revision=1)
+    workflow.submit(in_review, writer)
+
+    client = login(reviewer)
+    response = client.post(
+        url(in_review, "transition", "approve"), {"shown_hash": shown}, follow=True
+    )
+
+    assert any("changed after you opened it" in m for m in messages_of(response))
+    assert "Your password" not in response.content.decode()  # no signing page was offered
+    assert reload(in_review).state == State.IN_REVIEW
+
+
+def test_an_admin_cannot_give_themselves_a_role(get, admin_user):
+    client = login(admin_user)
+    page = get(client, reverse("admin:auth_user_change", args=[admin_user.pk]), CHANGE_PAGE_BUDGET)
+    assert "groups" not in page.context["adminform"].form.fields
+
+
+def test_an_admin_cannot_set_a_reviewers_password(admin_user, reviewer):
+    client = login(admin_user)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[reviewer.pk]),
+        {"password1": "a-new-pass-9x!", "password2": "a-new-pass-9x!"},
+    )
+    assert response.status_code == 403
+    reviewer.refresh_from_db()
+    assert reviewer.check_password(PASSWORD)
+
+
+def test_role_and_credential_changes_are_audited(admin_user, writer):
+    from django.contrib.auth.models import Group
+
+    from articles.models import AuditEvent
+    from articles.roles import Role
+
+    client = login(admin_user)
+    page = client.get(reverse("admin:auth_user_change", args=[writer.pk]))
+    data = {
+        key: value
+        for key, value in page.context["adminform"].form.initial.items()
+        if value is not None and not isinstance(value, list | tuple)
+    }
+    writer_group = writer.groups.get().pk
+    reviewer_group = Group.objects.get(name=Role.REVIEWER.value).pk
+    data.update(
+        {
+            "username": writer.username,
+            "email": writer.email,
+            "is_active": "on",
+            "is_staff": "on",
+            "groups": [writer_group, reviewer_group],
+            "last_login_0": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "profile-TOTAL_FORMS": "1",
+            "profile-INITIAL_FORMS": "1",
+            "profile-0-id": writer.profile.pk,
+            "profile-0-user": writer.pk,
+            "profile-0-display_name": "Wendy Writer",
+            "profile-0-credentials": "MD",
+            "profile-0-bio": "",
+        }
+    )
+    response = client.post(reverse("admin:auth_user_change", args=[writer.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="user_saved")
+    assert event.actor == admin_user
+    assert event.detail["roles"] == sorted([Role.REVIEWER.value, Role.WRITER.value])
+    assert event.detail["credentials"] == "MD"

@@ -604,3 +604,14 @@ def test_a_writer_cannot_give_their_draft_away(article, writer, other_writer):
     with pytest.raises(workflow.NotAllowed):
         workflow.assign(article, writer, owner=other_writer)
     assert reload(article).owner == writer
+
+
+def test_a_title_with_a_line_break_still_notifies(
+    make_article, writer, reviewer, mailoutbox, django_capture_on_commit_callbacks
+):
+    article = make_article("Back pain\nand sleep", slug="back-pain-and-sleep")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit(article, writer)
+    assert [m.subject for m in mailoutbox] == [
+        "[Vetted] “Back pain and sleep” is waiting for medical review"
+    ]

@@ -504,6 +504,17 @@ class WorkflowAdminMixin:
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         change_url = self._url("change", obj.pk)
+        # Buttons on the change page post the hash of the revision the page showed: a decision
+        # is about what the person saw, so if the content moved on since, nothing happens.
+        shown = request.POST.get("shown_hash")
+        latest = obj.latest_revision
+        if shown and latest is not None and shown != latest.content_hash:
+            messages.error(
+                request,
+                f"“{obj}” changed after you opened it; it is now revision {latest.number}. "
+                "Read it again, then decide. Nothing was done.",
+            )
+            return HttpResponseRedirect(change_url)
         form_class = TRANSITION_FORMS.get(name)
         if form_class is None:
             if request.method != "POST":

@@ -4,10 +4,14 @@ credentials (AuthorProfile) that are printed beside every signature."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 
+from articles import audit
 from articles.models import AuthorProfile
+from articles.roles import Role, roles_of
 
 User = get_user_model()
 
@@ -35,7 +39,38 @@ class VettedUserAdmin(UserAdmin):
         if not request.user.is_superuser:
             # Roles are groups; anything beyond them would let an admin grant themselves more.
             readonly += ["is_superuser", "user_permissions"]
+            if obj is not None and obj.pk == request.user.pk:
+                readonly.append("groups")  # nobody hands themselves a role, e.g. reviewer
         return readonly
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting a reviewer's password would let an admin sign as them. Reviewers reset their
+        # own passwords; a superuser can still step in.
+        target = self.get_object(request, unquote(id))
+        if (
+            target is not None
+            and target.pk != request.user.pk
+            and not request.user.is_superuser
+            and Role.REVIEWER in roles_of(target)
+        ):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        user.__dict__.pop("_vetted_roles", None)
+        profile = getattr(user, "profile", None)
+        audit.record(
+            "user_saved",
+            actor=request.user,
+            obj=user,
+            detail={
+                "roles": sorted(role.value for role in roles_of(user)),
+                "active": user.is_active,
+                "credentials": profile.credentials if profile else "",
+            },
+        )
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

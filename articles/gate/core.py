@@ -93,10 +93,12 @@ class Subject:
         return frozenset(c.get("key", "") for c in self.citations)
 
 
-# What the checks read from a cited source's row; everything else comes from the revision's frozen
-# snapshot of it.
+# What the checks read from a cited source's row: its verdicts, and every field of its snapshot,
+# so they can tell whether the source was edited after the revision froze it (a verdict about the
+# row as it is now says nothing about what the revision would publish).
 LIVE_SOURCE_FIELDS = (
-    "id", "doi", "pmid", "pmcid", "isbn", "url", "retracted", "retraction_notice",
+    "id", "kind", "doi", "pmid", "pmcid", "isbn", "url", "title", "authors", "authors_truncated",
+    "journal", "year", "volume", "issue", "pages", "retracted", "retraction_notice",
     "verification_status", "verification_details",
 )  # fmt: skip
 

@@ -294,3 +294,11 @@ def test_unusable_addresses_are_refused_before_any_request(setting, value):
     name = "CROSSREF_API_URL" if setting == "crossref_url" else "PUBMED_EUTILS_URL"
     assert str(refused.value).startswith(f"{name} must be an http(s) address")
     assert "\n" not in str(refused.value)
+
+
+def test_rate_limit_headers_never_slow_requests_past_the_cap():
+    from evidence.registry import MAX_PACE, _Pace
+
+    pace = _Pace(0.0, 3)
+    pace.slow_to(3600.0)  # "X-Rate-Limit-Interval: 3600s" with a limit of 1
+    assert pace.min_interval == MAX_PACE

@@ -14,6 +14,7 @@ from evidence.verification import (
     assess,
     author_matches,
     authors_match,
+    due_for_recheck,
     journals_match,
     reassess_from_cache,
     recheck_due,
@@ -441,9 +442,9 @@ def test_correcting_the_reference_clears_the_mismatch_without_asking_again(
 
 
 def test_changing_the_doi_makes_the_source_unverified(registry_server, new_source):
-    source = new_source(doi="10.5555/regen.2019.0042")
+    source = new_source(doi="10.1186/s13287-024-03748-7")
     verify_source(source)
-    source.doi = "10.1186/s13287-024-03748-7"
+    source.doi = "10.3389/fcell.2021.696434"
 
     reassess_from_cache(source, identifiers_changed=True)
 
@@ -451,10 +452,29 @@ def test_changing_the_doi_makes_the_source_unverified(registry_server, new_sourc
     assert (source.retracted, source.registry_metadata, source.verified_at) == (False, {}, None)
 
 
+def test_editing_the_doi_never_un_retracts_a_study(registry_server, new_source):
+    """Changing the DOI away and back must not clear a retraction; only a registry's answer
+    about the new identifier may, and the periodic re-check asks it."""
+    source = new_source(doi="10.5555/regen.2019.0042")
+    verify_source(source)
+    assert source.retracted
+
+    source.doi = "10.1000/unrelated.1"
+    reassess_from_cache(source, identifiers_changed=True)
+    source.save()
+    source.doi = "10.5555/regen.2019.0042"
+    reassess_from_cache(source, identifiers_changed=True)
+    source.save()
+
+    assert (source.retracted, source.verification_status) == (True, VerificationStatus.RETRACTED)
+    assert source.verified_at is None
+    assert source in due_for_recheck()
+
+
 # --- The periodic re-check ---------------------------------------------------------------------
 
 
-def test_recheck_asks_again_only_about_sources_checked_long_enough_ago(registry_server, new_source):
+def test_recheck_asks_about_sources_checked_long_ago_or_never(registry_server, new_source):
     now = timezone.now()
     stale = new_source(doi="10.5555/regen.2019.0042")  # retracted since the last check
     fresh = new_source(doi="10.5555/regen.2018.0007")
@@ -469,9 +489,13 @@ def test_recheck_asks_again_only_about_sources_checked_long_enough_ago(registry_
     newly = recheck_due(now, every=timedelta(days=7))
 
     assert newly == [stale]
-    assert registry_server.paths() == ["/crossref/works/10.5555/regen.2019.0042"]
+    # Never-checked sources are asked too: an unchecked retracted study must not wait forever.
+    assert sorted(registry_server.paths()) == [
+        "/crossref/works/10.3389/fcell.2021.696434",
+        "/crossref/works/10.5555/regen.2019.0042",
+    ]
     never.refresh_from_db()
-    assert never.verification_status == VerificationStatus.UNVERIFIED
+    assert never.verification_status == VerificationStatus.VERIFIED
     # A retracted source is not asked about again, nor reported twice.
     assert recheck_due(now + timedelta(days=30), every=timedelta(days=7)) == [fresh]
 

@@ -146,9 +146,26 @@ def _differences(details: Any) -> str:
     return "; ".join(parts)
 
 
+def changed_since_frozen(snapshot: dict, live) -> bool:
+    """The source's record no longer reads as this revision cites it. The registry's verdict is
+    about the record as it is now, so it says nothing about what the revision would publish."""
+    current = live.snapshot()
+    return any(current.get(key) != value for key, value in snapshot.items())
+
+
 @check
 def metadata_mismatch(subject: Subject) -> Iterator[Finding]:
     for location, snapshot, live in _references(subject):
+        if live is not None and changed_since_frozen(snapshot, live):
+            yield Finding(
+                "metadata-mismatch",
+                Severity.BLOCKER,
+                f"{location.capitalize()} ({describe(snapshot)}) was edited after this revision "
+                "was saved, so what would be published is not the source as it now stands. Save "
+                "the article again so it cites the corrected source, then have it reviewed.",
+                location,
+            )
+            continue
         if live is None or live.verification_status != "mismatch" or live.retracted:
             continue
         differences = _differences(live.verification_details)
@@ -175,6 +192,8 @@ UNVERIFIED = {
 def unverified_source(subject: Subject) -> Iterator[Finding]:
     for location, snapshot, live in _references(subject):
         if not (snapshot.get("doi") or snapshot.get("pmid")) or live is None:
+            continue
+        if changed_since_frozen(snapshot, live):  # already a blocker
             continue
         problem = UNVERIFIED.get(live.verification_status)
         if problem is None:
