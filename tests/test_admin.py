@@ -66,6 +66,19 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
+def sign(client, content, revision, password: str = PASSWORD, *, follow: bool = False, **extra):
+    """Post the approval page's form as the reviewer fills it: the revision it showed, the
+    password, any comment."""
+    data = {
+        "_confirm": "1",
+        "revision": revision.number,
+        "content_hash": revision.content_hash,
+        "password": password,
+        **extra,
+    }
+    return client.post(url(content, "transition", "approve"), data, follow=follow)
+
+
 def buttons(response) -> set[str]:
     return set(re.findall(r'data-transition="([a-z_]+)"', response.content.decode()))
 
@@ -253,16 +266,7 @@ def test_approve_page_shows_what_is_being_signed(in_review, reviewer):
 
 def test_approve_with_the_wrong_password_refuses(in_review, reviewer):
     revision = reload(in_review).latest_revision
-    response = login(reviewer).post(
-        url(in_review, "transition", "approve"),
-        {
-            "_confirm": "1",
-            "revision": revision.number,
-            "content_hash": revision.content_hash,
-            "password": "not my password",
-            "comment": "Looks right.",
-        },
-    )
+    response = sign(login(reviewer), in_review, revision, "not my password", comment="Looks right.")
     assert response.status_code == 200
     assert "That password is not correct. Nothing was signed." in messages_of(response)
     html = text(response)
@@ -274,17 +278,7 @@ def test_approve_with_the_wrong_password_refuses(in_review, reviewer):
 
 def test_approve_with_the_right_password_signs(in_review, reviewer):
     revision = reload(in_review).latest_revision
-    response = login(reviewer).post(
-        url(in_review, "transition", "approve"),
-        {
-            "_confirm": "1",
-            "revision": revision.number,
-            "content_hash": revision.content_hash,
-            "password": PASSWORD,
-            "comment": "Sources check out.",
-        },
-        follow=True,
-    )
+    response = sign(login(reviewer), in_review, revision, comment="Sources check out.", follow=True)
     article = reload(in_review)
     signature = Signature.objects.get()
     assert article.state == State.APPROVED
@@ -309,16 +303,7 @@ def test_approve_refuses_when_the_content_changed_since_the_page_was_shown(
     workflow.save_revision(article, writer, base_revision=shown.number)
     workflow.submit(article, writer)
 
-    response = login(reviewer).post(
-        url(in_review, "transition", "approve"),
-        {
-            "_confirm": "1",
-            "revision": shown.number,
-            "content_hash": shown.content_hash,
-            "password": PASSWORD,
-        },
-        follow=True,
-    )
+    response = sign(login(reviewer), in_review, shown, follow=True)
     assert any("changed after you opened it" in m for m in messages_of(response))
     assert not Signature.objects.exists()
     assert reload(in_review).state == State.IN_REVIEW
@@ -426,16 +411,7 @@ def test_the_author_reviewer_cannot_approve_their_own_edit(get, in_review, make_
     client = login(both)
     assert "approve" not in buttons(get(client, url(in_review), CHANGE_PAGE_BUDGET))
     revision = reload(in_review).latest_revision
-    response = client.post(
-        url(in_review, "transition", "approve"),
-        {
-            "_confirm": "1",
-            "revision": revision.number,
-            "content_hash": revision.content_hash,
-            "password": PASSWORD,
-        },
-        follow=True,
-    )
+    response = sign(client, in_review, revision, follow=True)
     assert any("another medical reviewer must approve it" in m for m in messages_of(response))
     assert not Signature.objects.exists()
 
