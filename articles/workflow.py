@@ -53,6 +53,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from articles import audit, gate, notifications
+from articles.signals import live_changed
 from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
 from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
@@ -552,6 +553,7 @@ def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
         to_state=S.PUBLISHED,
         detail={"replaced_revision": replaced} if replaced else None,
     )
+    live_changed.send(type(locked), instance=locked, revision=locked.live_revision)
 
 
 @transaction.atomic
@@ -578,6 +580,7 @@ def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason
         revision=revision,
         detail={"reason": reason} if reason else None,
     )
+    live_changed.send(type(locked), instance=locked, revision=None)
 
 
 # --- Overriding a gate finding ---------------------------------------------------------------

@@ -13,8 +13,9 @@ from articles.models.content import (
     Topic,
 )
 from articles.models.gate import GateOverride
+from articles.models.images import Image
 from articles.models.reviewed import ReviewedContent, State
-from articles.models.revisions import Revision, Signature
+from articles.models.revisions import Rendering, Revision, Signature
 
 __all__ = [
     "Article",
@@ -24,9 +25,11 @@ __all__ = [
     "AuthorProfile",
     "Citation",
     "GateOverride",
+    "Image",
     "Placement",
     "Prompt",
     "PromptKind",
+    "Rendering",
     "ReviewedContent",
     "Revision",
     "Signature",

@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from taggit.managers import TaggableManager
 
-from articles.images import validate_hero_image
+from articles.models.images import Image
 from articles.models.reviewed import ReviewedContent
 from articles.sanitize import clean_html
 
@@ -119,8 +119,8 @@ class Article(ReviewedContent):
         Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
     )
     tags = TaggableManager(blank=True)
-    hero_image = models.ImageField(
-        upload_to="articles/hero/%Y/%m/", blank=True, validators=[validate_hero_image]
+    hero_image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     hero_alt = models.CharField("alt text", max_length=300, blank=True)
     hero_decorative = models.BooleanField(
@@ -129,6 +129,16 @@ class Article(ReviewedContent):
         help_text="Tick only if the image adds nothing a screen-reader user would miss.",
     )
     prompts = models.ManyToManyField(Prompt, through="Placement", blank=True, related_name="+")
+    featured = models.BooleanField(
+        default=False, help_text="Shown first on the home page while it is published."
+    )
+    # Kept from an import as history; the public dates are Vetted's own publication dates.
+    origin_url = models.URLField(
+        "original address", max_length=500, blank=True, help_text="Where the post lived before."
+    )
+    origin_published_at = models.DateTimeField(
+        "originally published", null=True, blank=True, help_text="When the old site published it."
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -161,9 +171,10 @@ class Article(ReviewedContent):
             "title": self.title,
             "summary": self.summary,
             "body": self.body,
+            "author": {"name": display_name(self.owner), "credentials": credentials(self.owner)},
             "image": (
                 {
-                    "name": self.hero_image.name,
+                    **self.hero_image.snapshot(),
                     "alt": self.hero_alt,
                     "decorative": self.hero_decorative,
                 }

@@ -78,3 +78,21 @@ class Signature(ImmutableModel):
     def binds_revision(self) -> bool:
         """True while the signed hash is the hash of the revision's content as stored."""
         return self.content_hash == self.revision.content_hash and self.revision.matches_content()
+
+
+class Rendering(models.Model):
+    """A live revision as the public page shows it, rendered once when it goes live.
+
+    Published revisions never change, so the body with its linked citation markers, the reference
+    list and the JSON-LD are made at publish time and read, never recomputed, per request."""
+
+    revision = models.OneToOneField(
+        Revision, primary_key=True, on_delete=models.CASCADE, related_name="rendering"
+    )
+    body_html = models.TextField()
+    references_html = models.TextField(blank=True)
+    json_ld = models.TextField(blank=True)
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"rendering of {self.revision}"
