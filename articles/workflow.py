@@ -53,13 +53,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from articles import audit, gate, notifications
-from articles.signals import live_changed
 from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
 from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
 from articles.models.reviewed import WORKFLOW_FIELDS
 from articles.models.revisions import content_hash
 from articles.roles import Role, roles_of
+from articles.signals import live_changed
 
 S = State
 ANY_STATE = frozenset(State)
