@@ -14,7 +14,8 @@ from django.forms import Script
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from articles.models import Article, Prompt
+from articles import images
+from articles.models import Article, Image, Prompt
 from articles.models.content import credentials, display_name
 from articles.roles import Role, users_with_role
 
@@ -130,14 +131,82 @@ class ReviewedContentForm(forms.ModelForm):
 
 
 class ArticleForm(ReviewedContentForm):
+    """The article's working copy. The hero image is uploaded through the image pipeline
+    (`articles.images`): checked and encoded while the form is validated, so a refusal is a form
+    error, and stored only when the article is saved, so an invalid form or inline stores
+    nothing."""
+
     body = prose_field(ARTICLE_EXTENSIONS)
+    hero_upload = forms.FileField(
+        label="Upload an image",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+    hero_remove = forms.BooleanField(label="Remove the image", required=False)
 
     class Meta:
         model = Article
         fields = [
             "title", "slug", "kind", "topic", "tags", "summary", "body",
-            "hero_image", "hero_alt", "hero_decorative",
+            "hero_alt", "hero_decorative",
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        most = images.format_bytes(settings.IMAGE_MAX_BYTES)
+        self.fields["hero_upload"].help_text = (
+            f"JPEG, PNG, WebP or GIF (its first frame), up to {most} and "
+            f"{settings.IMAGE_MAX_PIXELS:,} pixels. Location, camera and other metadata are "
+            "removed. Uploading replaces the current image."
+        )
+        self.hero_prepared: images.PreparedImage | None = None
+        self.hero_created = False
+
+    def clean_hero_upload(self):
+        upload = self.cleaned_data.get("hero_upload")
+        if upload is not None:
+            self.hero_prepared = images.prepare_image(upload, upload.name)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("hero_remove"):
+            if self.hero_prepared is not None:
+                self.add_error("hero_remove", "Upload a new image or remove it, not both.")
+            else:
+                self.instance.hero_image = None
+                # Alt text describes one picture; it must not carry over to the next one.
+                cleaned["hero_alt"], cleaned["hero_decorative"] = "", False
+        elif self.hero_prepared is not None:
+            # Not stored yet, but the model's alt-text rule (Article.clean) must see it.
+            prepared = self.hero_prepared
+            self.instance.hero_image = Image(
+                original_name=prepared.name,
+                format=prepared.format,
+                width=prepared.original.width,
+                height=prepared.original.height,
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        """As ModelForm.save; with commit=False the caller stores the new hero image with
+        `store_hero_image()` before saving the article (as it calls `save_m2m()` after)."""
+        if commit:
+            self.store_hero_image()
+        return super().save(commit)
+
+    def store_hero_image(self) -> None:
+        """Store the uploaded image through the pipeline and put it on the article."""
+        if self.hero_prepared is not None:
+            self.instance.hero_image, self.hero_created = images.save_prepared(self.hero_prepared)
+            self.hero_prepared = None
+
+    def discard_new_hero_image(self) -> None:
+        """The save was refused after the image was stored, and its row rolls back with the
+        save: delete the files stored for it (never those of an image that already existed)."""
+        if self.hero_created:
+            images.delete_files(self.instance.hero_image.stored_names())
+            self.hero_created = False
 
 
 class PromptForm(ReviewedContentForm):

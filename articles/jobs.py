@@ -1,6 +1,7 @@
 """The periodic work behind `manage.py run_jobs`: scheduled publishing, expiry, review-overdue
-flags and retraction re-checks. Each item is handled in its own transaction under its row lock
-and re-checked there, so two overlapping cron runs do each thing once."""
+flags, retraction re-checks and deleting readers' data past its retention period. Each item is
+handled in its own transaction under its row lock and re-checked there, so two overlapping cron
+runs do each thing once."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from articles import notifications, workflow
 from articles.models import Article, Prompt
+from articles.readers import retention
 from evidence import verification
 from evidence.registry import RegistryConfigError
 
@@ -28,6 +30,7 @@ class JobReport:
     expired: list[str] = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)
+    readers_data_deleted: int = 0
     failed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -36,6 +39,7 @@ class JobReport:
             f"expired: {len(self.expired)}",
             f"review overdue (newly flagged): {len(self.overdue)}",
             f"sources newly retracted: {len(self.retracted)}",
+            f"reader records deleted (retention): {self.readers_data_deleted}",
             f"failed: {len(self.failed)}",
             *[f"  {item}" for item in self.failed],
         ]
@@ -69,6 +73,7 @@ def run_all(now: datetime | None = None) -> JobReport:
             now,
         )
     recheck_sources(now, report)
+    report.readers_data_deleted = retention.purge(now)
     return report
 
 

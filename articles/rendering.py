@@ -1,17 +1,73 @@
-"""How a frozen revision reads on the public page: numbered citation markers that link to an AMA
-reference list. It works from the revision's content alone, so the page shows exactly what the
-reviewer signed and costs no queries."""
+"""The public article page, rendered once when its revision goes live, and stored.
+
+Published revisions never change, so the whole page is made here and stored as a `Rendering`: the
+body with its numbered citation markers, the AMA reference list, the JSON-LD, and the complete HTML
+document around them with its strong ETag. A request reads one row
+(`articles.public.pages.stored_article`) and renders nothing. Everything on the page comes from the
+revision's frozen content (title to topic and tags), the signature over it and the article's
+publication record, so it shows exactly what the reviewer signed.
+
+What the page shows beyond the revision is kept in step where it changes:
+- the publication dates and "what changed" (from the audit trail) change only when the article is
+  published, which renders the page again;
+- placed prompts: a prompt going live or down renders every live page that places it again, in
+  the same transaction (`render_pages_placing`), and a page whose prompt reaches its expiry is
+  rendered again on its next view (`Rendering.live_until`);
+- the templates, the site's addresses and this module's output (`render_key`): a page rendered
+  with others is rendered again on its next view, so a deploy never serves yesterday's markup.
+
+The page is rendered without a request (no context processors, no CSRF token, no request path),
+so it is the same for every reader by construction.
+
+Sanitizing: the body was cleaned by `clean_html` when it was written; each reference entry is
+cleaned here, as it is written into the Rendering. The only markup this module adds around them
+is its own (marker links and list items built from numbers and escaped values), which the
+sanitizer's allow-list would strip (ids, aria-labels)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from django.utils.html import escape
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.db.models.fields.json import KeyTransform
+from django.dispatch import receiver
+from django.template import engines
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape, strip_tags
 
+from articles import images
+from articles.gate.rules import rules
+from articles.gate.text import normalize
+from articles.models import (
+    Article,
+    ArticleKind,
+    AuditEvent,
+    Prompt,
+    Rendering,
+    Revision,
+    Signature,
+)
+from articles.public import jsonld
+from articles.public.cache import strong_etag
+from articles.public.site import absolute_url
+from articles.sanitize import clean_html
+from articles.signals import live_changed
 from evidence.models import EVIDENCE_IN_PLAIN_WORDS
 from evidence.references import ReferenceEntry, format_references
+
+# Part of every render_key: raise it when a change to this module changes the pages it makes.
+RENDERER_VERSION = 1
 
 # The sanitizer stores markers in exactly this form (bleach serializes attributes consistently).
 _MARKER = re.compile(r'<sup data-citation="([^"]+)">.*?</sup>', re.DOTALL)
@@ -30,12 +86,13 @@ class Reference:
     @property
     def html(self) -> str:
         """The AMA entry with its "doi:…" made the link to the study, so the DOI is printed once
-        and followed from where a reader expects it."""
-        if not self.entry.doi_url:
-            return self.entry.html
-        return _DOI_TEXT.sub(
-            lambda m: f'<a href="{escape(self.entry.doi_url)}">{m.group(0)}</a>', self.entry.html, 1
-        )
+        and followed from where a reader expects it. Cleaned, since it is stored."""
+        text = self.entry.html
+        if self.entry.doi_url:
+            text = _DOI_TEXT.sub(
+                lambda m: f'<a href="{escape(self.entry.doi_url)}">{m.group(0)}</a>', text, 1
+            )
+        return clean_html(text)
 
 
 def references(content: dict[str, Any]) -> list[Reference]:
@@ -62,3 +119,281 @@ def body_with_linked_markers(content: dict[str, Any]) -> str:
         )
 
     return _MARKER.sub(link, content.get("body", ""))
+
+
+def hero_picture(content: dict[str, Any]) -> images.Picture | None:
+    """The frozen hero image as a <picture>: its renditions as srcset, width and height."""
+    snapshot = content.get("image")
+    return images.picture(snapshot) if snapshot else None
+
+
+# --- The page ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Version:
+    """One publication of the article, for the "what changed" list."""
+
+    published_at: datetime
+    number: int
+    change_summary: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """What templates/articles/detail.html shows besides the revision's content."""
+
+    rendering: Rendering
+    signature: Signature
+    picture: images.Picture | None
+    topic: dict[str, str] | None
+    tags: list[dict[str, str]]
+    prompts: list[dict[str, Any]]  # the live revisions' content of the prompts shown, with "id"
+    versions: list[Version]
+    disclosure: str  # a promotional page's disclosure label; "" for other pages
+
+
+def render_key() -> str:
+    """What a stored page was rendered with besides its data: the templates, the site's addresses
+    and time zone, and RENDERER_VERSION."""
+    return _render_key(
+        settings.SITE_URL,
+        settings.MEDIA_URL,
+        settings.STATIC_URL,
+        settings.TIME_ZONE,
+        settings.LANGUAGE_CODE,
+    )
+
+
+@functools.cache
+def _render_key(*values: str) -> str:
+    digest = hashlib.sha256(str(RENDERER_VERSION).encode())
+    # The stylesheet's address too: with hashed static files it changes with the stylesheet.
+    for value in (*values, static("vetted/site.css")):
+        digest.update(b"\0" + value.encode())
+    digest.update(_templates_digest())
+    return digest.hexdigest()[:32]
+
+
+@functools.cache
+def _templates_digest() -> bytes:
+    # Every template in the project's template folders, not only those the page names today: an
+    # include added later is covered, and an unrelated change only costs each page one render.
+    digest = hashlib.sha256()
+    for folder in sorted({str(f) for engine in engines.all() for f in engine.dirs}):
+        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def render_pages(articles: Sequence[Article], *, at: datetime) -> list[Rendering]:
+    """Render and store the page of each article's live revision, with its live signature, in a
+    fixed number of queries: the live prompts, the publication history, and one write. Each
+    article needs live_revision and live_signature loaded. `at` is when the page changed: its
+    Last-Modified."""
+    placed = {article.pk: _placed_prompts(article.live_revision.content) for article in articles}
+    prompts = _live_prompts(set().union(*placed.values()))
+    history = _versions(articles)
+    key = render_key()
+    made = [
+        _render(
+            article,
+            [prompts[pk] for pk in placed[article.pk] if pk in prompts],
+            history.get(article.pk, []),
+            key,
+            at,
+        )
+        for article in articles
+    ]
+    Rendering.objects.bulk_create(
+        made,
+        update_conflicts=True,
+        unique_fields=["revision"],
+        update_fields=[
+            "body_html", "references_html", "json_ld", "page_html", "etag", "render_key",
+            "live_until", "rendered_at",
+        ],
+    )  # fmt: skip
+    return made
+
+
+def render_live(article_id: int) -> Rendering | None:
+    """Render the page of a live article whose stored page is missing or out of date (published
+    before pages were stored whole, rendered with other templates, or showing a prompt past its
+    expiry). None if the article is not live any more."""
+    article = (
+        Article.objects.published()
+        .select_related("live_revision", "live_signature", "topic")
+        .defer("body", "summary")  # the working copy; the page shows the live revision
+        .filter(pk=article_id)
+        .first()
+    )
+    return render_pages([article], at=timezone.now())[0] if article else None
+
+
+def _render(
+    article: Article,
+    prompts: list[Prompt],
+    versions: list[Version],
+    key: str,
+    at: datetime,
+) -> Rendering:
+    revision = article.live_revision
+    content = revision.content
+    entries = references(content)
+    picture = hero_picture(content)
+    topic, tags = _filed(article, content)
+    signature = article.live_signature
+    rendering = Rendering(
+        revision=revision,
+        body_html=body_with_linked_markers(content),
+        references_html=(
+            render_to_string("articles/_references.html", {"references": entries})
+            if entries
+            else ""
+        ),
+        json_ld=jsonld.script_json(
+            jsonld.medical_web_page(
+                article, content, signature, entries, picture.src if picture else "", topic
+            )
+        ),
+        render_key=key,
+        live_until=min((p.expire_at for p in prompts if p.expire_at), default=None),
+        rendered_at=at,
+    )
+    page = ArticlePage(
+        rendering=rendering,
+        signature=signature,
+        picture=picture,
+        topic=topic,
+        tags=tags,
+        # The prompt's id too: its button links to the form behind it (articles.readers).
+        prompts=[{**prompt.live_revision.content, "id": prompt.pk} for prompt in prompts],
+        versions=versions,
+        disclosure=disclosure_label(content),
+    )
+    rendering.page_html = render_to_string(
+        "articles/detail.html",
+        {
+            "page": page,
+            "article": article,
+            "content": content,
+            "canonical": absolute_url(article.get_absolute_url()),
+            "image_url": absolute_url(picture.src) if picture else "",
+            "report_problem_url": reverse("articles:editorial_policy") + "#corrections",
+        },
+    )
+    rendering.etag = strong_etag(rendering.page_html.encode())
+    return rendering
+
+
+def _filed(article: Article, content: dict[str, Any]) -> tuple[dict | None, list[dict]]:
+    """The topic and tags the page shows: frozen in the revision; for a revision saved before they
+    were, what the working copy says, as the page showed then."""
+    if "tags" in content:
+        return content["topic"], content["tags"]
+    topic = {"name": article.topic.name, "slug": article.topic.slug} if article.topic else None
+    tags = sorted(article.tags.values_list("name", "slug"))
+    return topic, [{"name": name, "slug": slug} for name, slug in tags]
+
+
+def _placed_prompts(content: dict[str, Any]) -> list[int]:
+    """The prompts a revision places, each once, in placement order."""
+    return list(dict.fromkeys(placed["prompt"] for placed in content.get("prompts") or []))
+
+
+def _live_prompts(ids: set[int]) -> dict[int, Prompt]:
+    """Those of `ids` that are live now. A prompt unpublished or expired simply drops out."""
+    if not ids:
+        return {}
+    return {
+        p.pk: p for p in Prompt.objects.live().filter(pk__in=ids).select_related("live_revision")
+    }
+
+
+def _versions(articles: Iterable[Article]) -> dict[int, list[Version]]:
+    """Every publication of each article, newest first, from the audit trail's publish events,
+    with the change summary written when that revision was saved."""
+    live = {article.pk: article.live_revision_id for article in articles}
+    summary = Revision.objects.filter(pk=OuterRef("revision_id")).values("change_summary")
+    events = (
+        AuditEvent.objects.filter(
+            action="publish",
+            content_type__app_label="articles",
+            content_type__model="article",
+            object_id__in=list(live),
+        )
+        .annotate(change_summary=Subquery(summary))
+        .order_by("-sequence")
+        .values_list("object_id", "created_at", "revision_id", "revision_number", "change_summary")
+    )
+    found: dict[int, list[Version]] = {}
+    for article_id, at, revision_id, number, change in events:
+        found.setdefault(article_id, []).append(
+            Version(at, number, change or "", revision_id == live[article_id])
+        )
+    return found
+
+
+# --- Keeping stored pages in step ------------------------------------------------------------
+
+
+def render_on_publish(sender, *, instance: Article, revision: Revision | None, **kwargs) -> None:
+    """live_changed receiver for articles: render the new live revision's page inside the
+    publishing transaction, so a revision is never live without it."""
+    if revision is not None:
+        render_pages([instance], at=instance.last_published_at)
+
+
+# Connected here, with the module apps.ready imports, beside the receiver for articles.
+@receiver(live_changed, sender=Prompt, dispatch_uid="articles.rendering.render_pages_placing")
+def render_pages_placing(sender, *, instance: Prompt, **kwargs) -> None:
+    """live_changed receiver for prompts: render again, in the same transaction, the page of
+    every live article whose live revision places the prompt."""
+    placed = (
+        Article.objects.published()
+        .annotate(placed=KeyTransform("prompts", "live_revision__content"))
+        .values_list("pk", "placed")
+    )
+    ids = [pk for pk, prompts in placed if instance.pk in _placed_prompts({"prompts": prompts})]
+    if ids:
+        articles = Article.objects.filter(pk__in=ids).select_related(
+            "live_revision", "live_signature", "topic"
+        )
+        render_pages(list(articles.defer("body", "summary")), at=timezone.now())
+
+
+# --- Disclosure -------------------------------------------------------------------------------
+
+_FIRST_PARAGRAPH = re.compile(r"<p[^>]*>(.*?)</p>", re.DOTALL)
+
+
+def disclosure_label(content: dict[str, Any]) -> str:
+    """A promotional page carries its disclosure label as the start of its summary or first
+    paragraph (the gate's missing-disclosure check requires it); this finds it, as written."""
+    if content.get("kind") != ArticleKind.PROMOTIONAL:
+        return ""
+    if label := (content.get("disclosure_label") or "").strip():
+        return label
+    first = _FIRST_PARAGRAPH.search(content.get("body", ""))
+    for text in (content.get("summary", ""), strip_tags(first.group(1)) if first else ""):
+        if label := _leading_label(text):
+            return label
+    return "Promotional content"
+
+
+def _leading_label(text: str) -> str:
+    words = normalize(text)
+    for label in sorted(rules().disclosure_labels, key=len, reverse=True):
+        if words == label or words.startswith(f"{label} "):
+            return _first_words(text, len(label.split()))
+    return ""
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:[’'-][^\W\d_]+)*")
+
+
+def _first_words(text: str, count: int) -> str:
+    matches = list(_WORD.finditer(text))[:count]
+    return text[matches[0].start() : matches[-1].end()] if matches else ""

@@ -43,6 +43,13 @@ ADMIN_PERMISSIONS: dict[Role, list[str]] = {
         "articles.view_article", "articles.view_prompt", "articles.view_topic",
         "articles.view_authorprofile", "articles.add_authorprofile",
         "articles.change_authorprofile", "articles.view_auditevent",
+        # Reader feedback: read and moderate (articles.readers.feedback); never added or deleted.
+        "articles.view_feedback", "articles.change_feedback",
+        # Readers' personal data (articles.readers.requests, .newsletter): only this role sees it.
+        "articles.view_informationrequest", "articles.change_informationrequest",
+        "articles.delete_informationrequest",
+        "articles.view_newslettersubscription", "articles.delete_newslettersubscription",
+        "articles.view_consenttext",
         "evidence.view_source",
     ],
 }  # fmt: skip

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cached public page is answered before the rest of the stack runs, with the
+    # headers the stack gave it when it was stored.
+    "articles.public.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,13 +112,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two writers queue instead of
-    # one failing with "database is locked" halfway through a workflow transition.
+    # one failing with "database is locked" halfway through a workflow transition. Connections
+    # are kept for CONN_MAX_AGE like any database's, so the pragmas run once per connection.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -151,6 +154,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The image pipeline (articles.images) refuses bigger files before Pillow reads them, and images
+# declaring more pixels before it decodes them (40 million pixels decode to about 160 MB).
+IMAGE_MAX_BYTES = env_number("IMAGE_MAX_BYTES", str(10 * 1024 * 1024), minimum=1)
+IMAGE_MAX_PIXELS = env_number("IMAGE_MAX_PIXELS", "40000000", minimum=1)
 # Uploaded images are decoded by Pillow; refuse bigger files before they reach it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -218,3 +225,28 @@ REGISTRY_TIMEOUT = env_number("REGISTRY_TIMEOUT", "5", float, minimum=0.1)
 RETRACTION_RECHECK_DAYS = env_number("RETRACTION_RECHECK_DAYS", "7", minimum=1)
 # httpx logs every request at INFO; registry checks make hundreds, and failures are reported.
 LOGGING["loggers"] = {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}}
+
+# --- Public site --------------------------------------------------------------------------------
+# The sitemap framework's templates.
+INSTALLED_APPS += ["django.contrib.sitemaps"]
+# How long a whole public page stays in the page cache, and how long a CDN may hold it
+# (s-maxage). 0 turns the page cache off; publishing, unpublishing and expiry invalidate it.
+PAGE_CACHE_SECONDS = env_number("PAGE_CACHE_SECONDS", "300")
+# Where readers report a problem with a page (the editorial policy's corrections section).
+CORRECTIONS_EMAIL = os.environ.get("CORRECTIONS_EMAIL", "corrections@example.org")
+
+# --- Readers: information requests and the newsletter -------------------------------------------
+# Information requests older than this are deleted by run_jobs (articles.readers.retention).
+INFORMATION_REQUEST_RETENTION_DAYS = env_number(
+    "INFORMATION_REQUEST_RETENTION_DAYS", "365", minimum=1
+)
+# Where staff are told that a new information request arrived (a link only, no personal data);
+# unset: nobody is emailed.
+STAFF_NOTIFICATION_EMAIL = os.environ.get("STAFF_NOTIFICATION_EMAIL", "")
+# How long a newsletter confirmation link works; unconfirmed sign-ups are deleted after it.
+NEWSLETTER_CONFIRM_HOURS = env_number("NEWSLETTER_CONFIRM_HOURS", "48", minimum=1)
+# Sends of each reader form per client address per hour (counted under a hash of the address).
+READER_RATE_LIMIT = env_number("READER_RATE_LIMIT", "5", minimum=1)
+# Behind the proxy, the client's address is the right-most X-Forwarded-For entry (the one the
+# proxy appended), not REMOTE_ADDR (the proxy's own).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")

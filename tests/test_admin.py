@@ -533,17 +533,19 @@ def test_placements_are_saved_inside_the_new_revision(article, writer, make_prom
     ]
 
 
-def test_hero_image_needs_alt_text_or_the_decorative_box(article, writer, tmp_path):
+def test_hero_image_needs_alt_text_or_the_decorative_box(article, writer):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
     image = SimpleUploadedFile("hero.png", buffer.getvalue(), content_type="image/png")
-    response = login(writer).post(url(article), article_form_data(article, hero_image=image))
+    response = login(writer).post(url(article), article_form_data(article, hero_upload=image))
     assert response.status_code == 200
     assert "Describe the image for readers who cannot see it" in text(response)
+    assert "“hero.png” (8×8 pixels) is not saved yet: choose it again below." in text(response)
     assert reload(article).latest_revision.number == 1
+    assert reload(article).hero_image is None
 
 
 # --- Who may open what ----------------------------------------------------------------------

@@ -9,58 +9,13 @@ from django.db import connection
 from django.utils import timezone
 
 from articles import audit, workflow
-from articles.models import Article, AuditEvent, Signature, State
+from articles.models import Article, AuditEvent
 
 
 def run(*args, **options) -> str:
     out = StringIO()
     call_command(*args, stdout=out, stderr=StringIO(), **options)
     return out.getvalue()
-
-
-@pytest.fixture
-def demo(db):
-    return run("demo", force=True)
-
-
-def test_demo_prints_a_login_for_every_role(demo):
-    for username, password in [
-        ("writer", "vetted-writer"),
-        ("reviewer", "vetted-reviewer"),
-        ("editor", "vetted-editor"),
-        ("admin", "vetted-admin"),
-    ]:
-        assert username in demo and password in demo
-
-
-def test_demo_leaves_articles_in_every_state_and_one_really_published(demo, client):
-    states = set(Article.objects.values_list("state", flat=True))
-    assert {State.DRAFT, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED,
-            State.PUBLISHED} <= states  # fmt: skip
-    live = Article.objects.published().get()
-    assert client.get(f"/articles/{live.slug}/").status_code == 200
-    assert live.live_signature.reviewer.username == "reviewer"
-    assert client.get("/articles/cholesterol-test/").status_code == 404
-
-
-def test_demo_twice_changes_nothing(demo):
-    before = (Article.objects.count(), AuditEvent.objects.count(), Signature.objects.count())
-    second = run("demo", force=True)
-    assert "0 new articles" in second
-    assert (Article.objects.count(), AuditEvent.objects.count(), Signature.objects.count()) == (
-        before
-    )
-
-
-def test_demo_refuses_without_debug_and_writes_nothing(db, settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG is off"):
-        run("demo")
-    assert not Article.objects.exists()
-
-
-def test_demo_audit_trail_verifies(demo):
-    assert run("verify_audit").startswith("The audit trail is intact")
 
 
 def test_verify_audit_names_the_tampered_event(published):

@@ -4,13 +4,20 @@
   buttons and confirmation pages, revision and audit history, signature export).
 - `content`: articles (with their prompt placements), prompts, topics.
 - `queues`: the role-aware "Queue" filter and the workspace on the admin index.
+- `readers`: information requests, newsletter subscriptions and consent wordings (Admin role).
 - `records`: the read-only audit trail.
 - `users`: users, their roles (groups) and public profiles.
 """
 
 from django.contrib import admin
 
-from articles.admin import content, records, users  # noqa: F401 - registers the model admins
+from articles.admin import (  # noqa: F401 - registers the model admins
+    content,
+    feedback,
+    readers,
+    records,
+    users,
+)
 from articles.admin.queues import install_workspace
 
 install_workspace(admin.site)

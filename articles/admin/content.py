@@ -8,12 +8,15 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from articles import images
 from articles.admin.queues import QueueFilter
 from articles.admin.reviewed import WorkflowAdminMixin
 from articles.forms import ArticleForm, PromptForm
 from articles.models import Article, Citation, Placement, Prompt, Topic
+from articles.readers import feedback
 
 # What a body's citation marker may name (articles.sanitize keeps only such keys).
 CITATION_KEY = re.compile(r"[A-Za-z0-9:_-]{1,64}")
@@ -150,6 +153,18 @@ class PlacementInline(EditableByArticleEditorsMixin, admin.TabularInline):
         return formset
 
 
+# Form fields that only make sense to someone who may change the article.
+HERO_UPLOAD_FIELDS = ("hero_upload", "hero_remove")
+
+
+def without_upload(fields) -> tuple:
+    return tuple(field for field in fields if field not in HERO_UPLOAD_FIELDS)
+
+
+# How wide the current hero image is shown on the change page.
+HERO_PREVIEW_WIDTH = 240
+
+
 @admin.register(Article)
 class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     form = ArticleForm
@@ -159,12 +174,13 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
         (
             "Hero image",
             {
-                "fields": ("hero_image", "hero_alt", "hero_decorative"),
+                "fields": ("hero_current", *HERO_UPLOAD_FIELDS, "hero_alt", "hero_decorative"),
                 "description": "Describe the image in the alt text, or mark it as decorative "
                 "if it adds nothing a screen-reader user would miss.",
             },
         ),
     )
+    readonly_fields = ("hero_current",)
     prepopulated_fields = {"slug": ("title",)}
     list_display = (
         "title",
@@ -179,6 +195,61 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     list_select_related = ("owner__profile", "latest_revision", "topic")
     list_filter = (QueueFilter, "state", "kind", "topic")
     search_fields = ("title", "slug", "summary")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("hero_image")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A reader sees the current image, not an upload field.
+        return [
+            (name, {**options, "fields": without_upload(options["fields"])})
+            for name, options in fieldsets
+        ]
+
+    def save_related(self, request, form, formsets, change):
+        # Here rather than in save_form: the admin saves the form before it knows the inlines
+        # are valid, and only then calls this.
+        form.store_hero_image()
+        try:
+            super().save_related(request, form, formsets, change)
+        except BaseException:
+            # The engine refused the save; the new image's row rolls back with it, its files not.
+            form.discard_new_hero_image()
+            raise
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context["reader_feedback"] = feedback.accepted_feedback_for(obj, request.user)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="Current image")
+    def hero_current(self, obj):
+        image = obj.hero_image if obj is not None else None
+        if image is None:
+            return "No image."
+        if image.pk is None:
+            # Uploaded with a form that had errors: the browser does not keep the file.
+            return (
+                f"“{image.original_name}” ({image.width}×{image.height} pixels) is not saved yet: "
+                "choose it again below."
+            )
+        preview = images.picture(image.snapshot())
+        width = min(HERO_PREVIEW_WIDTH, image.width)
+        return format_html(
+            '<img src="{}" srcset="{}" sizes="{}px" width="{}" height="{}" alt=""> '
+            "{} ({}×{} pixels)",
+            preview.src,
+            preview.sources[0][1],
+            width,
+            width,
+            max(1, round(image.height * width / image.width)),
+            image.original_name,
+            image.width,
+            image.height,
+        )
 
 
 @admin.register(Prompt)

@@ -2,23 +2,38 @@
 transaction, through the workflow engine).
 
 `import_path` is what `manage.py import_posts` calls. Bad input (a missing, unreadable, non-UTF-8
-or empty file, or one with no recognizable post) raises `ImportFailed` with one line naming the
+or empty file, one with no recognizable post; for WordPress, a file that is not XML, not a
+WordPress export, cut short, or declares entities) raises `ImportFailed` with one line naming the
 file, before anything is written. A malformed post inside a good file is reported in the result's
-`errors` with its line number, and the rest of the file is imported.
+`errors` with where it is, and the rest of the file is imported.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from articles.importers import load
 from articles.importers.load import ImportFailed, ImportReport
 from articles.importers.text import parse_text
+from articles.importers.wxr import read_wxr
 from articles.workflow import WorkflowError
 
 FORMATS = ("text", "wxr")
 
-__all__ = ["FORMATS", "ImportFailed", "ImportReport", "import_path", "parse_text", "read_text"]
+# (what is happening, how many done, how many in all if known): "reading" counts the export's
+# items as they are read, "importing" the posts written.
+Progress = Callable[[str, int, int | None], None]
+
+__all__ = [
+    "FORMATS",
+    "ImportFailed",
+    "ImportReport",
+    "Progress",
+    "import_path",
+    "parse_text",
+    "read_text",
+]
 
 
 def read_text(path: str | Path) -> str:
@@ -46,22 +61,58 @@ def read_text(path: str | Path) -> str:
     return text
 
 
-def import_path(path: str | Path, *, fmt: str = "text", dry_run: bool = False) -> ImportReport:
-    """Import one export file as drafts. Raises ImportFailed (nothing written) on bad input."""
-    if fmt == "wxr":
-        # Issue 4 builds the WordPress reader; until then, say so rather than guess.
-        raise ImportFailed(f"{path}: the WordPress (wxr) format is not supported yet.")
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise ImportFailed(f"{path}: no such file.")
+    if path.is_dir():
+        raise ImportFailed(f"{path}: is a directory, not an export file.")
+
+
+def import_path(
+    path: str | Path,
+    *,
+    fmt: str = "text",
+    dry_run: bool = False,
+    media_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one export file as drafts. Raises ImportFailed (nothing written) on bad input.
+    `media_dir` is a copy of a WordPress site's wp-content/uploads folder (wxr only)."""
     if fmt not in FORMATS:
         raise ImportFailed(f"{path}: unknown format “{fmt}” (use one of {', '.join(FORMATS)}).")
-    parsed = parse_text(read_text(path))
-    if not parsed.posts:
-        first = parsed.errors[0] if parsed.errors else None
-        detail = f" ({first.where}: {first.message.rstrip('.')})" if first else ""
-        raise ImportFailed(
-            f"{path}: no post found; a post starts with its title, a blank line, and the title "
-            f"again{detail}."
-        )
+    if media_dir is not None and fmt != "wxr":
+        raise ImportFailed(f"{path}: --media-dir is for WordPress exports (--format wxr) only.")
+    if media_dir is not None and not Path(media_dir).is_dir():
+        raise ImportFailed(f"{media_dir}: the media folder does not exist or is not a folder.")
+
+    def step(what: str) -> Callable | None:
+        if progress is None:
+            return None
+        return lambda done, total=None: progress(what, done, total)
+
     try:
-        return load.load(parsed, origin=Path(path).name, dry_run=dry_run)
+        if fmt == "wxr":
+            _check_file(Path(path))
+            parsed = read_wxr(path, progress=step("reading"))
+            if not parsed.posts:
+                raise ImportFailed(f"{path}: has no post or page to import.")
+            return load.load_wxr(
+                parsed,
+                origin=Path(path).name,
+                dry_run=dry_run,
+                media_dir=Path(media_dir) if media_dir is not None else None,
+                progress=step("importing"),
+            )
+        parsed = parse_text(read_text(path))
+        if not parsed.posts:
+            first = parsed.errors[0] if parsed.errors else None
+            detail = f" ({first.where}: {first.message.rstrip('.')})" if first else ""
+            raise ImportFailed(
+                f"{path}: no post found; a post starts with its title, a blank line, and the "
+                f"title again{detail}."
+            )
+        return load.load(
+            parsed, origin=Path(path).name, dry_run=dry_run, progress=step("importing")
+        )
     except WorkflowError as error:
         raise ImportFailed(f"{path}: {error}") from None

@@ -1,25 +1,35 @@
 """Writing a parsed export: drafts, prompts, sources and citations, in one transaction per file.
 
 Everything goes through `articles.workflow.save_revision`, so each imported article and prompt
-has revisions and audit events like content a writer typed in. Nothing is ever submitted,
-approved or published here.
+has revisions and audit events like content a writer typed in, made by the import account.
+Nothing is ever submitted, approved or published here.
 
 Re-import policy (the file is matched to earlier imports by `import_key`):
 
 * a draft the importer made, unchanged by anyone since, is updated to what the file says now;
   a new revision is made only when something a reader would see changed, so importing the same
-  file twice changes nothing at all (no revision, no audit event);
-* content someone has edited since the import, or that is in review, approved, published or
-  was ever published, is never changed: it is reported as skipped, with the reason;
+  file twice changes nothing at all (no revision, no audit event). "Unchanged by anyone" means
+  its latest revision is the importer's and it is still owned by whoever the import gave it to:
+  the import account (text exports), or the author the WordPress export names;
+* content someone has edited since the import, that was given to someone else, or that is in
+  review, approved, published or was ever published, is never changed: it is reported as
+  skipped, with the reason;
 * sources are matched by DOI, then PubMed ID, then (for sources without identifiers) by the
   exact text; an existing source is reused as it is, never overwritten, because a writer or
   `verify_sources` may have corrected it since.
+
+A WordPress export (`load_wxr`) also brings its authors (matched to users by email, then login;
+new ones are created inactive, as writers nobody can sign in as until an admin activates them),
+categories as topics, tags, excerpts as summaries, the old address and publication date, and its
+images through `articles.importers.media`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -30,8 +40,16 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from articles import gate, workflow
-from articles.importers.text import ParsedFile, ParsedPost, ParsedPrompt, ParseError
-from articles.models import Article, AuthorProfile, Citation, Placement, Prompt, State
+from articles.importers.media import MediaLibrary, MediaNote
+from articles.importers.parsed import (
+    ImportFailed,
+    ParsedFile,
+    ParsedPost,
+    ParsedPrompt,
+    ParseError,
+)
+from articles.importers.wxr import WxrAuthor, WxrFile, WxrPost
+from articles.models import Article, AuthorProfile, Citation, Placement, Prompt, State, Topic
 from articles.roles import Role, grant
 from articles.sanitize import clean_html
 from evidence.models import Source
@@ -40,16 +58,15 @@ from evidence.parsing import ParsedReference
 # The account imports are made as. Decision: a dedicated account rather than the first admin,
 # because admins may not edit content (the workflow gives edits to writers and editors) and
 # because the audit trail should say "the importer", not name a person who did not write it.
-# It holds the Writer role and owns what it imports; it is active, because the workflow treats an
-# inactive user as holding no role, but its password is unusable, so nobody can sign in as it.
-# An editor reassigns or edits imported drafts like any other writer's.
+# It holds the Writer role and owns what a text export brings. It holds the Editor role too,
+# because a WordPress import saves drafts owned by their authors (so the byline frozen into each
+# revision names them), and the workflow lets only the owner or an editor save someone's content;
+# the importer never submits, approves, publishes or assigns. It is active, because the workflow
+# treats an inactive user as holding no role, but its password is unusable, so nobody can sign in
+# as it. An editor reassigns or edits imported drafts like any other writer's.
 IMPORT_USERNAME = "import"
 IMPORT_DISPLAY_NAME = "Imported content"
 SLUG_MAX = 80
-
-
-class ImportFailed(Exception):
-    """The import cannot go ahead; nothing was written. The message is one line."""
 
 
 @dataclass
@@ -62,6 +79,8 @@ class ArticleOutcome:
     reason: str = ""
     article: Article | None = None
     findings: list[gate.Finding] = field(default_factory=list)
+    where: str = ""  # "line 12", "item 4 (WordPress post 101)"
+    details: dict[str, Any] = field(default_factory=dict)  # more keys for the JSON report
 
 
 @dataclass
@@ -86,6 +105,7 @@ class ImportReport:
     sources: list[SourceOutcome] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     dry_run: bool = False
+    media: list[MediaNote] | None = None  # images not brought in (WordPress exports only)
 
     def as_json(self) -> dict[str, Any]:
         """The command-line contract's shape; extra keys inside each item are allowed."""
@@ -94,7 +114,7 @@ class ImportReport:
             # After a dry run, rows the run created do not exist: no id rather than a stale one.
             return None if self.dry_run and status == "created" else obj.pk
 
-        return {
+        report: dict[str, Any] = {
             "articles": [
                 {
                     "slug": outcome.article.slug if outcome.article else "",
@@ -105,6 +125,7 @@ class ImportReport:
                     "reason": outcome.reason,
                     "line": outcome.line,
                     "findings": [finding.as_dict() for finding in outcome.findings],
+                    **outcome.details,
                 }
                 for outcome in self.articles
             ],
@@ -132,6 +153,11 @@ class ImportReport:
             ],
             "errors": [{"where": error.where, "message": error.message} for error in self.errors],
         }
+        if self.media is not None:
+            report["media"] = [
+                {"file": note.file, "post": note.post, "reason": note.reason} for note in self.media
+            ]
+        return report
 
 
 # --- The importer's account --------------------------------------------------------------------
@@ -157,7 +183,7 @@ def importer_user() -> AbstractBaseUser:
             f"The “{IMPORT_USERNAME}” account has been deactivated, so imports are switched off. "
             "An admin can reactivate it."
         )
-    grant(user, Role.WRITER)
+    grant(user, Role.WRITER, Role.EDITOR)
     return user
 
 
@@ -205,8 +231,10 @@ class _Sources:
 # --- Articles and prompts ----------------------------------------------------------------------
 
 
-def _why_not_updated(obj: Article | Prompt, user) -> str:
-    """Why an import must leave this earlier import alone, or "" if it may update it."""
+def _why_not_updated(obj: Article | Prompt, user, owner=None) -> str:
+    """Why an import must leave this earlier import alone, or "" if it may update it. `owner` is
+    whom the import gives the content to (the import account unless the export names an author)."""
+    owner = owner or user
     if obj.live_revision_id or obj.first_published_at or obj.state == State.UNPUBLISHED:
         return "already published; an import never changes published content"
     if obj.state == State.IN_REVIEW:
@@ -219,7 +247,7 @@ def _why_not_updated(obj: Article | Prompt, user) -> str:
             f"edited by {latest.created_by.get_username()} since it was imported; the import "
             "does not overwrite their work"
         )
-    if obj.owner_id != user.pk:
+    if obj.owner_id != owner.pk:
         return f"now owned by {obj.owner.get_username()}; the import does not change their work"
     return ""
 
@@ -261,15 +289,44 @@ def _save_prompt(parsed: ParsedPrompt, user, origin: str) -> PromptOutcome:
     return PromptOutcome(prompt, status, "", appearances)
 
 
+@dataclass
+class ArticleExtras:
+    """What an export says about an article beyond its title, kind, body, citations and prompts
+    (a text export says nothing more)."""
+
+    owner: AbstractBaseUser | None = None  # the author; None: the import account
+    slug: str = ""  # the old site's, kept if free
+    body_html: str | None = None  # the body once its images were brought in
+    fields: dict[str, Any] = field(default_factory=dict)  # working-copy fields, by attname
+    tags: list[str] | None = None  # None: tags are not the import's business
+    history: str = ""  # for the change summary: "WordPress post 101, published 2019-03-01"
+    details: dict[str, Any] = field(default_factory=dict)  # for the report
+
+
 def _save_article(
-    post: ParsedPost, user, prompts: dict[str, Prompt], sources: _Sources, origin: str
+    post: ParsedPost,
+    user,
+    prompts: dict[str, Prompt],
+    sources: _Sources,
+    origin: str,
+    extras: ArticleExtras | None = None,
 ) -> ArticleOutcome:
-    outcome = ArticleOutcome(post.title, post.line, "", post.kind, post.kind_reason)
+    extras = extras or ArticleExtras()
+    owner = extras.owner or user
+    outcome = ArticleOutcome(
+        post.title,
+        post.line,
+        "",
+        post.kind,
+        post.kind_reason,
+        where=post.where,
+        details=extras.details,
+    )
     article = Article.objects.filter(import_key=post.import_key).first()
-    if article is not None and (reason := _why_not_updated(article, user)):
+    if article is not None and (reason := _why_not_updated(article, user, owner)):
         outcome.status, outcome.reason, outcome.article = "skipped", reason, article
         return outcome
-    body_html = post.body_html
+    body_html = post.body_html if extras.body_html is None else extras.body_html
     wanted_citations: list[tuple] = []
     for citation in post.citations:
         source = sources.get(citation.reference)
@@ -285,27 +342,36 @@ def _save_article(
             (citation.key, int(citation.key), attribution, citation.supports, source.pk)
         )
     wanted_placements = [(prompts[key].pk, n) for n, key in enumerate(post.prompt_keys)]
-    body = clean_html(body_html)
+    # Article.save cleans what it stores; cleaning here too is needed only to compare.
+    body = clean_html(body_html) if article is not None else body_html
     if article is not None:
         same = (
             article.title == post.title
             and article.kind == post.kind
             and article.body == body
+            and all(getattr(article, name) == value for name, value in extras.fields.items())
             and _citations_of(article) == wanted_citations
             and list(article.placements.values_list("prompt_id", "position")) == wanted_placements
+            and (extras.tags is None or _same_tags(article, extras.tags))
         )
         if same:
             outcome.status, outcome.article = "unchanged", article
             return outcome
         outcome.status = "updated"
     else:
-        # The summary is left blank: the export has none, and a first paragraph ("Intrathecal
-        # cell delivery has emerged as…") is an opening, not a summary a reviewer should sign.
+        # A text export has no summary, and a first paragraph ("Intrathecal cell delivery has
+        # emerged as…") is an opening, not a summary a reviewer should sign; a WordPress
+        # excerpt is one, and comes in `extras.fields`.
         article = Article(
-            import_key=post.import_key, owner=user, slug=_unique_slug(post.title), summary=""
+            import_key=post.import_key,
+            owner=owner,
+            slug=_unique_slug(extras.slug or post.title),
+            summary="",
         )
         outcome.status = "created"
     article.title, article.kind, article.body = post.title, post.kind, body
+    for name, value in extras.fields.items():
+        setattr(article, name, value)
 
     def related() -> None:
         article.citations.all().delete()
@@ -325,8 +391,12 @@ def _save_article(
             Placement(article=article, prompt_id=prompt_id, position=position)
             for prompt_id, position in wanted_placements
         )
+        if extras.tags is not None:
+            article.tags.set(extras.tags)
 
     summary = f"Imported from {origin}" if outcome.status == "created" else f"Re-imported: {origin}"
+    if extras.history:
+        summary += f" ({extras.history})"
     workflow.save_revision(article, user, change_summary=summary[:255], save_related=related)
     outcome.article = article
     return outcome
@@ -340,7 +410,13 @@ def _citations_of(article: Article) -> list[tuple]:
     )
 
 
+def _same_tags(article: Article, tags: list[str]) -> bool:
+    return {name.casefold() for name in article.tags.names()} == {t.casefold() for t in tags}
+
+
 # --- The whole file ----------------------------------------------------------------------------
+
+Progress = Callable[[int, int], None]  # (posts done, posts in all)
 
 
 def load(
@@ -349,6 +425,7 @@ def load(
     origin: str = "a text export",
     dry_run: bool = False,
     user: AbstractBaseUser | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Write `parsed` in one transaction and report what happened, with the gate's findings.
 
@@ -356,24 +433,151 @@ def load(
     is exactly what a real import would say. Any exception rolls the whole file back."""
     report = ImportReport(errors=list(parsed.errors), dry_run=dry_run)
     with transaction.atomic():
-        user = user or importer_user()
-        prompts: dict[str, Prompt] = {}
-        for key, parsed_prompt in parsed.prompts.items():
-            outcome = _save_prompt(parsed_prompt, user, origin)
-            prompts[key] = outcome.prompt
-            report.prompts.append(outcome)
-        sources = _Sources()
-        for post in parsed.posts:
-            report.articles.append(_save_article(post, user, prompts, sources, origin))
-        report.sources = list(sources.outcomes.values())
-        for item in _checked(report):
-            content = item.article if isinstance(item, ArticleOutcome) else item.prompt
-            item.findings = gate.run(content)
+        _write(parsed, report, user or importer_user(), origin, progress=progress)
         if dry_run:
             transaction.set_rollback(True)
     return report
 
 
-def _checked(report: ImportReport) -> Iterable[ArticleOutcome | PromptOutcome]:
-    yield from (outcome for outcome in report.articles if outcome.article is not None)
-    yield from report.prompts
+def load_wxr(
+    parsed: WxrFile,
+    *,
+    origin: str = "a WordPress export",
+    dry_run: bool = False,
+    media_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """`load` for a WordPress export: the same, with authors, topics, tags, dates and images."""
+    report = ImportReport(errors=list(parsed.errors), dry_run=dry_run)
+    library = MediaLibrary(media_dir, parsed)
+    try:
+        with transaction.atomic():
+            user = importer_user()
+            extras = _WordPress(parsed, library)
+            _write(parsed, report, user, origin, extras_for=extras.of, progress=progress)
+            if dry_run:
+                transaction.set_rollback(True)
+    except BaseException:
+        library.discard()
+        raise
+    if dry_run:
+        library.discard()
+    report.media = library.notes
+    return report
+
+
+def _write(
+    parsed: ParsedFile,
+    report: ImportReport,
+    user,
+    origin: str,
+    *,
+    extras_for: Callable[[Any], ArticleExtras] | None = None,
+    progress: Progress | None = None,
+) -> None:
+    prompts: dict[str, Prompt] = {}
+    for key, parsed_prompt in parsed.prompts.items():
+        outcome = _save_prompt(parsed_prompt, user, origin)
+        prompts[key] = outcome.prompt
+        report.prompts.append(outcome)
+    sources = _Sources()
+    for done, post in enumerate(parsed.posts, start=1):
+        extras = extras_for(post) if extras_for is not None else None
+        outcome = _save_article(post, user, prompts, sources, origin, extras)
+        if outcome.article is not None:
+            outcome.findings = gate.run(outcome.article)
+        report.articles.append(outcome)
+        if progress is not None:
+            progress(done, len(parsed.posts))
+    report.sources = list(sources.outcomes.values())
+    for prompt_outcome in report.prompts:
+        prompt_outcome.findings = gate.run(prompt_outcome.prompt)
+
+
+# --- What a WordPress export adds --------------------------------------------------------------
+
+
+class _WordPress:
+    """Authors, topics and images for each post of a WordPress export, found or made once."""
+
+    def __init__(self, parsed: WxrFile, library: MediaLibrary) -> None:
+        self.authors = parsed.authors
+        self.library = library
+        self.users: dict[str, AbstractBaseUser] = {}
+        self.topics: dict[str, Topic] = {}
+
+    def of(self, post: WxrPost) -> ArticleExtras:
+        body_html = post.body_html
+        for ref in post.images:
+            src = self.library.src(ref, post.title)
+            body_html = body_html.replace(ref.token, html.escape(src, quote=True))
+        hero, alt = (
+            self.library.featured(post.thumbnail_id, post.title)
+            if post.thumbnail_id
+            else (None, "")
+        )
+        return ArticleExtras(
+            owner=self.user(post.author) if post.author else None,
+            slug=post.slug,
+            body_html=body_html,
+            fields={
+                "summary": post.summary,
+                "topic_id": self.topic(*post.topic).pk if post.topic else None,
+                "origin_url": _valid_url(post.origin_url),
+                "origin_published_at": post.published_at,
+                "hero_image_id": hero.pk if hero else None,
+                "hero_alt": alt[:300] if hero else "",
+            },
+            tags=post.tags,
+            history=post.history,
+            details={
+                "wordpress_id": post.wp_id,
+                "post_type": post.post_type,
+                "original_status": post.status,
+                "history": post.history,
+            },
+        )
+
+    def user(self, login: str) -> AbstractBaseUser:
+        key = login.casefold()
+        if key not in self.users:
+            self.users[key] = _author(self.authors.get(key) or WxrAuthor(login=login))
+        return self.users[key]
+
+    def topic(self, name: str, slug: str) -> Topic:
+        if slug not in self.topics:
+            topic = (
+                Topic.objects.filter(slug=slug).first()
+                or Topic.objects.filter(name__iexact=name).first()
+            )
+            if topic is None:
+                topic = Topic.objects.create(name=name[:120], slug=slug[:120] or "topic")
+            self.topics[slug] = topic
+        return self.topics[slug]
+
+
+def _author(author: WxrAuthor) -> AbstractBaseUser:
+    """The user an export's author is: the one with their email, else their login (any case),
+    else a new writer account that nobody can sign in to until an admin activates it."""
+    User = get_user_model()
+    found = None
+    if author.email:
+        found = User.objects.filter(email__iexact=author.email).order_by("pk").first()
+    if found is None:
+        found = User.objects.filter(username__iexact=author.login).order_by("pk").first()
+    if found is not None:
+        return found
+    user = User(username=author.login[:150], email=author.email, is_active=False)
+    user.set_unusable_password()
+    user.save()
+    AuthorProfile.objects.create(user=user, display_name=author.display_name or author.login)
+    grant(user, Role.WRITER)
+    return user
+
+
+def _valid_url(url: str) -> str:
+    try:
+        URLValidator()(url)
+    except ValidationError:
+        return ""
+    return url[:500]

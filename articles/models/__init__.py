@@ -14,8 +14,19 @@ from articles.models.content import (
 )
 from articles.models.gate import GateOverride
 from articles.models.images import Image
+from articles.models.readers import (
+    ConsentPurpose,
+    ConsentText,
+    Feedback,
+    FeedbackKind,
+    FeedbackStatus,
+    InformationRequest,
+    NewsletterSubscription,
+    RequestStatus,
+)
 from articles.models.reviewed import ReviewedContent, State
 from articles.models.revisions import Rendering, Revision, Signature
+from articles.models.search import SearchEntry
 
 __all__ = [
     "Article",
@@ -24,14 +35,23 @@ __all__ = [
     "AuditHead",
     "AuthorProfile",
     "Citation",
+    "ConsentPurpose",
+    "ConsentText",
+    "Feedback",
+    "FeedbackKind",
+    "FeedbackStatus",
     "GateOverride",
     "Image",
+    "InformationRequest",
+    "NewsletterSubscription",
     "Placement",
     "Prompt",
     "PromptKind",
     "Rendering",
+    "RequestStatus",
     "ReviewedContent",
     "Revision",
+    "SearchEntry",
     "Signature",
     "State",
     "Topic",

@@ -181,6 +181,13 @@ class Article(ReviewedContent):
                 if self.hero_image
                 else None
             ),
+            # Frozen like the rest, so the live page files the article where the reviewer saw it.
+            "topic": {"name": self.topic.name, "slug": self.topic.slug} if self.topic else None,
+            # Sorted here, not by the database's collation, so equal tags always hash alike.
+            "tags": [
+                {"name": name, "slug": slug}
+                for name, slug in sorted(self.tags.values_list("name", "slug"))
+            ],
             "prompts": [placement.revision_content() for placement in placements],
             "citations": [
                 citation.revision_content()

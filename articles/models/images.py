@@ -29,6 +29,10 @@ class Image(models.Model):
     def __str__(self) -> str:
         return self.original_name or self.file.name
 
+    def stored_names(self) -> list[str]:
+        """Every file stored for this image: the cleaned original and each rendition."""
+        return [self.file.name, *(rendition["name"] for rendition in self.renditions)]
+
     def snapshot(self) -> dict[str, Any]:
         """What a revision freezes about the image: enough to render `srcset` without a query."""
         return {

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from articles.models.immutable import ImmutableModel
 
@@ -84,7 +85,8 @@ class Rendering(models.Model):
     """A live revision as the public page shows it, rendered once when it goes live.
 
     Published revisions never change, so the body with its linked citation markers, the reference
-    list and the JSON-LD are made at publish time and read, never recomputed, per request."""
+    list, the JSON-LD and the whole page around them are made at publish time and read, never
+    recomputed, per request (`articles.rendering`)."""
 
     revision = models.OneToOneField(
         Revision, primary_key=True, on_delete=models.CASCADE, related_name="rendering"
@@ -92,7 +94,16 @@ class Rendering(models.Model):
     body_html = models.TextField()
     references_html = models.TextField(blank=True)
     json_ld = models.TextField(blank=True)
-    rendered_at = models.DateTimeField(auto_now=True)
+    # The complete HTML document of the article page and its strong ETag.
+    page_html = models.TextField(blank=True)
+    etag = models.CharField(max_length=64, blank=True)
+    # What page_html was rendered with (templates, site address, renderer version): a page made
+    # with anything else is rendered again on its next view.
+    render_key = models.CharField(max_length=64, blank=True)
+    # When the first prompt on the page expires; the page is rendered again from then on.
+    live_until = models.DateTimeField(null=True, blank=True)
+    # When page_html last changed: the publication for a page rendered at publish time.
+    rendered_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"rendering of {self.revision}"

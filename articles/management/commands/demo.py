@@ -3,12 +3,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from articles import demo
+from articles.importers import ImportFailed
+from articles.workflow import WorkflowError
 
 
 class Command(BaseCommand):
     help = (
-        "Load demo users (one per role, with printed passwords) and demo articles in every "
-        "workflow state. For local use only; running it twice changes nothing."
+        "Load demo users (one per role, with printed passwords) and a clinic's blog export, "
+        "imported and taken through the workflow to every state. For local use only; running it "
+        "twice changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -26,9 +29,14 @@ class Command(BaseCommand):
             )
         # The demo's own workflow steps would otherwise print a dozen notification emails.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            result = demo.load()
+            try:
+                result = demo.load()
+            except (demo.DemoError, ImportFailed, WorkflowError) as error:
+                raise CommandError(f"The demo was not loaded: {error}") from None
         self.stdout.write(
-            f"Demo content ready ({result['articles_created']} new articles).\n\n"
+            f"Demo content ready ({result.articles_created} new articles from "
+            f"{demo.export_path()}, imported as drafts and taken through review by the demo "
+            "users).\n\n"
             "Open http://127.0.0.1:8000/ for the public site and "
             "http://127.0.0.1:8000/admin/ for the staff workspace.\n\n"
             "Demo logins (local use only):"
@@ -36,21 +44,6 @@ class Command(BaseCommand):
         for spec in demo.USERS:
             roles = ", ".join(role.value for role in spec.roles)
             self.stdout.write(f"  {spec.username:<10} password {spec.password:<16} {roles}")
-        self.stdout.write(
-            "\nWhat to try:\n"
-            "  - As reviewer, open “Knee osteoarthritis: exercise and pain relief” (in review) "
-            "and approve it: you will be asked for your password, because approving is a "
-            "signature.\n"
-            "  - As writer, open “Sleeping well after surgery” to read the changes the reviewer "
-            "asked for, then edit and resubmit it.\n"
-            "  - As editor, publish “Preparing for your first physiotherapy visit”.\n"
-            "  - As writer, edit the published blood-pressure guide: the public page keeps the "
-            "approved version until the new one is approved and published.\n"
-            "  - As writer, open “Understanding your cholesterol test”: the publication gate "
-            "explains why it cannot be submitted yet (it cites no source). The same findings: "
-            "python manage.py check_article cholesterol-test\n"
-            "  - Import a clinic's blog export and see every problem the gate finds: "
-            "python manage.py import_posts PATH --dry-run\n"
-            "  - Drafts are not on the public site: "
-            "http://127.0.0.1:8000/articles/cholesterol-test/ answers 404."
-        )
+        self.stdout.write("\nWhat to try:")
+        for line in demo.what_to_try(result):
+            self.stdout.write(f"  - {line}")

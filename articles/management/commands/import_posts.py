@@ -2,7 +2,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from articles.gate import Finding, Severity
 from articles.importers import FORMATS, ImportFailed, ImportReport, import_path
@@ -65,11 +65,12 @@ def render(report: ImportReport, path: str) -> str:
     """The report a person reads: tables first, then each article's findings in full."""
     created = Counter(outcome.status for outcome in report.articles)
     new_sources = sum(1 for s in report.sources if s.status == "created")
+    media = f", {len(report.media)} images not imported" if report.media is not None else ""
     lines = [
         f"{Path(path).name}: {len(report.articles)} articles "
         f"({', '.join(f'{n} {status}' for status, n in created.items()) or 'none'}), "
         f"{len(report.prompts)} prompts, {len(report.sources)} sources ({new_sources} new), "
-        f"{len(report.errors)} errors.",
+        f"{len(report.errors)} errors{media}.",
         POLICY,
     ]
     if report.dry_run:
@@ -136,10 +137,15 @@ def render(report: ImportReport, path: str) -> str:
     )
     lines += ["", "Errors"]
     lines += [f"  {e.where}: {e.message}" for e in report.errors] or ["  (none)"]
+    if report.media is not None:
+        lines += ["", "Images not imported"]
+        lines += [f"  {m.file} (in “{m.post}”): {m.reason}" for m in report.media] or ["  (none)"]
 
     lines += ["", "Details"]
     for o in report.articles:
-        lines.append(f"“{o.title}” (line {o.line})")
+        lines.append(f"“{o.title}” ({o.where})")
+        if history := o.details.get("history"):
+            lines.append(f"  was {history}; imported as a draft")
         if o.status == "skipped":
             lines.append(f"  skipped: {o.reason}")
         elif o.kind_reason:
@@ -157,6 +163,31 @@ def render(report: ImportReport, path: str) -> str:
     return "\n".join(lines)
 
 
+class ProgressBar:
+    """Posts done, redrawn in place on one line: "Importing  [#####-----]  120/2000"."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: OutputWrapper) -> None:
+        self.stream = stream
+        self.shown = 0  # length of the line on screen, to blank out what a shorter one leaves
+
+    def __call__(self, what: str, done: int, total: int | None) -> None:
+        if total:
+            filled = self.WIDTH * done // total
+            line = f"{what.capitalize():<10} [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
+            line += f"{done}/{total}"
+        else:
+            line = f"{what.capitalize():<10} {done} items read"
+        self.stream.write("\r" + line.ljust(self.shown), ending="")
+        self.stream.flush()
+        self.shown = len(line)
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("")  # the line break that ends the bar
+
+
 class Command(BaseCommand):
     help = (
         "Import a blog export as drafts (never published), with its sources and calls to action, "
@@ -170,18 +201,38 @@ class Command(BaseCommand):
             "--format",
             default="text",
             choices=FORMATS,
-            help="text (a plain-text blog export) or wxr (WordPress; not supported yet)",
+            help="text (a plain-text blog export) or wxr (a WordPress export, Tools → Export)",
+        )
+        parser.add_argument(
+            "--media-dir",
+            help="wxr: a copy of the site's wp-content/uploads folder, to import its images from "
+            "(nothing is ever downloaded)",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="report what would happen; write nothing"
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="show a progress bar on stderr even when it is not a terminal",
+        )
 
     def handle(self, *args, **options) -> None:
+        bar = ProgressBar(self.stderr) if options["progress"] or self.stderr.isatty() else None
         try:
-            report = import_path(options["path"], fmt=options["format"], dry_run=options["dry_run"])
+            report = import_path(
+                options["path"],
+                fmt=options["format"],
+                dry_run=options["dry_run"],
+                media_dir=options["media_dir"],
+                progress=bar,
+            )
         except ImportFailed as error:
             raise CommandError(str(error)) from None
+        finally:
+            if bar is not None:
+                bar.finish()
         if options["json"]:
             self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
         else:

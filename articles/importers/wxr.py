@@ -1,0 +1,541 @@
+"""Reading a WordPress export (WXR, "WordPress eXtended RSS", versions 1.0 to 1.2 as WordPress 4.x
+to 6.x write them) into posts, without touching the database.
+
+The file is streamed (`iterparse`), one `<item>` at a time, each cleared once read, so a large
+export never sits in memory as a tree; what is kept per post is its blocks of HTML and text. It is
+read to the end before anything is written, so a file cut short fails before the import starts.
+XML is read with defusedxml: a file that declares entities (the "billion laughs" expansion) or
+refers to an external one (`file:///etc/passwd`) is refused, never expanded or fetched.
+
+What becomes what:
+
+* items of type `post` and `page` become articles, whatever their status (`publish`, `draft`,
+  `private`, `pending`, `future`); the status is kept for the report. Auto-drafts and trashed
+  items are skipped and listed; attachments are the media the posts refer to; anything else
+  (menu items, revisions, custom types) is counted in one line;
+* `content:encoded` goes through `articles.importers.wordpress` (block comments, shortcodes,
+  wpautop), then the same recognizers as the text importer (`articles.importers.recognize`):
+  calls to action become prompts, `Source:` lines and reading lists become citations;
+* comments are ignored; categories and tags, the excerpt, the author, the dates and the address
+  are kept for the loader.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote
+from xml.etree.ElementTree import Element as XmlElement
+from xml.etree.ElementTree import ParseError as XmlParseError
+from xml.parsers.expat import errors as expat_errors
+
+from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import iterparse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.importers import wordpress
+from articles.importers.parsed import (
+    TITLE_MAX,
+    ImportFailed,
+    ParsedFile,
+    ParsedPost,
+    ParseError,
+)
+from articles.importers.recognize import (
+    CITE,
+    READING_LIST,
+    SOURCE_LINE,
+    Block,
+    Node,
+    add_citation,
+    classify,
+    find_prompts,
+    is_heading,
+    place_marker,
+    plain,
+    remember_prompt,
+)
+from evidence.parsing import parse_reference
+
+WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/$")
+EXCERPT_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/excerpt/$")
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+ARTICLE_TYPES = ("post", "page")
+SKIPPED_STATUSES = {"auto-draft": "an empty auto-draft", "trash": "in the trash"}
+SUMMARY_MAX = 500  # characters of an excerpt kept as the summary
+TAG_MAX = 100  # taggit's Tag.name
+_NO_DATE = "0000-00-00 00:00:00"
+_TRUNCATED = {
+    expat_errors.codes[name]
+    for name in (
+        expat_errors.XML_ERROR_NO_ELEMENTS,
+        expat_errors.XML_ERROR_UNCLOSED_TOKEN,
+        expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
+        expat_errors.XML_ERROR_PARTIAL_CHAR,
+    )
+}
+_WP_IMAGE_CLASS = re.compile(r"\bwp-image-(\d+)\b")
+# Shortcodes that show media WordPress assembles on display; their images are not in the text.
+_MEDIA_SHORTCODE = re.compile(r"(?<!\[)\[(gallery|video|audio|playlist)\b", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
+UPLOADS = "/wp-content/uploads/"  # where WordPress keeps media, under the site's address
+# Where an image's address stands in a body until the loader knows what it becomes.
+IMAGE_TOKEN = "\ue010{}\ue011"
+
+
+# --- What the reader produces ------------------------------------------------------------------
+
+
+@dataclass
+class WxrAuthor:
+    login: str
+    email: str = ""
+    display_name: str = ""
+
+
+@dataclass
+class WxrAttachment:
+    post_id: str
+    url: str  # wp:attachment_url
+    file: str  # _wp_attached_file: the path under wp-content/uploads
+    alt: str  # _wp_attachment_image_alt
+
+
+@dataclass
+class ImageRef:
+    """An <img> in a post body: its token in `body_html`, and how to find the file."""
+
+    token: str
+    url: str
+    attachment_id: str = ""  # from the class WordPress gives it ("wp-image-45")
+
+
+@dataclass
+class WxrPost(ParsedPost):
+    guid: str = ""
+    wp_id: str = ""
+    post_type: str = "post"
+    status: str = ""
+    author: str = ""  # the login in dc:creator
+    slug: str = ""
+    summary: str = ""
+    topic: tuple[str, str] | None = None  # (name, slug) of its first real category
+    tags: list[str] = field(default_factory=list)
+    origin_url: str = ""
+    date: datetime | None = None
+    published_at: datetime | None = None  # only if WordPress published it
+    thumbnail_id: str = ""
+    images: list[ImageRef] = field(default_factory=list)
+    blocks: list[wordpress.HtmlBlock] = field(default_factory=list)  # until assembled
+
+    @property
+    def import_key(self) -> str:
+        return f"wxr:{self.guid}"[:500]
+
+    @property
+    def where(self) -> str:
+        return f"item {self.line} (WordPress {self.post_type} {self.wp_id})"
+
+    @property
+    def history(self) -> str:
+        """The original status and date, for the revision's change summary and the report."""
+        day = f"{self.date:%Y-%m-%d}" if self.date else ""
+        status = {
+            "publish": f"published {day}",
+            "private": f"published privately {day}",
+            "future": f"scheduled for {day}",
+            "draft": "a draft",
+            "pending": "pending review",
+        }.get(self.status, self.status)
+        return f"WordPress {self.post_type} {self.wp_id}, {status}".strip().rstrip(",")
+
+
+@dataclass
+class WxrFile(ParsedFile):
+    authors: dict[str, WxrAuthor] = field(default_factory=dict)  # by login, lower case
+    attachments: dict[str, WxrAttachment] = field(default_factory=dict)  # by post id
+    attachment_urls: dict[str, str] = field(default_factory=dict)  # URL -> post id
+
+
+# --- Reading the XML ---------------------------------------------------------------------------
+
+
+class _Reader:
+    """Streams the items of one export into a WxrFile."""
+
+    def __init__(self, path: Path, progress: Callable[[int], None] | None) -> None:
+        self.path = path
+        self.progress = progress
+        self.result = WxrFile()
+        self.wp = ""  # "{namespace}" of wp: elements
+        self.excerpt = ""
+        self.version = ""
+        self.items = 0
+        self.ignored: Counter[str] = Counter()
+        self.seen: dict[str, int] = {}  # import key -> item number
+
+    def fail(self, reason: str) -> ImportFailed:
+        return ImportFailed(f"{self.path}: {reason}")
+
+    def read(self) -> WxrFile:
+        namespaces: list[str] = []
+        depth = 0
+        channel: XmlElement | None = None
+        try:
+            for event, element in iterparse(
+                str(self.path), events=("start-ns", "start", "end"), forbid_dtd=False
+            ):
+                if event == "start-ns":
+                    namespaces.append(element[1])
+                elif event == "start":
+                    depth += 1
+                    if depth == 1:
+                        self._check_root(element.tag, namespaces)
+                    elif depth == 2 and element.tag == "channel":
+                        channel = element
+                else:
+                    depth -= 1
+                    if depth == 2 and channel is not None:
+                        self._channel_child(element)
+                        channel.clear()  # read: let it go, so memory stays flat
+        except (EntitiesForbidden, ExternalReferenceForbidden) as error:
+            raise self._refused(error) from None
+        except DefusedXmlException as error:
+            raise self.fail(f"uses an XML feature that is refused ({error}).") from None
+        except XmlParseError as error:
+            raise self._not_xml(error, started=depth > 0 or bool(namespaces)) from None
+        except OSError as error:
+            raise self.fail(f"cannot be read ({error.strerror or error}).") from None
+        if channel is None:
+            raise self.fail("is not a WordPress export (no <channel> in the <rss> root).")
+        if not self.version:
+            raise self.fail("is not a WordPress export (no wp:wxr_version in the channel).")
+        if self.ignored:
+            counts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.ignored.items()))
+            self.result.errors.append(
+                ParseError(
+                    self.items + 1,
+                    f"Only posts and pages are imported; left out: {counts}.",
+                    place="the export",
+                )
+            )
+        return self.result
+
+    def _check_root(self, tag: str, namespaces: list[str]) -> None:
+        if tag != "rss":
+            name = tag.rsplit("}", 1)[-1]
+            raise self.fail(f"is not a WordPress export (the root is <{name}>, not <rss>).")
+        wp = [uri for uri in namespaces if WP_NAMESPACE.match(uri)]
+        if not wp:
+            raise self.fail(
+                "is not a WordPress export (an RSS feed without the wp: namespace); export it "
+                "from WordPress with Tools → Export."
+            )
+        self.wp = "{" + wp[0] + "}"
+        self.excerpt = next(
+            ("{" + uri + "}" for uri in namespaces if EXCERPT_NAMESPACE.match(uri)), ""
+        )
+
+    def _refused(self, error: EntitiesForbidden | ExternalReferenceForbidden) -> ImportFailed:
+        if error.sysid or error.pubid:
+            return self.fail(
+                f"refers to an external entity ({error.sysid or error.pubid}), which is refused; "
+                "nothing is fetched."
+            )
+        return self.fail("declares XML entities, which are refused (entity expansion attack).")
+
+    def _not_xml(self, error: XmlParseError, *, started: bool) -> ImportFailed:
+        line, column = error.position
+        reason = re.sub(r":\s*line \d+, column \d+$", "", str(error))
+        if started and error.code in _TRUNCATED:
+            return self.fail(f"ends before the export does (truncated at line {line}).")
+        if error.code == expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS]:
+            return self.fail("is empty.")
+        return self.fail(f"is not XML (line {line}, column {column}: {reason}).")
+
+    # --- The channel's children, one at a time ---
+
+    def _text(self, element: XmlElement, tag: str) -> str:
+        return (element.findtext(tag) or "").strip()
+
+    def _channel_child(self, element: XmlElement) -> None:
+        tag = element.tag
+        if tag == f"{self.wp}wxr_version":
+            self.version = (element.text or "").strip()
+        elif tag == f"{self.wp}author":
+            login = self._text(element, f"{self.wp}author_login")
+            if login:
+                self.result.authors[login.casefold()] = WxrAuthor(
+                    login=login,
+                    email=self._text(element, f"{self.wp}author_email"),
+                    display_name=_plain_text(self._text(element, f"{self.wp}author_display_name")),
+                )
+        elif tag == "item":
+            self.items += 1
+            self._item(element)
+            if self.progress is not None:
+                self.progress(self.items)
+
+    def _item(self, item: XmlElement) -> None:
+        wp = self.wp
+        post_type = self._text(item, f"{wp}post_type") or "post"
+        post_id = self._text(item, f"{wp}post_id")
+        meta = {
+            self._text(entry, f"{wp}meta_key"): self._text(entry, f"{wp}meta_value")
+            for entry in item.iterfind(f"{wp}postmeta")
+        }
+        if post_type == "attachment":
+            self._attachment(item, post_id, meta)
+            return
+        if post_type not in ARTICLE_TYPES:
+            self.ignored[post_type] += 1
+            return
+        title = _plain_text(self._text(item, "title"))
+        status = self._text(item, f"{wp}status")
+        where = f"item {self.items} (WordPress {post_type} {post_id or '?'})"
+        if status in SKIPPED_STATUSES:
+            self._error(
+                f"“{title or 'untitled'}” is {SKIPPED_STATUSES[status]}; not imported.", where
+            )
+            return
+        guid = self._text(item, "guid") or self._text(item, "link") or post_id
+        if not guid:
+            self._error(
+                "It has no GUID, address or post ID to recognize it by; not imported.", where
+            )
+            return
+        post = WxrPost(
+            title=title or f"Untitled WordPress {post_type} {post_id}",
+            line=self.items,
+            guid=guid,
+            wp_id=post_id,
+            post_type=post_type,
+            status=status,
+            author=self._text(item, f"{DC}creator"),
+            slug=slugify(unquote(self._text(item, f"{wp}post_name")))[:80],
+            summary=_summary(item.findtext(f"{self.excerpt}encoded") if self.excerpt else ""),
+            origin_url=self._text(item, "link"),
+            thumbnail_id=meta.get("_thumbnail_id", ""),
+        )
+        if post.import_key in self.seen:
+            self._error(
+                f"“{post.title}” has the same GUID as item {self.seen[post.import_key]}; the "
+                "second was not imported.",
+                where,
+            )
+            return
+        if len(post.title) > TITLE_MAX:
+            self._error(
+                f"The title is {len(post.title)} characters long (at most {TITLE_MAX}); the "
+                f"{post_type} was not imported.",
+                where,
+            )
+            return
+        self.seen[post.import_key] = self.items
+        self._dates(post, item)
+        self._terms(post, item)
+        content = item.findtext(f"{CONTENT}encoded") or ""
+        if shown := sorted({name.lower() for name in _MEDIA_SHORTCODE.findall(content)}):
+            names = ", ".join(f"[{name}]" for name in shown)
+            self._error(
+                f"“{post.title}”: {names} left out; add those pictures or videos to the article "
+                "if they matter.",
+                where,
+            )
+        post.blocks = wordpress.blocks(content, edit=lambda root: _media(post, root))
+        self.result.posts.append(post)
+
+    def _error(self, message: str, where: str) -> None:
+        self.result.errors.append(ParseError(self.items, message, place=where))
+
+    def _dates(self, post: WxrPost, item: XmlElement) -> None:
+        gmt = self._text(item, f"{self.wp}post_date_gmt")
+        local = self._text(item, f"{self.wp}post_date")
+        post.date = _date(gmt, UTC) or _date(local, timezone.get_current_timezone())
+        if post.status in ("publish", "private"):
+            post.published_at = post.date
+
+    def _terms(self, post: WxrPost, item: XmlElement) -> None:
+        names: list[str] = []
+        for term in item.iterfind("category"):
+            label = _plain_text(term.text or "")
+            domain, nicename = term.get("domain", ""), term.get("nicename", "")
+            if not label or domain not in ("category", "post_tag"):
+                continue  # post formats, custom taxonomies
+            if domain == "category" and nicename == "uncategorized":
+                continue
+            if domain == "category" and post.topic is None:
+                post.topic = (label, slugify(unquote(nicename)) or slugify(label))
+                continue
+            names.append(label[:TAG_MAX])
+        post.tags = list({name.casefold(): name for name in names}.values())
+
+    def _attachment(self, item: XmlElement, post_id: str, meta: dict[str, str]) -> None:
+        url = self._text(item, f"{self.wp}attachment_url") or self._text(item, "guid")
+        attachment = WxrAttachment(
+            post_id=post_id,
+            url=url,
+            file=meta.get("_wp_attached_file", ""),
+            alt=_plain_text(meta.get("_wp_attachment_image_alt", "")),
+        )
+        self.result.attachments[post_id] = attachment
+        if url:
+            self.result.attachment_urls[url] = post_id
+
+
+def _plain_text(value: str) -> str:
+    """Titles and names: WordPress writes them HTML-escaped, in CDATA or not."""
+    return " ".join(html.unescape(_TAGS.sub("", value)).split())
+
+
+def _summary(excerpt: str | None) -> str:
+    text = wordpress.text_of(wordpress.parse_html(excerpt or ""))
+    if len(text) <= SUMMARY_MAX:
+        return text
+    return text[: SUMMARY_MAX - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _date(value: str, zone) -> datetime | None:
+    if not value or value == _NO_DATE:
+        return None
+    try:
+        naive = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    return timezone.make_aware(naive, zone)
+
+
+def _media(post: WxrPost, root: wordpress.Element) -> None:
+    """Give the loader a token for each image address to replace. The old site's resized copies
+    (srcset) and sizes go, and so do links around an image to its own file on the old site."""
+
+    def links_to_upload(element: wordpress.Element) -> bool:
+        href = element.get("href") or ""
+        return element.tag == "a" and UPLOADS in href and any(element.iter("img"))
+
+    wordpress.unwrap(root, links_to_upload)
+    for image in root.iter("img"):
+        found = _WP_IMAGE_CLASS.search(image.get("class") or "")
+        token = IMAGE_TOKEN.format(len(post.images))
+        post.images.append(ImageRef(token, image.get("src") or "", found.group(1) if found else ""))
+        image.set("src", token)
+        for size in ("srcset", "sizes", "width", "height"):  # the old site's sizes, not ours
+            image.set(size, None)
+
+
+# --- Posts: calls to action, citations, kind -----------------------------------------------------
+
+
+def _lines(block: wordpress.HtmlBlock) -> list[str]:
+    """The block as the text importer would have seen it: a list as indented bullet lines."""
+    if block.is_list:
+        return [f"  • {item}" for item in block.items] or [block.text]
+    return [block.text]
+
+
+def _find_prompts(result: WxrFile) -> None:
+    """Calls to action across the whole file, as the text importer finds them: each post is
+    preceded by its title twice, the way a text export separates posts."""
+    blocks: list[Block] = []
+    owners: list[tuple[int, int] | None] = []
+    for p, post in enumerate(result.posts):
+        blocks += [Block(post.line, [post.title]), Block(post.line, [post.title])]
+        owners += [None, None]
+        for b, block in enumerate(post.blocks):
+            if block.text:  # an image alone or a rule is never part of a call to action
+                blocks.append(Block(post.line, _lines(block)))
+                owners.append((p, b))
+    taken: set[tuple[int, int]] = set()
+    for _start, span in sorted(find_prompts(blocks).items()):
+        covered = owners[span.start : span.end]
+        if None in covered:
+            continue  # it runs into the next post's title: not a call to action after all
+        post = result.posts[covered[0][0]]
+        key = remember_prompt(result, span, post.line)
+        if key not in post.prompt_keys:
+            post.prompt_keys.append(key)  # placed once, however often it repeats
+        taken.update(covered)
+    for p, post in enumerate(result.posts):
+        post.blocks = [block for b, block in enumerate(post.blocks) if (p, b) not in taken]
+
+
+def _with_links(text: str, links: list[str]) -> str:
+    """A reference's text with the addresses its links hide ("Read the study" → the DOI)."""
+    return " ".join([text, *(link for link in links if link not in text)]).strip()
+
+
+def _build(post: WxrPost, errors: list[ParseError]) -> bool:
+    """Citations, markers, kind and body of one post; False if nothing is left to import."""
+    kept: list[wordpress.HtmlBlock] = []
+    reading_list = False
+    for block in post.blocks:
+        source = SOURCE_LINE.match(block.text) if block.tag == "p" else None
+        if source is not None:
+            text = _with_links(source.group("text").strip(), block.links)
+            if text:
+                add_citation(post, parse_reference(text), "source-line", post.line)
+            else:
+                errors.append(
+                    ParseError(post.line, "An empty “Source:” line was ignored.", post.where)
+                )
+            continue
+        if block.is_heading or (block.tag == "p" and is_heading(block.text)):
+            reading_list = bool(READING_LIST.match(block.text))
+        elif reading_list and block.is_list:
+            for item, links in zip(block.items, block.item_links, strict=True):
+                reference = parse_reference(_with_links(item, links))
+                add_citation(post, reference, "reading-list", post.line)
+            continue
+        kept.append(block)
+    post.blocks = []
+    if not kept:
+        errors.append(
+            ParseError(
+                post.line,
+                f"“{post.title}” has no text once shortcodes and forms are removed; not imported.",
+                post.where,
+            )
+        )
+        return False
+    nodes = [
+        Node(block.tag, items=list(block.items)) if block.is_list else Node(block.tag, block.text)
+        for block in kept
+    ]
+    for citation in post.citations:
+        if citation.origin == "source-line":
+            place_marker(nodes, citation)
+    body_text = " ".join(plain(n.text) or " ".join(map(plain, n.items)) for n in nodes)
+    post.kind, post.kind_reason = classify(post.title, body_text, post.citations)
+    post.body_html = "".join(_marked(block, node) for block, node in zip(kept, nodes, strict=True))
+    return True
+
+
+_PLACEHOLDER = re.compile(CITE.format("([^\x00]*)"))  # a marker place_marker put in
+
+
+def _marked(block: wordpress.HtmlBlock, node: Node) -> str:
+    """The block's HTML with the markers place_marker put in its text."""
+    texts = [(None, node.text)] if not node.items else list(enumerate(node.items))
+    markers = [
+        (item, len(plain(value[: found.start()])), found.group(1))
+        for item, value in texts
+        for found in _PLACEHOLDER.finditer(value)
+    ]
+    return wordpress.with_markers(block, markers) if markers else block.html
+
+
+def read_wxr(path: str | Path, *, progress: Callable[[int], None] | None = None) -> WxrFile:
+    """Read a WordPress export into posts and prompts. Raises ImportFailed on a file that is not a
+    whole, safe WordPress export; `progress` is told how many items have been read."""
+    result = _Reader(Path(path), progress).read()
+    _find_prompts(result)
+    result.posts = [post for post in result.posts if _build(post, result.errors)]
+    result.errors.sort(key=lambda error: error.line)
+    return result

@@ -1,0 +1,376 @@
+"""The page cache: whole public pages, rendered once and served to every reader.
+
+Public pages are the same for everyone (no per-user content, no CSRF token, no session), so a
+rendered page is stored in Django's default cache (local memory, or Redis with REDIS_URL) under
+its scheme, path and the query parameters the page reads, together with the *site generation* it
+was rendered under: a counter that every change to what the public sees (`live_changed`: publish,
+unpublish, expiry, for articles and prompts) bumps. One counter so invalidates every page: an
+entry from an earlier generation is never served again, and ages out. A page is also never kept
+past the first expiry of anything it shows, since run_jobs may take down expired content a minute
+late.
+
+`PageCacheMiddleware`, first in MIDDLEWARE, answers an anonymous GET or HEAD of a cached page
+before the rest of the stack runs, with one cache round trip (the generation and the page
+together). It stores the page as the whole stack left it, headers included, so an answer from the
+cache carries the same Content-Security-Policy and other headers as one rendered afresh.
+`public_page` marks the views whose pages it may store.
+
+Every page carries a strong ETag over its body, Last-Modified, and Cache-Control with s-maxage so
+a CDN can hold it; a conditional GET is answered 304, from the cache or not.
+
+A cache that fails (Redis stopped) must slow pages, never break them: the error is logged once,
+the cache is left alone for RETRY_SECONDS, and pages are rendered uncached meanwhile.
+PAGE_CACHE_SECONDS=0 turns the page cache off (the headers stay)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, parse_http_date
+from django.views.decorators.http import require_safe
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+GENERATION_KEY = "vetted:public:generation"
+BROWSER_MAX_AGE = 60
+RETRY_SECONDS = 30
+# What a cache backend raises when its server is unreachable or slow.
+CACHE_ERRORS = (RedisError, OSError)
+# Set by the entry itself when it is served, never replayed from the stored headers.
+_ENTRY_HEADERS = {"content-type", "content-length", "etag", "last-modified", "cache-control"}
+_PRECONDITIONS = (
+    "HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE",
+)  # fmt: skip
+
+
+# --- Talking to the cache, guarded -------------------------------------------------------------
+
+
+class _Health:
+    """Whether this process is leaving the cache alone after a failure, and whether it could not
+    bump the generation meanwhile (it bumps it before it reads a page from the cache again)."""
+
+    retry_at: float | None = None
+    bump_pending: bool = False
+
+
+def _available() -> bool:
+    return _Health.retry_at is None or time.monotonic() >= _Health.retry_at
+
+
+def _failed(exc: Exception) -> None:
+    if _Health.retry_at is None:
+        log.warning(
+            "The page cache is unreachable (%s); serving pages uncached, retrying in %s s.",
+            exc,
+            RETRY_SECONDS,
+        )
+    _Health.retry_at = time.monotonic() + RETRY_SECONDS
+
+
+def _recovered() -> None:
+    if _Health.retry_at is not None:
+        log.info("The page cache answers again.")
+        _Health.retry_at = None
+
+
+def _guarded(operation: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """(True, result) if the cache answered; (False, None) if it is down."""
+    if not _available():
+        return False, None
+    try:
+        result = operation(*args)
+    except CACHE_ERRORS as exc:
+        _failed(exc)
+        return False, None
+    _recovered()
+    return True, result
+
+
+# --- The site generation ----------------------------------------------------------------------
+
+
+def _fresh_generation() -> int:
+    # Time-based, so a generation lost with the cache (restart, eviction) restarts above every
+    # number used before, and no entry stored under an old generation can be read again.
+    return time.time_ns() // 1000
+
+
+def _bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet: any new one is above all earlier ones
+        cache.set(GENERATION_KEY, _fresh_generation(), None)
+
+
+def invalidate() -> None:
+    """Make every cached page stale now."""
+    ok, _ = _guarded(_bump)
+    _Health.bump_pending = not ok
+
+
+def invalidate_on_change(sender, **kwargs) -> None:
+    """live_changed receiver. Invalidates at once, so nothing reads the old pages from here on,
+    and again when the transaction commits: a page rendered meanwhile, from the database as it was
+    before the commit, may have been cached under the new generation."""
+    invalidate()
+    transaction.on_commit(invalidate)
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+def strong_etag(content: bytes) -> str:
+    return f'"{hashlib.sha256(content).hexdigest()[:40]}"'
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What public_page knows of a page it served: its validators, when something on it stops
+    being live, and the query parameters it reads."""
+
+    etag: str
+    last_modified: float  # seconds since the epoch
+    last_modified_header: str  # the same, as the header says it
+    # When something on the page stops being live, on the clock `published()` reads.
+    live_until: datetime | None
+    params: tuple[str, ...]
+
+    @classmethod
+    def of(cls, response: HttpResponse, params: tuple[str, ...]) -> _Page:
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        modified = getattr(response, "page_modified", None)
+        if modified is not None:
+            last_modified = modified.timestamp()
+        elif response.has_header("Last-Modified"):  # the feed and sitemap views set their own
+            last_modified = parse_http_date(response["Last-Modified"])
+        else:
+            last_modified = timezone.now().timestamp()
+        return cls(
+            etag=getattr(response, "page_etag", None) or strong_etag(response.content),
+            last_modified=last_modified,
+            last_modified_header=http_date(last_modified),
+            live_until=getattr(response, "page_live_until", None),
+            params=params,
+        )
+
+    def seconds_left(self, limit: int) -> int:
+        if self.live_until is None:
+            return limit
+        return max(0, min(limit, int((self.live_until - timezone.now()).total_seconds())))
+
+    def finish(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """The response with its validators and Cache-Control, or a 304 if the reader's copy
+        is current."""
+        response.headers["ETag"] = self.etag
+        response.headers["Last-Modified"] = self.last_modified_header
+        response.headers["Cache-Control"] = (
+            f"public, max-age={self.seconds_left(BROWSER_MAX_AGE)}, "
+            f"s-maxage={self.seconds_left(settings.PAGE_CACHE_SECONDS)}"
+        )
+        # Without a precondition header the answer is this response (the common case, spared
+        # the parsing).
+        if not any(name in request.META for name in _PRECONDITIONS):
+            return response
+        return get_conditional_response(
+            request, etag=self.etag, last_modified=int(self.last_modified), response=response
+        )
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A page as stored in the cache: its bytes, the headers the middleware stack gave it, and
+    the generation it was rendered under."""
+
+    content: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...]
+    page: _Page
+    generation: int
+
+    def respond(self, request: HttpRequest) -> HttpResponse:
+        response = self.page.finish(
+            request, HttpResponse(self.content, content_type=self.content_type)
+        )
+        # What the stack adds to every response, a 304 included (Content-Length as
+        # CommonMiddleware sets it).
+        for name, value in self.headers:
+            response.headers[name] = value
+        response.headers["Content-Length"] = str(len(response.content))
+        return response
+
+
+def describe(
+    response: HttpResponse,
+    *,
+    modified: datetime | None,
+    live_until: datetime | None,
+    etag: str | None = None,
+) -> HttpResponse:
+    """Tell the page cache when the page last changed, when something on it stops being live,
+    and its ETag if it is already known (a page rendered at publish time)."""
+    response.page_modified = modified
+    response.page_live_until = live_until
+    response.page_etag = etag
+    return response
+
+
+def public_page(view: Callable[..., HttpResponse] | None = None, *, params: Iterable[str] = ()):
+    """Give the view's 200 responses ETag, Last-Modified and Cache-Control, answer conditional
+    GETs, and let PageCacheMiddleware store them; `params` are the query parameters the page
+    depends on. Anything but a 200 (a 404 for a draft, a redirect) is passed through and never
+    cached."""
+    params = tuple(params)
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        @require_safe
+        def serve(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or response.cookies:
+                return response
+            response.page = _Page.of(response, params)
+            return response.page.finish(request, response)
+
+        serve.page_params = params
+        return serve
+
+    return decorate(view) if view is not None else decorate
+
+
+# --- The middleware -------------------------------------------------------------------------------
+
+
+@functools.cache
+def _routes() -> tuple[tuple[re.Pattern[str], ...], tuple[str, ...]]:
+    """The paths of the views `public_page` serves, as regular expressions over the whole path,
+    and every query parameter any of them reads. From the URLconf, which never changes while
+    the process runs."""
+    paths: list[re.Pattern[str]] = []
+    params: set[str] = set()
+
+    def walk(patterns: Iterable, prefix: str) -> None:
+        for entry in patterns:
+            regex = prefix + entry.pattern.regex.pattern.removeprefix("^")
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, regex)
+            elif hasattr(entry.callback, "page_params"):
+                paths.append(re.compile(regex))
+                params.update(entry.callback.page_params)
+
+    resolver = get_resolver()
+    walk(resolver.url_patterns, resolver.pattern.regex.pattern)
+    return tuple(paths), tuple(sorted(params))
+
+
+def _key(request: HttpRequest, params: Iterable[str]) -> str:
+    # Only the parameters a page reads, so made-up query strings cannot fill the cache.
+    query = ""
+    if request.META.get("QUERY_STRING"):
+        query = "&".join(
+            f"{name}={request.GET[name]}" for name in params if request.GET.get(name) is not None
+        )
+    address = hashlib.sha256(f"{request.scheme}:{request.path}?{query}".encode()).hexdigest()
+    return f"vetted:page:{address}"
+
+
+def _lookup_key(request: HttpRequest) -> str | None:
+    """The cache key of the page this request asks for, or None if the page cache cannot answer
+    it: the cache is off, the request may change something or comes with a session (staff see
+    the same pages, rendered), or nothing at this path is ever stored."""
+    if (
+        not settings.PAGE_CACHE_SECONDS
+        or request.method not in ("GET", "HEAD")
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+    ):
+        return None
+    paths, params = _routes()
+    if not any(path.match(request.path_info) for path in paths):
+        return None
+    return _key(request, params)
+
+
+def _fetch(key: str) -> tuple[bool, int | None, _Entry | None]:
+    """(whether the cache answered, the site generation, the entry stored under `key`)."""
+    if _Health.bump_pending:
+        invalidate()
+    ok, found = _guarded(cache.get_many, [GENERATION_KEY, key])
+    if not ok:
+        return False, None, None
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        # Read before the page is rendered, like any generation a page is stored under.
+        ok, generation = _guarded(cache.get_or_set, GENERATION_KEY, _fresh_generation, None)
+    return ok, generation, found.get(key)
+
+
+class PageCacheMiddleware:
+    """Serves public pages from the page cache before the rest of the middleware stack runs,
+    and stores what the stack answers when the page was not there. First in MIDDLEWARE."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = _lookup_key(request)
+        if key is None:
+            return self.get_response(request)
+        request.get_host()  # ALLOWED_HOSTS holds before anything is served
+        ok, generation, entry = _fetch(key)
+        seconds = settings.PAGE_CACHE_SECONDS
+        if (
+            entry is not None
+            and entry.generation == generation
+            and entry.page.seconds_left(seconds)
+        ):
+            return entry.respond(request)
+        response = self.get_response(request)
+        if ok and generation is not None:
+            self._store(request, key, generation, response)
+        return response
+
+    def _store(
+        self, request: HttpRequest, key: str, generation: int, response: HttpResponse
+    ) -> None:
+        page: _Page | None = getattr(response, "page", None)
+        if (
+            page is None
+            or response.status_code != 200
+            or response.cookies
+            # A page that varies by a request header cannot be one entry for everyone.
+            or response.has_header("Vary")
+            # The request names a parameter this page does not read: keep one entry per page.
+            or key != _key(request, page.params)
+        ):
+            return
+        if timeout := page.seconds_left(settings.PAGE_CACHE_SECONDS):
+            entry = _Entry(
+                content=response.content,
+                content_type=response["Content-Type"],
+                headers=tuple(
+                    (name, value)
+                    for name, value in response.items()
+                    if name.lower() not in _ENTRY_HEADERS
+                ),
+                page=page,
+                generation=generation,
+            )
+            _guarded(cache.set, key, entry, timeout)

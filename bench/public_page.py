@@ -1,0 +1,380 @@
+"""Public article page throughput: the site under gunicorn with the page cache on and off,
+against a minimal WSGI app serving the same bytes, driven by wrk in interleaved rounds.
+
+    .venv/bin/python bench/public_page.py                       # prepares the built-in article
+    .venv/bin/python bench/public_page.py --article ../shared/bench/article.json
+    .venv/bin/python bench/public_page.py /articles/SLUG/       # an article already published
+    .venv/bin/python bench/public_page.py --rounds 1 --duration 3 --no-check   # a smoke run
+
+Without a path it runs bench/prepare_article.py first (a fresh bench/.bench.sqlite3 unless
+DATABASE_URL is set). Three servers run at once on free ports of 127.0.0.1, each gunicorn with 2
+sync workers: the site with DEBUG off and the page cache at its default ("cached"), the site
+with PAGE_CACHE_SECONDS=0 ("uncached"), and bench/minimal_wsgi.py serving the bytes the site
+answered with, with the same content type ("minimal"). Without REDIS_URL the cache is local
+memory, one per worker, so each worker renders the page once before serving it from memory.
+
+After a warm-up, each round runs `wrk -t2 -c8 -d10s --latency` against each server in turn (the
+order rotates each round), so a noisy neighbour costs every server alike. It prints requests per
+second and p50/p99 latency (medians over the rounds) and each server's throughput as a fraction
+of the minimal app's (the median of the per-round fractions). It exits 1 if the cached page
+reaches less than half of the minimal app or the uncached page less than a tenth, unless
+--no-check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.prepare_article import DEFAULT_DATABASE, DEFAULT_MEDIA  # noqa: E402
+
+# The fraction of the minimal app's throughput each variant must reach.
+BARS = {"cached": 0.5, "uncached": 0.1}
+WORKERS = 2
+
+
+class BenchError(Exception):
+    """The benchmark cannot run; the message says why and what to do."""
+
+
+# --- Servers --------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    app: str
+    env: dict[str, str]
+    log: Path
+    port: int = 0
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(server: Server) -> None:
+    """Start gunicorn in its own process group, so stopping it stops its workers too."""
+    server.port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", server.app,
+        "--workers", str(WORKERS), "--worker-class", "sync",
+        "--bind", f"127.0.0.1:{server.port}", "--log-level", "warning",
+    ]  # fmt: skip
+    with server.log.open("wb") as log:
+        server.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=server.env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(server: Server) -> None:
+    process = server.process
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def fetch(url: str) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read()
+
+
+def wait_ready(server: Server, path: str, timeout: float = 60) -> None:
+    """Wait until the server answers `path` with 200; fail with its log if it cannot."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise BenchError(
+                f"the {server.name} server exited with status {server.process.returncode}:\n"
+                f"{server.log_tail()}"
+            )
+        try:
+            status, _type, _body = fetch(server.url(path))
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+            continue
+        if status == 200:
+            return
+        raise BenchError(
+            f"the {server.name} server answered {path} with {status}, not 200. Is the article "
+            f"published in this database?\n{server.log_tail()}"
+        )
+    raise BenchError(f"the {server.name} server did not answer within {timeout:.0f} s.")
+
+
+# --- wrk ------------------------------------------------------------------------------------
+
+_RPS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_PERCENTILE = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+
+
+def parse_wrk(output: str) -> WrkResult:
+    """Requests per second, p50 and p99 latency in milliseconds, and errors from wrk --latency."""
+    rps = _RPS.search(output)
+    percentiles = {p: float(v) * _TO_MS[unit] for p, v, unit in _PERCENTILE.findall(output)}
+    if rps is None or set(percentiles) != {"50", "99"}:
+        raise BenchError(f"could not read wrk's output (was --latency given?):\n{output}")
+    non_2xx = _NON_2XX.search(output)
+    socket_errors = _SOCKET_ERRORS.search(output)
+    return WrkResult(
+        rps=float(rps.group(1)),
+        p50_ms=percentiles["50"],
+        p99_ms=percentiles["99"],
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=sum(map(int, socket_errors.groups())) if socket_errors else 0,
+    )
+
+
+def run_wrk(url: str, args: argparse.Namespace, duration: float) -> WrkResult:
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{duration:g}s",
+        "--latency",
+        url,
+    ]
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    if finished.returncode != 0:
+        raise BenchError(f"wrk failed ({' '.join(command)}):\n{finished.stderr}")
+    result = parse_wrk(finished.stdout)
+    if result.non_2xx:
+        raise BenchError(
+            f"{result.non_2xx} responses from {url} were not 2xx or 3xx; the figures would "
+            "measure an error page."
+        )
+    return result
+
+
+# --- The run --------------------------------------------------------------------------------
+
+
+def require_tools() -> None:
+    if shutil.which("wrk") is None:
+        raise BenchError("wrk is not installed; on Debian or Ubuntu: sudo apt-get install wrk")
+    if importlib.util.find_spec("gunicorn") is None:
+        raise BenchError(
+            f"gunicorn is not installed for {sys.executable}; install the project "
+            "(`make install` or `pip install -e .`)."
+        )
+
+
+def site_environment() -> dict[str, str]:
+    """The environment both site servers share: DEBUG off, a fixed key for the run, and the
+    database (and media folder) prepare_article.py used."""
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        if not DEFAULT_DATABASE.exists():
+            raise BenchError(
+                f"{DEFAULT_DATABASE} does not exist: run bench/prepare_article.py first, or "
+                "give no path so this script runs it."
+            )
+        env["DATABASE_URL"] = f"sqlite:///{DEFAULT_DATABASE}"
+        env.setdefault("MEDIA_ROOT", str(DEFAULT_MEDIA))
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECRET_KEY=f"bench-{secrets.token_urlsafe(32)}",
+    )
+    env.pop("PAGE_CACHE_SECONDS", None)
+    return env
+
+
+def prepare(article: Path | None) -> str:
+    """Run prepare_article.py and return the path it printed last."""
+    command = [sys.executable, str(ROOT / "bench" / "prepare_article.py")]
+    if article is not None:
+        command += ["--article", str(article)]
+    finished = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    sys.stdout.write(finished.stdout)
+    if finished.returncode != 0 or not finished.stdout.strip():
+        raise BenchError(f"prepare_article.py failed:\n{finished.stderr}")
+    return finished.stdout.strip().splitlines()[-1]
+
+
+def describe_machine(env: dict[str, str], args: argparse.Namespace, size: int) -> str:
+    database = env["DATABASE_URL"].split("://", 1)[0]
+    cache = "Redis" if env.get("REDIS_URL") else "local memory, one per worker"
+    return (
+        f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"{database} database; page cache in {cache}; page {size:,} bytes\n"
+        f"gunicorn {WORKERS} sync workers per server; wrk -t{args.threads} "
+        f"-c{args.connections}, {args.rounds} rounds of {args.duration:g} s per server"
+    )
+
+
+def table(results: dict[str, list[WrkResult]]) -> tuple[str, dict[str, float]]:
+    """The figures as a Markdown table, and each site variant's ratio to the minimal app."""
+    rounds = len(results["minimal"])
+    ratios = {
+        name: statistics.median(
+            results[name][r].rps / results["minimal"][r].rps for r in range(rounds)
+        )
+        for name in BARS
+    }
+    lines = [
+        "| server | requests/s | p50 ms | p99 ms | vs minimal | bar |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name in ("minimal", *BARS):
+        runs = results[name]
+        rps = statistics.median(r.rps for r in runs)
+        p50 = statistics.median(r.p50_ms for r in runs)
+        p99 = statistics.median(r.p99_ms for r in runs)
+        if name == "minimal":
+            ratio, bar = "1", ""
+        else:
+            verdict = "met" if ratios[name] >= BARS[name] else "MISSED"
+            ratio, bar = f"{ratios[name]:.2f}", f"≥ {BARS[name]:g}: {verdict}"
+        lines.append(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {ratio} | {bar} |")
+    return "\n".join(lines), ratios
+
+
+def benchmark(path: str, args: argparse.Namespace, workdir: Path) -> dict[str, float]:
+    env = site_environment()
+    servers = {
+        "cached": Server("cached", "config.wsgi:application", env, workdir / "cached.log"),
+        "uncached": Server(
+            "uncached",
+            "config.wsgi:application",
+            {**env, "PAGE_CACHE_SECONDS": "0"},
+            workdir / "uncached.log",
+        ),
+    }
+    try:
+        for server in servers.values():
+            start(server)
+        for server in servers.values():
+            wait_ready(server, path)
+        status, content_type, body = fetch(servers["cached"].url(path))
+        if status != 200:
+            raise BenchError(f"{path} answered {status} on the second request.")
+        page = workdir / "page.html"
+        page.write_bytes(body)
+        minimal_env = {**os.environ, "BENCH_BODY_FILE": str(page)}
+        minimal_env["BENCH_CONTENT_TYPE"] = content_type
+        servers["minimal"] = Server(
+            "minimal", "bench.minimal_wsgi:application", minimal_env, workdir / "minimal.log"
+        )
+        start(servers["minimal"])
+        wait_ready(servers["minimal"], path)
+
+        print(describe_machine(env, args, len(body)))
+        print(f"warming up ({args.warmup:g} s per server)…")
+        for server in servers.values():
+            run_wrk(server.url(path), args, args.warmup)
+        names = ["minimal", *BARS]
+        results: dict[str, list[WrkResult]] = {name: [] for name in names}
+        for r in range(args.rounds):
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                result = run_wrk(servers[name].url(path), args, args.duration)
+                results[name].append(result)
+                errors = f", {result.socket_errors} socket errors" if result.socket_errors else ""
+                print(
+                    f"round {r + 1}/{args.rounds} {name:<9} {result.rps:>9,.0f} req/s  "
+                    f"p50 {result.p50_ms:.2f} ms  p99 {result.p99_ms:.2f} ms{errors}"
+                )
+    finally:
+        for server in servers.values():
+            stop(server)
+    text, ratios = table(results)
+    print()
+    print(text)
+    return ratios
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", nargs="?", help="the article's URL path (default: prepare one)")
+    parser.add_argument("--article", type=Path, help="passed to prepare_article.py")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds per server")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--no-check", action="store_true", help="report, never fail on the bars")
+    args = parser.parse_args(argv)
+    if args.path and args.article:
+        parser.error("give either a path or --article, not both")
+    if args.rounds < 1 or args.duration <= 0 or args.warmup <= 0:
+        parser.error("--rounds must be at least 1, --duration and --warmup more than 0")
+    # A SIGTERM runs the finally blocks that stop the servers, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        require_tools()
+        path = args.path or prepare(args.article)
+        with tempfile.TemporaryDirectory(prefix="vetted-bench-") as workdir:
+            ratios = benchmark(path, args, Path(workdir))
+    except BenchError as problem:
+        print(f"public_page: {problem}", file=sys.stderr)
+        return 2
+    missed = [name for name, bar in BARS.items() if ratios[name] < bar]
+    if missed and not args.no_check:
+        print(f"public_page: below the bar: {', '.join(missed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
