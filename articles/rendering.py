@@ -13,8 +13,13 @@ What the page shows beyond the revision is kept in step where it changes:
 - placed prompts: a prompt going live or down renders every live page that places it again, in
   the same transaction (`render_pages_placing`), and a page whose prompt reaches its expiry is
   rendered again on its next view (`Rendering.live_until`);
-- the templates, the site's addresses and this module's output (`render_key`): a page rendered
-  with others is rendered again on its next view, so a deploy never serves yesterday's markup.
+- the article's address, the templates, the site's addresses and this module's output
+  (`render_key`): a page rendered with others is rendered again on its next view, so a deploy
+  never serves yesterday's markup.
+
+Renders inside a transition run after the workflow has locked the audit trail's head, which
+serializes transitions, so a page rendered for an article's publication sees a prompt published
+at the same moment, and the other way round.
 
 The page is rendered without a request (no context processors, no CSRF token, no request path),
 so it is the same for every reader by construction.
@@ -38,11 +43,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.db.models.fields.json import KeyTransform
-from django.dispatch import receiver
 from django.template import engines
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
@@ -62,7 +65,6 @@ from articles.public import jsonld
 from articles.public.cache import strong_etag
 from articles.public.site import absolute_url
 from articles.sanitize import clean_html
-from articles.signals import live_changed
 from evidence.models import EVIDENCE_IN_PLAIN_WORDS
 from evidence.references import ReferenceEntry, format_references
 
@@ -154,26 +156,28 @@ class ArticlePage:
     disclosure: str  # a promotional page's disclosure label; "" for other pages
 
 
-def render_key() -> str:
-    """What a stored page was rendered with besides its data: the templates, the site's addresses
-    and time zone, and RENDERER_VERSION."""
-    return _render_key(
+def render_key(slug: str) -> str:
+    """What the stored page of the article at `slug` was rendered with besides its data: the
+    address (an article's slug may change while a revision is live), the templates, the site's
+    addresses and time zone, and RENDERER_VERSION."""
+    site = _site_key(
         settings.SITE_URL,
         settings.MEDIA_URL,
         settings.STATIC_URL,
         settings.TIME_ZONE,
         settings.LANGUAGE_CODE,
     )
+    return hashlib.sha256(f"{site}/{slug}".encode()).hexdigest()[:32]
 
 
 @functools.cache
-def _render_key(*values: str) -> str:
+def _site_key(*values: str) -> str:
     digest = hashlib.sha256(str(RENDERER_VERSION).encode())
     # The stylesheet's address too: with hashed static files it changes with the stylesheet.
     for value in (*values, static("vetted/site.css")):
         digest.update(b"\0" + value.encode())
     digest.update(_templates_digest())
-    return digest.hexdigest()[:32]
+    return digest.hexdigest()
 
 
 @functools.cache
@@ -195,13 +199,11 @@ def render_pages(articles: Sequence[Article], *, at: datetime) -> list[Rendering
     placed = {article.pk: _placed_prompts(article.live_revision.content) for article in articles}
     prompts = _live_prompts(set().union(*placed.values()))
     history = _versions(articles)
-    key = render_key()
     made = [
         _render(
             article,
             [prompts[pk] for pk in placed[article.pk] if pk in prompts],
             history.get(article.pk, []),
-            key,
             at,
         )
         for article in articles
@@ -236,7 +238,6 @@ def _render(
     article: Article,
     prompts: list[Prompt],
     versions: list[Version],
-    key: str,
     at: datetime,
 ) -> Rendering:
     revision = article.live_revision
@@ -258,7 +259,7 @@ def _render(
                 article, content, signature, entries, picture.src if picture else "", topic
             )
         ),
-        render_key=key,
+        render_key=render_key(article.slug),
         live_until=min((p.expire_at for p in prompts if p.expire_at), default=None),
         rendered_at=at,
     )
@@ -281,7 +282,6 @@ def _render(
             "content": content,
             "canonical": absolute_url(article.get_absolute_url()),
             "image_url": absolute_url(picture.src) if picture else "",
-            "report_problem_url": reverse("articles:editorial_policy") + "#corrections",
         },
     )
     rendering.etag = strong_etag(rendering.page_html.encode())
@@ -346,8 +346,6 @@ def render_on_publish(sender, *, instance: Article, revision: Revision | None, *
         render_pages([instance], at=instance.last_published_at)
 
 
-# Connected here, with the module apps.ready imports, beside the receiver for articles.
-@receiver(live_changed, sender=Prompt, dispatch_uid="articles.rendering.render_pages_placing")
 def render_pages_placing(sender, *, instance: Prompt, **kwargs) -> None:
     """live_changed receiver for prompts: render again, in the same transaction, the page of
     every live article whose live revision places the prompt."""

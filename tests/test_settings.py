@@ -16,7 +16,8 @@ def settings_in(env: dict[str, str]) -> dict:
         "print(json.dumps({'DEBUG': s.DEBUG, 'SESSION_COOKIE_SECURE': s.SESSION_COOKIE_SECURE,"
         "'CSRF_COOKIE_SECURE': s.CSRF_COOKIE_SECURE, 'HSTS': s.SECURE_HSTS_SECONDS,"
         "'ENGINE': s.DATABASES['default']['ENGINE'], 'NAME': str(s.DATABASES['default']['NAME']),"
-        "'CACHE': s.CACHES['default']['BACKEND'], 'ALLOWED_HOSTS': s.ALLOWED_HOSTS}))"
+        "'CACHE': s.CACHES['default']['BACKEND'], 'ALLOWED_HOSTS': s.ALLOWED_HOSTS,"
+        "'CONN_MAX_AGE': s.DATABASES['default']['CONN_MAX_AGE']}))"
     )
     base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings",
             "SECRET_KEY": "test-only"}  # fmt: skip
@@ -36,6 +37,14 @@ def test_defaults_are_safe_for_local_use():
     assert s["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost"]
     assert s["SESSION_COOKIE_SECURE"] and s["CSRF_COOKIE_SECURE"]
     assert s["HSTS"] >= 31536000
+
+
+@pytest.mark.parametrize("url", ["", "postgres://postgres@127.0.0.1:5432/test"])
+def test_database_connections_are_kept_between_requests(url):
+    # Opening SQLite (and its WAL pragmas) or a PostgreSQL connection per request was a large
+    # share of an uncached page's cost; CONN_MAX_AGE keeps one per worker thread.
+    assert settings_in({"DATABASE_URL": url} if url else {})["CONN_MAX_AGE"] == 60
+    assert settings_in({"DATABASE_URL": url, "CONN_MAX_AGE": "0"})["CONN_MAX_AGE"] == 0
 
 
 def test_debug_only_when_asked_and_then_cookies_work_over_plain_http():

@@ -260,10 +260,9 @@ def public_page(view: Callable[..., HttpResponse] | None = None, *, params: Iter
 
 
 @functools.cache
-def _routes() -> tuple[tuple[re.Pattern[str], ...], tuple[str, ...]]:
+def _routes(urlconf: str) -> tuple[tuple[re.Pattern[str], ...], tuple[str, ...]]:
     """The paths of the views `public_page` serves, as regular expressions over the whole path,
-    and every query parameter any of them reads. From the URLconf, which never changes while
-    the process runs."""
+    and every query parameter any of them reads. From the URLconf, read once."""
     paths: list[re.Pattern[str]] = []
     params: set[str] = set()
 
@@ -276,7 +275,7 @@ def _routes() -> tuple[tuple[re.Pattern[str], ...], tuple[str, ...]]:
                 paths.append(re.compile(regex))
                 params.update(entry.callback.page_params)
 
-    resolver = get_resolver()
+    resolver = get_resolver(urlconf)
     walk(resolver.url_patterns, resolver.pattern.regex.pattern)
     return tuple(paths), tuple(sorted(params))
 
@@ -302,7 +301,7 @@ def _lookup_key(request: HttpRequest) -> str | None:
         or settings.SESSION_COOKIE_NAME in request.COOKIES
     ):
         return None
-    paths, params = _routes()
+    paths, params = _routes(settings.ROOT_URLCONF)
     if not any(path.match(request.path_info) for path in paths):
         return None
     return _key(request, params)

@@ -217,7 +217,7 @@ def stored_article(slug: str) -> StoredPage | None:
     if row is None:
         return None
     article_id, expire_at, html, etag, modified, prompts_until, key = row
-    if not html or key != rendering.render_key() or _passed(prompts_until):
+    if not html or key != rendering.render_key(slug) or _passed(prompts_until):
         fresh = rendering.render_live(article_id)
         if fresh is None:
             return None

@@ -155,7 +155,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pages/privacy.html",
-        {"canonical": absolute_url(request.path), "corrections_email": settings.CORRECTIONS_EMAIL},
+        {
+            "canonical": absolute_url(request.path),
+            "corrections_email": settings.CORRECTIONS_EMAIL,
+            "retention_days": settings.INFORMATION_REQUEST_RETENTION_DAYS,
+            "confirm_hours": settings.NEWSLETTER_CONFIRM_HOURS,
+        },
     )
 
 

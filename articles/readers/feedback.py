@@ -68,7 +68,7 @@ def live_article(slug: str) -> Article | None:
             live_number=F("live_revision__number"),
             live_title=KeyTextTransform("title", "live_revision__content"),
         )
-        .only("slug", "live_revision_id")
+        .only("slug")
         .first()
     )
 

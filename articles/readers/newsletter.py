@@ -115,8 +115,9 @@ def subscription_to_end(token: str) -> NewsletterSubscription:
 
 
 def sign_up(email: str, prompt: Prompt | None = None) -> None:
-    """Store (or refresh) an unconfirmed sign-up and send the confirmation link. The same for an
-    address already subscribed, confirmed or not: it gets a link, the asker learns nothing."""
+    """Store (or refresh) an unconfirmed sign-up and send the confirmation link. An address that
+    is subscribed already is emailed that it is, with its unsubscribe link: its owner is told,
+    whoever asked learns nothing (the page is the same)."""
     address = email.strip().lower()
     with transaction.atomic():
         subscription, created = NewsletterSubscription.objects.select_for_update().get_or_create(

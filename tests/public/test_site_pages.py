@@ -133,6 +133,14 @@ def test_editorial_policy_covers_review_sources_corrections_advertising_funding(
     assert "early trial without a control group" in text.lower()
 
 
+def test_privacy_page_states_the_configured_retention_periods(client, db, settings):
+    settings.INFORMATION_REQUEST_RETENTION_DAYS = 90
+    settings.NEWSLETTER_CONFIRM_HOURS = 24
+    text = client.get("/privacy/").content.decode()
+    assert "90 days" in text
+    assert "24 hours" in text
+
+
 def test_privacy_page(client, db):
     text = client.get("/privacy/").content.decode()
     assert "<h1>Privacy</h1>" in text and "We do not set cookies for readers" in text

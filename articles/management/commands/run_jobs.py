@@ -6,7 +6,8 @@ from articles import jobs
 class Command(BaseCommand):
     help = (
         "Do the periodic work: publish due scheduled content, unpublish expired content, flag "
-        "overdue reviews and re-check cited sources for retractions. Safe to run from cron "
+        "overdue reviews, re-check cited sources for retractions, and delete readers' personal "
+        "data past its retention period. Safe to run from cron "
         "every minute."
     )
 
