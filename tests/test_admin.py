@@ -895,6 +895,15 @@ def test_audit_event_admin_is_read_only(get, published, admin_user, writer):
     assert login(writer).get(reverse("admin:articles_auditevent_changelist")).status_code == 403
 
 
+def test_a_superuser_without_the_admin_role_cannot_read_the_audit_trail(db, make_user):
+    superuser = make_user("root")
+    superuser.is_superuser = True
+    superuser.save()
+    client = login(superuser)
+    assert client.get(reverse("admin:articles_auditevent_changelist")).status_code == 403
+    assert "auditevent" not in client.get(reverse("admin:index")).content.decode()
+
+
 # --- Prompts share the same machinery -------------------------------------------------------
 
 

@@ -8,12 +8,14 @@ from django.utils.html import format_html
 
 from articles.admin.reviewed import describe_detail
 from articles.models import AuditEvent
+from articles.roles import Role, has_role
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     """Events are append-only records (`articles.audit.record`); nobody adds, changes or deletes
-    them here. Who may look is the `view_auditevent` permission (the Admin role)."""
+    them here. Who may look is the Admin role (with its `view_auditevent` permission): roles
+    decide, not superuser status, as for readers' requests."""
 
     list_display = (
         "sequence",
@@ -50,6 +52,12 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        return has_role(request.user, Role.ADMIN) and super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -557,22 +557,36 @@ class _WordPress:
 
 
 def _author(author: WxrAuthor) -> AbstractBaseUser:
-    """The user an export's author is: the one with their email, else their login (any case),
-    else a new writer account that nobody can sign in to until an admin activates it."""
+    """The writer an export's author is, else a new writer account that nobody can sign in to
+    until an admin activates it.
+
+    Only writers are candidates, matched by email (any case), or by login when no email says
+    otherwise. A Vetted user who merely shares a login is someone else: WordPress sites nearly
+    all have an author called "admin", and matching it to Vetted's admin would put that person's
+    name on the byline of content they never wrote (and bar a matched reviewer from approving
+    it)."""
     User = get_user_model()
-    found = None
-    if author.email:
-        found = User.objects.filter(email__iexact=author.email).order_by("pk").first()
-    if found is None:
-        found = User.objects.filter(username__iexact=author.login).order_by("pk").first()
-    if found is not None:
+    writers = User.objects.filter(groups__name=Role.WRITER.value).order_by("pk")
+    if author.email and (found := writers.filter(email__iexact=author.email).first()):
         return found
-    user = User(username=author.login[:150], email=author.email, is_active=False)
+    found = writers.filter(username__iexact=author.login).first()
+    if found is not None and not (author.email and found.email):
+        return found
+    user = User(username=_free_username(author.login), email=author.email, is_active=False)
     user.set_unusable_password()
     user.save()
     AuthorProfile.objects.create(user=user, display_name=author.display_name or author.login)
     grant(user, Role.WRITER)
     return user
+
+
+def _free_username(login: str) -> str:
+    User = get_user_model()
+    base = (login or "author")[:140]
+    name, number = base, 2
+    while User.objects.filter(username__iexact=name).exists():
+        name, number = f"{base}-{number}", number + 1
+    return name
 
 
 def _valid_url(url: str) -> str:

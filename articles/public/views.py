@@ -29,7 +29,9 @@ T = TypeVar("T")
 
 def _page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    # One spelling per page ("2", never "02"): each spelling would be another cache entry, so
+    # variants could push real pages out of the cache and force every request to render.
+    if not raw.isascii() or not raw.isdigit() or raw != str(int(raw)) or int(raw) < 1:
         raise Http404("There is no such page of this list.")
     return int(raw)
 

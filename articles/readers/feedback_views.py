@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from articles.models import Article
@@ -37,6 +38,7 @@ def _form_page(
     )
 
 
+@sensitive_post_parameters()
 @never_cache
 @csrf_protect
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -31,6 +31,8 @@ from articles.readers import consent
 from articles.readers.requests import require_admin
 
 log = logging.getLogger(__name__)
+# A confirmation link is sent again for the same address at most this often.
+RESEND_AFTER = timedelta(minutes=15)
 
 CONFIRM_SALT = "vetted.readers.newsletter.confirm"
 UNSUBSCRIBE_SALT = "vetted.readers.newsletter.unsubscribe"
@@ -129,6 +131,10 @@ def sign_up(email: str, prompt: Prompt | None = None) -> None:
             },
         )
         if not created and subscription.confirmed_at is None:
+            if subscription.consented_at > timezone.now() - RESEND_AFTER:
+                # Asked again within minutes: the link already sent still works. Anyone can type
+                # anyone's address, so repeats must not become a way to flood their inbox.
+                return
             # Agreed again, to the wording shown now; the new link's window starts now.
             subscription.consent = consent.current(ConsentPurpose.NEWSLETTER)
             subscription.consented_at = timezone.now()

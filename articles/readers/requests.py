@@ -48,6 +48,14 @@ PERSONAL_FIELDS = ("name", "email", "phone", "preferred_contact_time", "message"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Changelist parameters that are not filters; "q" is the search text, which may be a name.
 NOT_FILTERS = {"q", "o", "p", "_changelist_filters"}
+# The moderation list's own filters: they name no reader, so an export's audit event may keep them.
+RECORDED_FILTERS = {
+    "status__exact",
+    "consent_withdrawn_at__isempty",
+    "created_at__year",
+    "created_at__month",
+    "created_at__day",
+}
 
 
 def may_see_personal_data(user) -> bool:
@@ -247,8 +255,12 @@ def export_filters(params: Mapping[str, str]) -> dict[str, object]:
     """What an export's audit event says about how the list was narrowed: the filters, and only
     whether there was a search, since the search text may be a reader's name or address."""
     described: dict[str, object] = {
-        key: value for key, value in sorted(params.items()) if key not in NOT_FILTERS
+        key: value for key, value in sorted(params.items()) if key in RECORDED_FILTERS
     }
+    # The admin accepts a lookup on any field (?email=…, ?name__icontains=…), and the audit trail
+    # is permanent: anything but the list's own filters is recorded only as "other filters".
+    if any(key not in RECORDED_FILTERS and key not in NOT_FILTERS for key in params):
+        described["other_filters"] = True
     if params.get("q"):
         described["search"] = True
     return described

@@ -26,8 +26,10 @@ def expired_requests(now: datetime):
 
 
 def expired_sign_ups(now: datetime):
+    # Counted from the first sign-up, not the latest: signing a stranger's address up again and
+    # again must not keep it stored for ever.
     return NewsletterSubscription.objects.filter(
-        confirmed_at__isnull=True, consented_at__lt=now - confirm_window()
+        confirmed_at__isnull=True, created_at__lt=now - confirm_window()
     )
 
 

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from articles.readers import newsletter, protection, requests
@@ -32,6 +33,7 @@ def rate_limited(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@sensitive_post_parameters()
 @never_cache
 @csrf_protect
 @reader_page
@@ -63,6 +65,7 @@ def request_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "readers/request_thanks.html")
 
 
+@sensitive_post_parameters()
 @never_cache
 @csrf_protect
 @reader_page

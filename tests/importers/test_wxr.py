@@ -208,12 +208,14 @@ def test_new_authors_are_inactive_writers_who_own_their_posts(db):
     assert by_title("After Running").owner == jordan
 
 
-def test_existing_users_are_matched_by_email_then_login_in_any_case(db, make_user):
+def test_existing_writers_are_matched_by_email_in_any_case(db, make_user):
     User = get_user_model()
     maya = make_user("maya_p", Role.WRITER)
     maya.email = "Maya.Patel@Riverbend-Clinic.example"
     maya.save()
     jordan = make_user("JLee", Role.WRITER)
+    jordan.email = "JORDAN@riverbend-clinic.example"
+    jordan.save()
     before = User.objects.count()
     wxr_import(WP6)
     assert User.objects.count() == before + 1  # only the import account
@@ -221,6 +223,31 @@ def test_existing_users_are_matched_by_email_then_login_in_any_case(db, make_use
     assert by_title("After Running").owner == jordan
     maya.refresh_from_db()
     assert maya.is_active and maya.has_usable_password()  # a real user is left as they were
+
+
+def test_a_writer_is_matched_by_login_only_when_no_email_says_otherwise(db, make_user):
+    same_login_no_email = make_user("mpatel", Role.WRITER)
+    same_login_no_email.email = ""
+    same_login_no_email.save()
+    other_person = make_user("jlee", Role.WRITER)  # jlee@clinic.test: not the export's Jordan
+    wxr_import(WP6)
+    assert by_title("Hinged Knee Braces").owner == same_login_no_email
+    running = by_title("After Running")
+    assert running.owner != other_person
+    assert (running.owner.username, running.owner.is_active) == ("jlee-2", False)
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.REVIEWER, Role.EDITOR])
+def test_a_staff_member_who_only_shares_a_login_is_never_made_the_author(db, make_user, role):
+    # WordPress's default "admin" author must not become Vetted's admin on the byline.
+    staff = make_user("mpatel", role)
+    staff.email = "maya.patel@riverbend-clinic.example"  # even with the same address
+    staff.save()
+    wxr_import(WP6)
+    braces = by_title("Hinged Knee Braces")
+    assert braces.owner != staff
+    assert braces.owner.username == "mpatel-2" and not braces.owner.is_active
+    assert braces.latest_revision.content["author"]["name"] == "Maya Patel, PT"
 
 
 def test_the_import_account_may_save_drafts_its_authors_own(db):

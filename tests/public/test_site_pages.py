@@ -49,7 +49,7 @@ def test_home_lists_paginate(client, make_article, go_live):
     assert '<link rel="canonical" href="http://127.0.0.1:8000/?page=2">' in second
 
 
-@pytest.mark.parametrize("page", ["3", "0", "-1", "two", "1e3"])
+@pytest.mark.parametrize("page", ["3", "0", "-1", "two", "1e3", "01", "001", "+1", " 1"])
 def test_a_page_past_the_end_or_not_a_number_is_not_found(client, published, page):
     assert client.get(f"/?page={page}").status_code == 404
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import AuditEvent, NewsletterSubscription
 from articles.readers import consent, newsletter
@@ -100,8 +102,9 @@ def test_signing_up_again_looks_the_same_whether_subscribed_or_not(client, sign_
     answers = {(r.status_code, r["Location"]) for r in (first, again, confirmed_again, stranger)}
     assert answers == {(302, CHECK_EMAIL)}
     assert NewsletterSubscription.objects.filter(email="someone@example.org").count() == 1
-    # The address's owner, and only they, are told that it is subscribed already.
-    already = mail.outbox[2]
+    # The address's owner, and only they, are told that it is subscribed already. (Asking again
+    # within minutes sent no second link.)
+    already = mail.outbox[1]
     assert "It is subscribed already" in already.body
     assert link_in(already).startswith("/newsletter/unsubscribe/")
 
@@ -275,3 +278,15 @@ def test_bad_sign_ups_are_refused_next_to_the_field(sign_up, fields, field, mess
     assert message in errors[field][0]
     assert not NewsletterSubscription.objects.exists()
     assert mail.outbox == []
+
+
+def test_asking_again_within_minutes_sends_no_second_link(sign_up):
+    sign_up("someone@example.org")
+    sign_up("someone@example.org")
+    assert len(mail.outbox) == 1
+
+    NewsletterSubscription.objects.update(
+        consented_at=timezone.now() - newsletter.RESEND_AFTER - timedelta(seconds=1)
+    )
+    sign_up("someone@example.org")
+    assert len(mail.outbox) == 2

@@ -361,3 +361,12 @@ def test_receiving_a_request_is_audited_without_personal_data(send_request, pack
     assert event.detail == {"prompt": packet.pk, "article": packet_page.pk}
     assert "Zoë" not in event.object_repr
     assert ConsentText.objects.count() == 1
+
+
+def test_what_a_reader_sent_is_hidden_from_error_reports(send_request):
+    # Django's error reports (mail to ADMINS, DEBUG pages) print POST data unless told not to.
+    from django.views.debug import SafeExceptionReporterFilter
+
+    response = send_request(name="Zoë", message="my knee")
+    posted = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert posted["name"] == posted["email"] == posted["message"] == "********************"

@@ -315,6 +315,18 @@ def test_each_export_is_audited_with_count_and_filters_but_no_data(as_admin, pac
     assert_no_personal_data(event)
 
 
+def test_a_filter_on_a_readers_field_never_reaches_the_permanent_audit_trail(as_admin, packet):
+    # The admin accepts ?email=… and ?name__icontains=…; the audit trail outlives withdrawal and
+    # retention, so such filters are recorded only as "other filters".
+    chosen = make_requests(1, packet)
+
+    export(as_admin, chosen, email="zoe@example.org", name__icontains="Zo")
+
+    event = AuditEvent.objects.get(action="information_requests_exported")
+    assert event.detail == {"count": 1, "filters": {"other_filters": True}}
+    assert_no_personal_data(event)
+
+
 @pytest.mark.parametrize(
     "dangerous", ['=HYPERLINK("http://evil.example")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"]
 )

@@ -122,3 +122,16 @@ def test_the_command_reports_the_deletions(packet):
 
     assert "reader records deleted (retention): 1" in out.getvalue()
     assert not InformationRequest.objects.exists()
+
+
+def test_an_unconfirmed_address_signed_up_again_and_again_is_still_deleted(db, settings):
+    # The window counts from the first sign-up, so repeats cannot keep a stranger's address.
+    settings.NEWSLETTER_CONFIRM_HOURS = 48
+    item = subscription("stranger@example.org", confirmed=False)
+    NewsletterSubscription.objects.filter(pk=item.pk).update(
+        created_at=timezone.now() - timedelta(hours=49), consented_at=timezone.now()
+    )
+
+    jobs.run_all()
+
+    assert not NewsletterSubscription.objects.exists()
