@@ -9,11 +9,16 @@ entry from an earlier generation is never served again, and ages out. A page is 
 past the first expiry of anything it shows, since run_jobs may take down expired content a minute
 late.
 
-`PageCacheMiddleware`, first in MIDDLEWARE, answers an anonymous GET or HEAD of a cached page
-before the rest of the stack runs, with one cache round trip (the generation and the page
-together). It stores the page as the whole stack left it, headers included, so an answer from the
+`cached_answer` is the one lookup: from what a request says (`PageRequest`: method, scheme, path,
+query string, Cookie and precondition headers) to the page cache's answer (status, headers,
+body) or None, with one cache round trip (the generation and the page together). Two thin
+adapters ask it: the WSGI front (`articles.public.wsgi`, wrapped around Django's handler in
+config/wsgi.py) answers hits before Django's handler runs, and `PageCacheMiddleware`, first in
+MIDDLEWARE, answers them wherever the front is not in the way (runserver, the test client) and
+stores misses: the page as the whole stack left it, headers included, so an answer from the
 cache carries the same Content-Security-Policy and other headers as one rendered afresh.
-`public_page` marks the views whose pages it may store.
+Neither adapter checks the host in the lookup; each checks ALLOWED_HOSTS as Django does before
+answering. `public_page` marks the views whose pages may be stored.
 
 Every page carries a strong ETag over its body, Last-Modified, and Cache-Control with s-maxage so
 a CDN can hold it; a conditional GET is answered 304, from the cache or not.
@@ -38,11 +43,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
+from django.http.cookie import parse_cookie
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date, parse_http_date
+from django.utils.http import http_date, parse_etags, parse_http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 from redis.exceptions import RedisError
 
@@ -196,6 +202,46 @@ class _Page:
 
 
 @dataclass(frozen=True)
+class PageRequest:
+    """What the page cache reads of a request, the same whether it comes from Django's handler or
+    straight from the WSGI server. Strings as WSGI gives them (the query string and headers
+    decoded as latin-1); `path` is what the key is made of, `path_info` what the URLconf
+    matches (the same unless the site runs under a script name)."""
+
+    method: str
+    scheme: str
+    path: str
+    path_info: str
+    query_string: str = ""
+    cookies: str = ""  # the Cookie header
+    if_none_match: str = ""
+    if_modified_since: str = ""
+    # Rare preconditions the page cache leaves to the view (412s and their subtleties).
+    if_match: str = ""
+    if_unmodified_since: str = ""
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> PageRequest:
+        meta = request.META
+        return cls(
+            method=request.method or "",
+            scheme=request.scheme or "",
+            path=request.path,
+            path_info=request.path_info,
+            query_string=meta.get("QUERY_STRING", ""),
+            cookies=meta.get("HTTP_COOKIE", ""),
+            if_none_match=meta.get("HTTP_IF_NONE_MATCH", ""),
+            if_modified_since=meta.get("HTTP_IF_MODIFIED_SINCE", ""),
+            if_match=meta.get("HTTP_IF_MATCH", ""),
+            if_unmodified_since=meta.get("HTTP_IF_UNMODIFIED_SINCE", ""),
+        )
+
+
+# (status, headers in the order they are sent, body): a response as WSGI sends it.
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+@dataclass(frozen=True)
 class _Entry:
     """A page as stored in the cache: its bytes, the headers the middleware stack gave it, and
     the generation it was rendered under."""
@@ -206,16 +252,48 @@ class _Entry:
     page: _Page
     generation: int
 
-    def respond(self, request: HttpRequest) -> HttpResponse:
-        response = self.page.finish(
-            request, HttpResponse(self.content, content_type=self.content_type)
+    def answer(self, request: PageRequest) -> Answer:
+        """The 200, or the 304 if the reader's copy is current, with the headers a rendered
+        page gets: its validators and Cache-Control (as `_Page.finish` sets them), what the
+        stack adds to every response, a 304 included, and Content-Length as CommonMiddleware
+        sets it. A HEAD gets the headers of the GET and no body."""
+        page = self.page
+        validators = [
+            ("ETag", page.etag),
+            ("Last-Modified", page.last_modified_header),
+            (
+                "Cache-Control",
+                f"public, max-age={page.seconds_left(BROWSER_MAX_AGE)}, "
+                f"s-maxage={page.seconds_left(settings.PAGE_CACHE_SECONDS)}",
+            ),
+        ]
+        if self._not_modified(request):
+            return 304, [*validators, *self.headers, ("Content-Length", "0")], b""
+        headers = [
+            ("Content-Type", self.content_type),
+            *validators,
+            *self.headers,
+            ("Content-Length", str(len(self.content))),
+        ]
+        return 200, headers, b"" if request.method == "HEAD" else self.content
+
+    def _not_modified(self, request: PageRequest) -> bool:
+        # Steps 3 and 4 of django.utils.cache.get_conditional_response, for a GET or HEAD of a
+        # page that has both validators.
+        etags = parse_etags(request.if_none_match) if request.if_none_match else []
+        if etags:
+            return etags == ["*"] or self.page.etag.strip("W/") in (
+                etag.strip("W/") for etag in etags
+            )
+        since = request.if_modified_since and parse_http_date_safe(request.if_modified_since)
+        modified = int(self.page.last_modified)
+        return bool(since) and bool(modified) and modified <= since
+
+    def is_current(self, generation: int | None) -> bool:
+        """Rendered under this site generation, and nothing on it has stopped being live."""
+        return self.generation == generation and bool(
+            self.page.seconds_left(settings.PAGE_CACHE_SECONDS)
         )
-        # What the stack adds to every response, a 304 included (Content-Length as
-        # CommonMiddleware sets it).
-        for name, value in self.headers:
-            response.headers[name] = value
-        response.headers["Content-Length"] = str(len(response.content))
-        return response
 
 
 def describe(
@@ -280,25 +358,30 @@ def _routes(urlconf: str) -> tuple[tuple[re.Pattern[str], ...], tuple[str, ...]]
     return tuple(paths), tuple(sorted(params))
 
 
-def _key(request: HttpRequest, params: Iterable[str]) -> str:
+def _key(request: PageRequest, params: Iterable[str]) -> str:
     # Only the parameters a page reads, so made-up query strings cannot fill the cache.
     query = ""
-    if request.META.get("QUERY_STRING"):
+    if request.query_string:
+        # Read as WSGIRequest.GET reads it: the WSGI string's bytes, decoded as UTF-8.
+        values = QueryDict(request.query_string.encode("iso-8859-1"))
         query = "&".join(
-            f"{name}={request.GET[name]}" for name in params if request.GET.get(name) is not None
+            f"{name}={values[name]}" for name in params if values.get(name) is not None
         )
     address = hashlib.sha256(f"{request.scheme}:{request.path}?{query}".encode()).hexdigest()
     return f"vetted:page:{address}"
 
 
-def _lookup_key(request: HttpRequest) -> str | None:
+def cache_key(request: PageRequest) -> str | None:
     """The cache key of the page this request asks for, or None if the page cache cannot answer
     it: the cache is off, the request may change something or comes with a session (staff see
-    the same pages, rendered), or nothing at this path is ever stored."""
+    the same pages, rendered), it carries a precondition left to the view, or nothing at this
+    path is ever stored."""
     if (
         not settings.PAGE_CACHE_SECONDS
         or request.method not in ("GET", "HEAD")
-        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or request.if_match
+        or request.if_unmodified_since
+        or (request.cookies and settings.SESSION_COOKIE_NAME in parse_cookie(request.cookies))
     ):
         return None
     paths, params = _routes(settings.ROOT_URLCONF)
@@ -321,33 +404,54 @@ def _fetch(key: str) -> tuple[bool, int | None, _Entry | None]:
     return ok, generation, found.get(key)
 
 
+def cached_answer(request: PageRequest) -> Answer | None:
+    """The page cache's answer to this request, or None if the page must be rendered: not a
+    page it answers, not stored, stored under an earlier generation or past an expiry, or the
+    cache is down. The one lookup behind both PageCacheMiddleware and the WSGI front
+    (`articles.public.wsgi`); neither checks the host, each adapter does."""
+    key = cache_key(request)
+    if key is None:
+        return None
+    _, generation, entry = _fetch(key)
+    if entry is None or not entry.is_current(generation):
+        return None
+    return entry.answer(request)
+
+
+def as_response(answer: Answer) -> HttpResponse:
+    status, headers, body = answer
+    if status == 304:
+        return HttpResponseNotModified(headers=headers)
+    return HttpResponse(body, status=status, headers=headers)
+
+
 class PageCacheMiddleware:
     """Serves public pages from the page cache before the rest of the middleware stack runs,
-    and stores what the stack answers when the page was not there. First in MIDDLEWARE."""
+    and stores what the stack answers when the page was not there. First in MIDDLEWARE.
+
+    Under gunicorn the WSGI front answers cached pages before Django's handler; this answers
+    them wherever the front is not in the way (runserver, the test client) and is the only
+    place pages are stored, from what the whole stack made of them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        key = _lookup_key(request)
+        page_request = PageRequest.of(request)
+        key = cache_key(page_request)
         if key is None:
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS holds before anything is served
         ok, generation, entry = _fetch(key)
-        seconds = settings.PAGE_CACHE_SECONDS
-        if (
-            entry is not None
-            and entry.generation == generation
-            and entry.page.seconds_left(seconds)
-        ):
-            return entry.respond(request)
+        if entry is not None and entry.is_current(generation):
+            return as_response(entry.answer(page_request))
         response = self.get_response(request)
         if ok and generation is not None:
-            self._store(request, key, generation, response)
+            self._store(page_request, key, generation, response)
         return response
 
     def _store(
-        self, request: HttpRequest, key: str, generation: int, response: HttpResponse
+        self, request: PageRequest, key: str, generation: int, response: HttpResponse
     ) -> None:
         page: _Page | None = getattr(response, "page", None)
         if (
