@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from unittest import mock
 
 import pytest
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.test import override_settings
 
 from config import wsgi
@@ -56,12 +58,21 @@ def call(app, env: dict) -> Answer:
     def start_response(status, headers, exc_info=None):
         started.update(status=status, headers=list(headers))
 
-    result = app(env, start_response)
+    # Django's handler closes the database connection when a request starts and ends. Inside a
+    # test's transaction that would end the test's own connection (on PostgreSQL), so, as
+    # Django's test client does, these requests leave it open.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     try:
-        body = b"".join(result)
+        result = app(env, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
     finally:
-        if hasattr(result, "close"):
-            result.close()
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return Answer(started["status"], started["headers"], body)
 
 
