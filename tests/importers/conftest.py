@@ -48,3 +48,34 @@ def seed_imported(db, seed_path) -> dict[str, Article]:
     """The seed imported once; its articles by the short names in SEED_POSTS."""
     run_import(seed_path)
     return {name: Article.objects.get(title__contains=words) for name, words in SEED_POSTS.items()}
+
+
+def counts() -> dict[str, int]:
+    """Rows an import may write, to show that a refused or dry-run import wrote none."""
+    from django.contrib.auth import get_user_model
+    from taggit.models import Tag
+
+    from articles.models import (
+        AuditEvent,
+        Citation,
+        Image,
+        Placement,
+        Prompt,
+        Revision,
+        Topic,
+    )
+    from evidence.models import Source
+
+    return {
+        "articles": Article.objects.count(),
+        "prompts": Prompt.objects.count(),
+        "sources": Source.objects.count(),
+        "citations": Citation.objects.count(),
+        "placements": Placement.objects.count(),
+        "revisions": Revision.objects.count(),
+        "events": AuditEvent.objects.count(),
+        "users": get_user_model().objects.count(),
+        "topics": Topic.objects.count(),
+        "tags": Tag.objects.count(),
+        "images": Image.objects.count(),
+    }

@@ -14,16 +14,15 @@ from articles.importers.load import IMPORT_USERNAME
 from articles.models import (
     Article,
     AuditEvent,
-    Citation,
     Placement,
     Prompt,
     PromptKind,
-    Revision,
     State,
 )
 from articles.roles import Role, roles_of
 from evidence.models import Source
 from tests.conftest import PASSWORD
+from tests.importers.conftest import counts
 
 from .conftest import run_import, run_import_json
 from .samples import BALANCE_SUMMARY, EXPORT, KNEE_GUIDE, SLEEP_SUMMARY, WALKING_SUMMARY
@@ -34,19 +33,6 @@ def export(tmp_path):
     path = tmp_path / "export.txt"
     path.write_text(EXPORT, encoding="utf-8")
     return path
-
-
-def counts() -> dict[str, int]:
-    return {
-        "articles": Article.objects.count(),
-        "prompts": Prompt.objects.count(),
-        "sources": Source.objects.count(),
-        "citations": Citation.objects.count(),
-        "placements": Placement.objects.count(),
-        "revisions": Revision.objects.count(),
-        "events": AuditEvent.objects.count(),
-        "users": get_user_model().objects.count(),
-    }
 
 
 def test_posts_become_drafts_with_revisions_and_audit_events(db, export):

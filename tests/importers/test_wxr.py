@@ -13,7 +13,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command, execute_from_command_line
 from PIL import Image as Pillow
-from taggit.models import Tag
 
 from articles import gate, workflow
 from articles.importers import load as load_module
@@ -23,17 +22,15 @@ from articles.importers.text import split_blocks
 from articles.models import (
     Article,
     AuditEvent,
-    Citation,
     Image,
     Placement,
     Prompt,
     PromptKind,
-    Revision,
     State,
     Topic,
 )
 from articles.roles import Role, roles_of
-from evidence.models import Source
+from tests.importers.conftest import counts
 
 from .conftest import run_import, run_import_json
 from .samples import EXPORT
@@ -50,22 +47,6 @@ def wxr_import(path, **options) -> dict:
 
 def by_title(words: str) -> Article:
     return Article.objects.get(title__contains=words)
-
-
-def counts() -> dict[str, int]:
-    return {
-        "articles": Article.objects.count(),
-        "prompts": Prompt.objects.count(),
-        "sources": Source.objects.count(),
-        "citations": Citation.objects.count(),
-        "placements": Placement.objects.count(),
-        "revisions": Revision.objects.count(),
-        "events": AuditEvent.objects.count(),
-        "users": get_user_model().objects.count(),
-        "topics": Topic.objects.count(),
-        "tags": Tag.objects.count(),
-        "images": Image.objects.count(),
-    }
 
 
 # --- A small export, written here -------------------------------------------------------------
