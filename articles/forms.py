@@ -15,6 +15,7 @@ from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
 from articles import images
+from articles.limits import InputTooLarge, check_html
 from articles.models import Article, Image, Prompt
 from articles.models.content import credentials, display_name
 from articles.roles import Role, users_with_role
@@ -122,6 +123,16 @@ class ReviewedContentForm(forms.ModelForm):
                 "This form is missing the revision it was loaded from. Reload the page and "
                 "apply your changes again."
             )
+
+    def clean_body(self) -> str:
+        # Before the model's save hands it to the sanitizer, whose cost grows faster than the
+        # input: a refusal here is a message beside the field, not a worker timing out.
+        body = self.cleaned_data.get("body") or ""
+        try:
+            check_html(body)
+        except InputTooLarge as refusal:
+            raise ValidationError(str(refusal), code="too_large") from None
+        return body
 
     def clean(self):
         cleaned = super().clean()

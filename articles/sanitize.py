@@ -13,6 +13,8 @@ import bleach
 from bleach.html5lib_shim import Filter, convert_entities
 from django.conf import settings
 
+from articles.limits import check_html
+
 ALLOWED_TAGS = frozenset(
     {
         "h2", "h3", "h4", "h5", "h6", "p", "br", "hr",
@@ -157,7 +159,11 @@ _cleaner = bleach.Cleaner(
 
 
 def clean_html(html: str) -> str:
-    """Return `html` reduced to what patient content may contain. Idempotent."""
+    """Return `html` reduced to what patient content may contain. Idempotent.
+
+    Raises `articles.limits.InputTooLarge` for input over the size or nesting limits, which
+    would make the parser's work grow faster than the input."""
+    check_html(html)
     # The parser can build trees that read back differently once written out: misnested markup
     # leaves a heading inside a heading, a table fosters a link into another link. So clean until
     # the result cleans to itself, which keeps clean_html idempotent (a re-save must not change

@@ -250,3 +250,24 @@ READER_RATE_LIMIT = env_number("READER_RATE_LIMIT", "5", minimum=1)
 # Behind the proxy, the client's address is the right-most X-Forwarded-For entry (the one the
 # proxy appended), not REMOTE_ADDR (the proxy's own).
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+
+# --- Limits on input (issue 11): each refused with one line, before anything is written --------
+# HTML bodies (articles, prompts), checked before the sanitizer so its cost stays linear.
+HTML_MAX_CHARS = env_number("HTML_MAX_CHARS", "300000", minimum=1)
+HTML_MAX_DEPTH = env_number("HTML_MAX_DEPTH", "100", minimum=1)
+# import_posts: the export file's size (checked before it is read) and its posts and pages.
+IMPORT_MAX_BYTES = env_number("IMPORT_MAX_BYTES", str(50 * 1024 * 1024), minimum=1)
+IMPORT_MAX_POSTS = env_number("IMPORT_MAX_POSTS", "5000", minimum=1)
+# import_references: the file's size and its entries.
+REFERENCES_MAX_BYTES = env_number("REFERENCES_MAX_BYTES", str(10 * 1024 * 1024), minimum=1)
+REFERENCES_MAX_ENTRIES = env_number("REFERENCES_MAX_ENTRIES", "10000", minimum=1)
+# How deeply an import file's own structure may nest (WordPress XML, CSL-JSON).
+IMPORT_MAX_DEPTH = env_number("IMPORT_MAX_DEPTH", "50", minimum=2)
+# Sources: a title's characters, authors listed, the reference as written.
+SOURCE_TITLE_MAX = env_number("SOURCE_TITLE_MAX", "1000", minimum=1)
+SOURCE_MAX_AUTHORS = env_number("SOURCE_MAX_AUTHORS", "1000", minimum=1)
+SOURCE_AS_WRITTEN_MAX = env_number("SOURCE_AS_WRITTEN_MAX", "20000", minimum=1)
+# Registry answers: bytes read (while streaming) and seconds for a whole lookup, retries
+# included, however slowly the answer arrives.
+REGISTRY_MAX_BYTES = env_number("REGISTRY_MAX_BYTES", str(5 * 1024 * 1024), minimum=1)
+REGISTRY_DEADLINE = env_number("REGISTRY_DEADLINE", "20", float, minimum=0.1)

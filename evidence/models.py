@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from evidence import limits
 
 
 class SourceKind(models.TextChoices):
@@ -100,6 +103,18 @@ class Source(models.Model):
         first = self.authors[0]["family"] if self.authors else ""
         label = f"{first} {self.year or ''}".strip()
         return f"{label}: {self.title[:80]}" if label else (self.title[:100] or f"Source {self.pk}")
+
+    def save(self, *args, **kwargs) -> None:
+        # The last guard: every path that writes a source checked its lengths already.
+        limits.check_source(self._limited())
+        super().save(*args, **kwargs)
+
+    def _limited(self) -> dict:
+        return {"title": self.title, "as_written": self.as_written, "authors": self.authors}
+
+    def clean(self) -> None:
+        if problems := limits.source_problems(self._limited()):
+            raise ValidationError(problems)
 
     @property
     def has_link(self) -> bool:

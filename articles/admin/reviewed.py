@@ -26,6 +26,7 @@ from django.utils.safestring import mark_safe
 from articles import audit, gate, workflow
 from articles.admin.queues import BY_KEY, active_queue
 from articles.forms import TRANSITION_FORMS
+from articles.limits import InputTooLarge
 from articles.models import Signature, State
 from articles.models.content import display_name
 from articles.roles import Role, roles_of
@@ -339,10 +340,11 @@ class WorkflowAdminMixin:
     def body_preview(self, obj):
         # Stored bodies are already sanitized on save; cleaning again costs little and keeps
         # this page safe whatever wrote the row.
-        return format_html(
-            '<div class="vetted-preview">{}</div>',
-            mark_safe(clean_html(obj.body)),  # noqa: S308 - the output of the one sanitizer
-        )
+        try:
+            body = mark_safe(clean_html(obj.body))  # noqa: S308 - the output of the one sanitizer
+        except InputTooLarge as refusal:  # stored before the limits were lowered
+            return refusal
+        return format_html('<div class="vetted-preview">{}</div>', body)
 
     # --- The change page ---------------------------------------------------------------------
 

@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
+
 from articles.importers import load
 from articles.importers.load import ImportFailed, ImportReport
+from articles.importers.parsed import ParsedFile, ParseError
 from articles.importers.text import parse_text
 from articles.importers.wxr import read_wxr
+from articles.limits import InputTooLarge, check_html
 from articles.workflow import WorkflowError
+from evidence import limits as evidence_limits
 
 FORMATS = ("text", "wxr")
 
@@ -40,7 +45,9 @@ def read_text(path: str | Path) -> str:
     """The file's text, or ImportFailed saying in one line what is wrong with it."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = evidence_limits.read_at_most(path, settings.IMPORT_MAX_BYTES, "IMPORT_MAX_BYTES")
+    except evidence_limits.TooLarge as error:
+        raise ImportFailed(f"{path}: {error}") from None
     except FileNotFoundError:
         raise ImportFailed(f"{path}: no such file.") from None
     except IsADirectoryError:
@@ -66,6 +73,34 @@ def _check_file(path: Path) -> None:
         raise ImportFailed(f"{path}: no such file.")
     if path.is_dir():
         raise ImportFailed(f"{path}: is a directory, not an export file.")
+    if too_large := evidence_limits.file_size_problem(
+        path, settings.IMPORT_MAX_BYTES, "IMPORT_MAX_BYTES"
+    ):
+        raise ImportFailed(f"{path}: {too_large}")
+
+
+def _within_limits(path: str | Path, parsed: ParsedFile) -> None:
+    """Refuse a file with too many posts; leave out (and list) each post whose body or
+    references are over the limits, before anything reaches the sanitizer or the database."""
+    if len(parsed.posts) > settings.IMPORT_MAX_POSTS:
+        raise ImportFailed(
+            f"{path}: has {len(parsed.posts):,} posts; files of up to "
+            f"{settings.IMPORT_MAX_POSTS:,} are imported (the IMPORT_MAX_POSTS setting). Split "
+            "it into smaller files."
+        )
+    kept = []
+    for post in parsed.posts:
+        try:
+            check_html(post.body_html, "Its body")
+            for citation in post.citations:
+                evidence_limits.check_source(citation.reference.source_fields())
+        except (InputTooLarge, evidence_limits.TooLarge) as refusal:
+            message = f"“{post.title}”: {refusal} It was not imported."
+            parsed.errors.append(ParseError(post.line, message, place=post.where))
+        else:
+            kept.append(post)
+    parsed.posts = kept
+    parsed.errors.sort(key=lambda error: error.line)
 
 
 def import_path(
@@ -91,9 +126,10 @@ def import_path(
         return lambda done, total=None: progress(what, done, total)
 
     try:
+        _check_file(Path(path))
         if fmt == "wxr":
-            _check_file(Path(path))
             parsed = read_wxr(path, progress=step("reading"))
+            _within_limits(path, parsed)
             if not parsed.posts:
                 raise ImportFailed(f"{path}: has no post or page to import.")
             return load.load_wxr(
@@ -104,6 +140,7 @@ def import_path(
                 progress=step("importing"),
             )
         parsed = parse_text(read_text(path))
+        _within_limits(path, parsed)
         if not parsed.posts:
             first = parsed.errors[0] if parsed.errors else None
             detail = f" ({first.where}: {first.message.rstrip('.')})" if first else ""

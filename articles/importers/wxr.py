@@ -36,6 +36,7 @@ from xml.parsers.expat import errors as expat_errors
 
 from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import iterparse
+from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -61,6 +62,7 @@ from articles.importers.recognize import (
     plain,
     remember_prompt,
 )
+from articles.limits import InputTooLarge, check_html
 from evidence.parsing import parse_reference
 
 WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/$")
@@ -196,6 +198,11 @@ class _Reader:
                     namespaces.append(element[1])
                 elif event == "start":
                     depth += 1
+                    if depth > settings.IMPORT_MAX_DEPTH:
+                        raise self.fail(
+                            f"nests XML elements more than {settings.IMPORT_MAX_DEPTH} levels deep "
+                            "(the IMPORT_MAX_DEPTH setting); a WordPress export needs about five."
+                        )
                     if depth == 1:
                         self._check_root(element.tag, namespaces)
                     elif depth == 2 and element.tag == "channel":
@@ -311,6 +318,14 @@ class _Reader:
                 "It has no GUID, address or post ID to recognize it by; not imported.", where
             )
             return
+        content = item.findtext(f"{CONTENT}encoded") or ""
+        excerpt = item.findtext(f"{self.excerpt}encoded") if self.excerpt else ""
+        try:  # before wordpress.parse_html, whose tree is walked by recursion
+            check_html(content, "Its body")
+            check_html(excerpt or "", "Its excerpt")
+        except InputTooLarge as refusal:
+            self._error(f"“{(title or 'untitled')[:80]}”: {refusal} It was not imported.", where)
+            return
         post = WxrPost(
             title=title or f"Untitled WordPress {post_type} {post_id}",
             line=self.items,
@@ -320,7 +335,7 @@ class _Reader:
             status=status,
             author=self._text(item, f"{DC}creator"),
             slug=slugify(unquote(self._text(item, f"{wp}post_name")))[:80],
-            summary=_summary(item.findtext(f"{self.excerpt}encoded") if self.excerpt else ""),
+            summary=_summary(excerpt),
             origin_url=self._text(item, "link"),
             thumbnail_id=meta.get("_thumbnail_id", ""),
         )
@@ -341,7 +356,6 @@ class _Reader:
         self.seen[post.import_key] = self.items
         self._dates(post, item)
         self._terms(post, item)
-        content = item.findtext(f"{CONTENT}encoded") or ""
         if shown := sorted({name.lower() for name in _MEDIA_SHORTCODE.findall(content)}):
             names = ", ".join(f"[{name}]" for name in shown)
             self._error(
@@ -351,6 +365,12 @@ class _Reader:
             )
         post.blocks = wordpress.blocks(content, edit=lambda root: _media(post, root))
         self.result.posts.append(post)
+        if len(self.result.posts) > settings.IMPORT_MAX_POSTS:  # stop reading: it is refused
+            raise self.fail(
+                f"has more than {settings.IMPORT_MAX_POSTS:,} posts and pages; files of up to "
+                f"{settings.IMPORT_MAX_POSTS:,} are imported (the IMPORT_MAX_POSTS setting). "
+                "Split the export (Tools → Export can export by date or category)."
+            )
 
     def _error(self, message: str, where: str) -> None:
         self.result.errors.append(ParseError(self.items, message, place=where))

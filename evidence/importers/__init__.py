@@ -39,12 +39,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from evidence import limits
 from evidence.identifiers import (
     InvalidIdentifier,
     normalize_doi,
@@ -295,8 +297,14 @@ def read_file(path: str | Path) -> tuple[str, str]:
         raise UnreadableFile(f"{name}: no such file.")
     if file.is_dir():
         raise UnreadableFile(f"{name}: is a folder, not a file.")
+    if too_large := limits.file_size_problem(
+        file, settings.REFERENCES_MAX_BYTES, "REFERENCES_MAX_BYTES"
+    ):
+        raise UnreadableFile(f"{name}: {too_large}")
     try:
-        data = file.read_bytes()
+        data = limits.read_at_most(file, settings.REFERENCES_MAX_BYTES, "REFERENCES_MAX_BYTES")
+    except limits.TooLarge as error:
+        raise UnreadableFile(f"{name}: {error}") from None
     except OSError as error:
         raise UnreadableFile(f"{name}: cannot be read ({error.strerror or error}).") from None
     if not data.strip():
@@ -346,9 +354,18 @@ def parse_text(text: str, fmt: str) -> list[ParsedEntry]:
         "medline": ris.parse_medline,
         "csljson": csljson.parse,
     }
+    if fmt == "csljson" and (
+        too_deep := limits.json_depth_problem(text, settings.IMPORT_MAX_DEPTH)
+    ):
+        raise UnreadableFile(too_deep)  # before json.loads, which recurses
     entries = parsers[fmt](text)
     if not entries:
         raise UnreadableFile(f"is {FORMATS[fmt]} but contains no references.")
+    if len(entries) > settings.REFERENCES_MAX_ENTRIES:
+        raise UnreadableFile(
+            f"has {len(entries):,} references; files of up to {settings.REFERENCES_MAX_ENTRIES:,} "
+            "are imported (the REFERENCES_MAX_ENTRIES setting). Split it into smaller files."
+        )
     return entries
 
 
@@ -431,6 +448,8 @@ def clean_fields(fields: dict[str, Any], as_written: str = "") -> dict[str, Any]
                 f"Its {FIELD_NAMES.get(name, name)} is {len(value)} characters long; "
                 f"a source's {FIELD_NAMES.get(name, name)} holds at most {limit}."
             )
+    if problems := limits.source_problems(cleaned):
+        raise EntryProblem(next(iter(problems.values())))
     if not any(cleaned[k] for k in ("title", "doi", "pmid", "isbn", "url")):
         raise EntryProblem(
             "It has no title and no DOI, PubMed ID, ISBN or web address, so there is nothing to "
