@@ -9,11 +9,17 @@ requests at most, a contact address on every request, exponential backoff on tim
 429, `Retry-After` honoured, Crossref's advertised rate limit followed, PubMed ids looked up in
 batches (NCBI allows 3 requests a second without an API key), and a breaker that stops calling a
 registry that has failed several lookups in a row.
+
+Being a careful client: an answer is streamed and read no further than `REGISTRY_MAX_BYTES`, and
+a whole lookup (every attempt, wait and read) ends by `REGISTRY_DEADLINE` seconds, so neither a
+huge answer nor one trickled a byte at a time can hold memory or a worker; either is
+`unreachable` with the reason.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import threading
@@ -27,6 +33,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 from django.conf import settings
+
+from evidence import limits
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +240,16 @@ def _year_in(value: Any) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def _found(registry: str, identifier: str, record: RegistryRecord) -> Lookup:
+    """A record held to the lengths of a source. Only the first authors are ever compared, so a
+    collaboration's thousands are cut to SOURCE_MAX_AUTHORS; a longer field makes it unusable."""
+    record.authors = record.authors[: settings.SOURCE_MAX_AUTHORS]
+    if problem := limits.record_problem(record.as_dict()):
+        reason = f"{REGISTRY_NAMES[registry]}'s record {problem}"
+        return Lookup(registry, identifier, UNREACHABLE, reason=reason)
+    return Lookup(registry, identifier, FOUND, record=record)
+
+
 # --- The client ----------------------------------------------------------------------------
 
 
@@ -304,6 +322,21 @@ class _Pace:
             self.failures = 0 if ok else self.failures + 1
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """A registry's answer, read whole within the limits."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.content)
+        except RecursionError:  # nested past the parser's stack: not a registry's answer
+            raise ValueError("nested too deeply") from None
+
+
 class _Failed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -321,6 +354,8 @@ class RegistryClient:
         pubmed_url: str | None = None,
         contact_email: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
+        max_bytes: int | None = None,
         retries: int = 2,
         backoff: float = 0.5,
         max_retry_after: float = 30.0,
@@ -337,6 +372,11 @@ class RegistryClient:
         self.contact_email = (
             settings.REGISTRY_CONTACT_EMAIL if contact_email is None else contact_email
         ).strip()
+        self.timeout = settings.REGISTRY_TIMEOUT if timeout is None else timeout
+        # One lookup, retries and waits included, ends by this many seconds however slowly the
+        # answer trickles in; an answer is read no further than max_bytes.
+        self.deadline = settings.REGISTRY_DEADLINE if deadline is None else deadline
+        self.max_bytes = settings.REGISTRY_MAX_BYTES if max_bytes is None else max_bytes
         self.retries = retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
@@ -344,7 +384,7 @@ class RegistryClient:
         self._pace = {CROSSREF: _Pace(0.0, trip_after), PUBMED: _Pace(pubmed_interval, trip_after)}
         agent = f"{USER_AGENT} (mailto:{self.contact_email})" if self.contact_email else USER_AGENT
         self._http = httpx.Client(
-            timeout=httpx.Timeout(settings.REGISTRY_TIMEOUT if timeout is None else timeout),
+            timeout=httpx.Timeout(self.timeout),
             headers={"User-Agent": agent, "Accept": "application/json"},
             limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
             # The registries answer directly; following a redirect would send our requests (and
@@ -423,7 +463,7 @@ class RegistryClient:
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             return Lookup(CROSSREF, doi, UNREACHABLE, reason="unreadable answer from Crossref")
-        return Lookup(CROSSREF, doi, FOUND, record=parse_crossref(message))
+        return _found(CROSSREF, doi, parse_crossref(message))
 
     def _pubmed(self, pmids: list[str]) -> dict[str, Lookup]:
         if not pmids:
@@ -455,45 +495,78 @@ class RegistryClient:
         for pmid in pmids:
             summary = (result or {}).get(pmid)
             if isinstance(summary, dict) and summary.get("uid") and not summary.get("error"):
-                lookups[pmid] = Lookup(PUBMED, pmid, FOUND, record=parse_pubmed(summary))
+                lookups[pmid] = _found(PUBMED, pmid, parse_pubmed(summary))
             else:
                 lookups[pmid] = Lookup(PUBMED, pmid, NOT_FOUND, reason="not in PubMed")
         return lookups
 
-    def _get(self, registry: str, url: str, params: dict[str, str]) -> httpx.Response:
+    def _get(self, registry: str, url: str, params: dict[str, str]) -> _Answer:
         """GET with retries. Returns any answer that is not worth retrying (2xx, 4xx but 429);
-        raises `_Failed` when the registry cannot give one."""
+        raises `_Failed` when the registry cannot give one within the deadline and size."""
         pace = self._pace[registry]
         name = REGISTRY_NAMES[registry]
         reason = f"{name} could not be reached"
+        deadline = time.monotonic() + self.deadline
+        late = f"{name} did not answer within {self.deadline:g} seconds"
         for attempt in range(self.retries + 1):
             if pace.open:
                 reason = f"{name} is not answering (several lookups failed in a row)"
                 break
             pace.wait()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                reason = late
+                break
             delay = self.backoff * 2**attempt
             try:
-                response = self._http.get(url, params=params)
+                # No read may wait past the deadline; a trickle that keeps each read short is
+                # stopped between reads (`_read`).
+                with self._http.stream(
+                    "GET", url, params=params, timeout=min(self.timeout, remaining)
+                ) as response:
+                    self._follow_rate_limit(pace, response)
+                    if response.status_code != 429 and response.status_code < 500:
+                        answer = _Answer(
+                            response.status_code,
+                            response.headers,
+                            self._read(response, name, deadline, late),
+                        )
+                        pace.result(ok=True)
+                        return answer
+            except _Failed as failed:  # too large or too slow: asking again would be too
+                reason = failed.reason
+                break
             except httpx.TimeoutException:
-                reason = f"{name} timed out"
-            except httpx.TransportError as exc:
+                reason = late if time.monotonic() >= deadline - 0.01 else f"{name} timed out"
+            except httpx.HTTPError as exc:
                 reason = f"{name} could not be reached ({type(exc).__name__})"
             else:
-                self._follow_rate_limit(pace, response)
-                if response.status_code != 429 and response.status_code < 500:
-                    pace.result(ok=True)
-                    return response
                 reason = f"{name} answered HTTP {response.status_code}"
                 wait = _retry_after(response)
                 if wait is not None:
-                    if wait > self.max_retry_after:
-                        break  # asked to stay away longer than a command should wait
+                    if wait > min(self.max_retry_after, deadline - time.monotonic()):
+                        break  # asked to stay away longer than a lookup may take
                     pace.pause(wait)  # every worker holds off, not just this one
                     delay = 0.0
             if attempt < self.retries and delay:
-                time.sleep(delay)
+                time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
         pace.result(ok=False)
         raise _Failed(reason)
+
+    def _read(self, response: httpx.Response, name: str, deadline: float, late: str) -> bytes:
+        """The body, read no further than `max_bytes` and no later than `deadline`."""
+        too_large = f"{name}'s answer is larger than {limits.megabytes(self.max_bytes)}; not read"
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise _Failed(too_large)
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise _Failed(too_large)
+            if time.monotonic() > deadline:
+                raise _Failed(late)
+        return bytes(body)
 
     @staticmethod
     def _follow_rate_limit(pace: _Pace, response: httpx.Response) -> None:
