@@ -105,12 +105,16 @@ class Source(models.Model):
         return f"{label}: {self.title[:80]}" if label else (self.title[:100] or f"Source {self.pk}")
 
     def save(self, *args, **kwargs) -> None:
-        # The last guard: every path that writes a source checked its lengths already.
-        limits.check_source(self._limited())
+        # The last guard: every path that writes a source checked its lengths already. Only the
+        # fields being written are checked, so a row stored under older limits can still be
+        # verified.
+        written = kwargs.get("update_fields")
+        limits.check_source(self._limited(written))
         super().save(*args, **kwargs)
 
-    def _limited(self) -> dict:
-        return {"title": self.title, "as_written": self.as_written, "authors": self.authors}
+    def _limited(self, only=None) -> dict:
+        values = {"title": self.title, "as_written": self.as_written, "authors": self.authors}
+        return {k: v for k, v in values.items() if only is None or k in only}
 
     def clean(self) -> None:
         if problems := limits.source_problems(self._limited()):

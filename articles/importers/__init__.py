@@ -100,6 +100,16 @@ def _within_limits(path: str | Path, parsed: ParsedFile) -> None:
         else:
             kept.append(post)
     parsed.posts = kept
+    for key, prompt in list(parsed.prompts.items()):
+        try:
+            check_html(prompt.body_html, "Its text")
+        except InputTooLarge as refusal:
+            del parsed.prompts[key]
+            for post in parsed.posts:
+                if key in post.prompt_keys:
+                    post.prompt_keys.remove(key)
+            message = f"The call to action “{prompt.headline[:80]}”: {refusal} It was not imported."
+            parsed.errors.append(ParseError(min(prompt.lines, default=0), message))
     parsed.errors.sort(key=lambda error: error.line)
 
 
@@ -151,5 +161,5 @@ def import_path(
         return load.load(
             parsed, origin=Path(path).name, dry_run=dry_run, progress=step("importing")
         )
-    except WorkflowError as error:
+    except (WorkflowError, InputTooLarge, evidence_limits.TooLarge) as error:
         raise ImportFailed(f"{path}: {error}") from None

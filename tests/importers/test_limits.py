@@ -146,3 +146,27 @@ def test_a_source_line_with_an_endless_title_is_listed_not_stored(tmp_path):
         }
     ]
     assert result["sources"] == []
+
+
+def test_a_call_to_action_over_the_body_limit_is_listed_and_the_post_imported(tmp_path, settings):
+    settings.HTML_MAX_CHARS = 100
+    call = (
+        "Request Information Packet\n\n"
+        + "Our free packet explains how we assess running injuries at the clinic, "
+        + "what a visit costs and what to bring with you!"
+        + "\n\nThanks for your interest!"
+    )
+    path = tmp_path / "export.txt"
+    path.write_text(POST.format(title="Knee Pain", body=f"Walking helps.\n\n{call}\n\nRest."))
+
+    result = run_import_json(path)
+
+    assert [a["title"] for a in result["articles"]] == ["Knee Pain"]
+    assert result["prompts"] == []
+    assert result["errors"] == [
+        {
+            "where": "line 7",
+            "message": "The call to action “Request Information Packet”: Its text is 124 "
+            "characters long; at most 100 are allowed. It was not imported.",
+        }
+    ]
