@@ -102,7 +102,18 @@ def cases() -> dict[str, Callable[[], Callable[[], str]]]:
 
     def reopened() -> str:
         run = "".join(f'<p><b title="{n}">x</p>' for n in range(90)) + "</b>" * 90
-        return run * 120
+        return run * 80
+
+    def at_the_limits() -> str:
+        run = "<blockquote>" * 99 + "x" + "</blockquote>" * 99
+        return run * (199_000 // len(run))
+
+    def ordinary() -> str:
+        paragraph = (
+            "<p>Most people recover with <strong>gentle activity</strong>; see "
+            '<a href="https://example.org/guide">the guide</a>.</p>\n'
+        )
+        return paragraph * (199_000 // len(paragraph))
 
     def write(name: str, text: str) -> Path:
         path = WORK / name
@@ -118,6 +129,9 @@ def cases() -> dict[str, Callable[[], Callable[[], str]]]:
         "blockquotes-500KB": lambda: _clean(nested_quotes()),
         "blockquotes-5000-deep": lambda: _clean(nested_quotes(5000)),
         "formatting-reopened": lambda: _clean(reopened()),
+        # The most the limits let through: what the sanitizer then costs.
+        "body-99-deep-199KB": lambda: _clean(at_the_limits()),
+        "body-ordinary-199KB": lambda: _clean(ordinary()),
         "wxr-1000-nested-divs": lambda: _import_posts(
             write("nested.xml", _wxr("<div>" * 1000 + "<p>x</p>" + "</div>" * 1000)), "wxr"
         ),

@@ -253,7 +253,7 @@ BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
 
 # --- Limits on input (issue 11): each refused with one line, before anything is written --------
 # HTML bodies (articles, prompts), checked before the sanitizer so its cost stays linear.
-HTML_MAX_CHARS = env_number("HTML_MAX_CHARS", "300000", minimum=1)
+HTML_MAX_CHARS = env_number("HTML_MAX_CHARS", "200000", minimum=1)
 HTML_MAX_DEPTH = env_number("HTML_MAX_DEPTH", "100", minimum=1)
 # import_posts: the export file's size (checked before it is read) and its posts and pages.
 IMPORT_MAX_BYTES = env_number("IMPORT_MAX_BYTES", str(50 * 1024 * 1024), minimum=1)

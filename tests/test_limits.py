@@ -27,7 +27,7 @@ def test_a_500_kb_body_of_nested_quotes_is_refused_by_its_size(parser_never_runs
     with pytest.raises(InputTooLarge) as refused:
         sanitize.clean_html(NESTED_QUOTES)
     assert str(refused.value) == (
-        "The body is 500,001 characters long; at most 300,000 are allowed."
+        "The body is 500,001 characters long; at most 200,000 are allowed."
     )
 
 
@@ -90,7 +90,7 @@ def test_the_admin_form_names_the_body_and_saves_nothing(article, writer):
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["body"] == [
-        "The body is 500,001 characters long; at most 300,000 are allowed."
+        "The body is 500,001 characters long; at most 200,000 are allowed."
     ]
     assert (Revision.objects.count(), AuditEvent.objects.count(), reload(article).body) == before
     assert Article.objects.count() == 1
