@@ -3,12 +3,11 @@
 html5lib (under bleach) is quadratic in how deeply elements nest: 20,000 nested `<blockquote>`
 took 19 s, and unclosed formatting elements with distinct attributes (`<p><b title=1>x</p>`…)
 are reopened in every later paragraph, so 20 KB became 3.5 MB of output and a minute of work.
-`check_html` refuses such input first: its length against `HTML_MAX_CHARS`, and the depth a
-browser's parser would build against `HTML_MAX_DEPTH`. The depth is estimated by one pass over
-the tags that follows the parser's main habits (void elements, `</p>` and `</li>` left out,
-end tags that close what is inside them, formatting elements reopened after a block closes); it
-errs towards counting more, never less, than the parser builds.
-"""
+`check_html` refuses such input first: its length against `HTML_MAX_CHARS`, the depth the parser
+would build against `HTML_MAX_DEPTH`, and how many elements it would make against the length of
+the input. Both are estimated by one pass over the tags that follows the parser's main habits
+(void elements, `</p>` and `</li>` left out, end tags that close what is inside them, formatting
+elements reopened after a block closes); where it is unsure it counts more, not less."""
 
 from __future__ import annotations
 
@@ -198,6 +197,8 @@ def measure(html: str, limit: int) -> tuple[int, int]:
         deepest = max(deepest, open_.depth)
         if deepest > limit:
             break
+        if name == "plaintext":
+            break  # everything after it is text
         if name in RAW_TEXT:
             close = re.compile(rf"</{re.escape(name)}[\s/>]", re.IGNORECASE).search(html, position)
             if close is None:

@@ -266,7 +266,7 @@ IMPORT_MAX_DEPTH = env_number("IMPORT_MAX_DEPTH", "50", minimum=2)
 # Sources: a title's characters, authors listed, the reference as written.
 SOURCE_TITLE_MAX = env_number("SOURCE_TITLE_MAX", "1000", minimum=1)
 SOURCE_MAX_AUTHORS = env_number("SOURCE_MAX_AUTHORS", "1000", minimum=1)
-SOURCE_AS_WRITTEN_MAX = env_number("SOURCE_AS_WRITTEN_MAX", "20000", minimum=1)
+SOURCE_AS_WRITTEN_MAX = env_number("SOURCE_AS_WRITTEN_MAX", "100000", minimum=1)
 # Registry answers: bytes read (while streaming) and seconds for a whole lookup, retries
 # included, however slowly the answer arrives.
 REGISTRY_MAX_BYTES = env_number("REGISTRY_MAX_BYTES", str(5 * 1024 * 1024), minimum=1)
