@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from evidence import limits
 from evidence.identifiers import (
     InvalidIdentifier,
     normalize_doi,
@@ -27,6 +28,19 @@ ACTION_LIMIT = 100
 # Editing these changes what the registries' answer is compared with.
 COMPARED_FIELDS = {"title", "authors", "authors_truncated", "journal", "year", "doi", "pmid"}
 IDENTIFIER_FIELDS = {"doi", "pmid"}
+# A list of objects is two levels; json.loads recurses, so far deeper input is refused first.
+AUTHORS_DEPTH = 10
+
+
+class AuthorsField(forms.JSONField):
+    """The authors as JSON, refused in words if nested past what the parser can read."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and limits.json_depth(value, AUTHORS_DEPTH) > AUTHORS_DEPTH:
+            raise forms.ValidationError(
+                'Give the authors as a list of names: [{"family": "…", "given": "…"}, …].'
+            )
+        return super().to_python(value)
 
 
 class SourceForm(forms.ModelForm):
@@ -39,6 +53,7 @@ class SourceForm(forms.ModelForm):
     pmcid = forms.CharField(label="PubMed Central ID", max_length=40, required=False)
     isbn = forms.CharField(label="ISBN-13", max_length=40, required=False)
     url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    authors = AuthorsField(required=False)
 
     class Meta:
         model = Source

@@ -56,21 +56,29 @@ def read_at_most(path: Path, max_bytes: int, setting: str) -> bytes:
     return data
 
 
-def json_depth_problem(text: str, limit: int) -> str:
-    """Why JSON text nests too deeply for the parser (which recurses), or "" if it does not.
-    One pass over the brackets, strings skipped."""
-    depth = 0
+def json_depth(text: str, limit: int) -> int:
+    """How deeply JSON text nests lists and objects, counted up to `limit + 1`: one pass over
+    the brackets, strings skipped, so it is safe before `json.loads` (which recurses)."""
+    depth = deepest = 0
     for token in _JSON_TOKENS.finditer(text):
         char = token.group()
         if char in "[{":
             depth += 1
-            if depth > limit:
-                return (
-                    f"nests lists and objects more than {limit} levels deep (the "
-                    "IMPORT_MAX_DEPTH setting); CSL-JSON needs about five."
-                )
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
         elif char in "]}":
             depth -= 1
+    return deepest
+
+
+def json_depth_problem(text: str, limit: int) -> str:
+    """Why an import file's JSON nests too deeply, or "" if it does not."""
+    if json_depth(text, limit) > limit:
+        return (
+            f"nests lists and objects more than {limit} levels deep (the IMPORT_MAX_DEPTH "
+            "setting); CSL-JSON needs about five."
+        )
     return ""
 
 

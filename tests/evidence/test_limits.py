@@ -167,6 +167,20 @@ def test_the_source_form_names_the_field_that_is_too_long(writer):
     assert Source.objects.count() == 0
 
 
+def test_authors_nested_past_the_json_parser_are_a_form_error_not_a_crash(writer):
+    client = Client()
+    client.force_login(writer)
+    data = {"kind": "journal_article", "title": "T", "authors": "[" * 100_000 + "]" * 100_000}
+
+    response = client.post(reverse("admin:evidence_source_add"), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["authors"] == [
+        'Give the authors as a list of names: [{"family": "…", "given": "…"}, …].'
+    ]
+    assert Source.objects.count() == 0
+
+
 def test_no_path_saves_a_source_over_the_limits():
     with pytest.raises(limits.TooLarge, match="The title is 1,001 characters long"):
         Source.objects.create(title="T" * 1001)
