@@ -9,6 +9,7 @@ from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
+from django.forms.fields import InvalidJSONInput
 from django.utils.html import format_html, format_html_join
 
 from evidence import limits
@@ -35,12 +36,20 @@ AUTHORS_DEPTH = 10
 class AuthorsField(forms.JSONField):
     """The authors as JSON, refused in words if nested past what the parser can read."""
 
+    @staticmethod
+    def _too_deep(value) -> bool:
+        return isinstance(value, str) and limits.json_depth(value, AUTHORS_DEPTH) > AUTHORS_DEPTH
+
     def to_python(self, value):
-        if isinstance(value, str) and limits.json_depth(value, AUTHORS_DEPTH) > AUTHORS_DEPTH:
+        if self._too_deep(value):
             raise forms.ValidationError(
                 'Give the authors as a list of names: [{"family": "…", "given": "…"}, …].'
             )
         return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        # Shown again as typed, never parsed: that is where the form would fail otherwise.
+        return InvalidJSONInput(data) if self._too_deep(data) else super().bound_data(data, initial)
 
 
 class SourceForm(forms.ModelForm):
