@@ -108,7 +108,10 @@ def test_a_text_post_over_the_body_limit_is_listed_and_the_rest_imported(tmp_pat
     settings.HTML_MAX_CHARS = 2000
     path = tmp_path / "export.txt"
     path.write_text(
-        POST.format(title="Endless Post", body="Words without end. " * 200)
+        POST.format(
+            title="Endless Post",
+            body="\n\n".join(f"Part {n}: " + "Words without end. " * 50 for n in range(4)),
+        )
         + "\n"
         + POST.format(title="Short Post", body="Walking helps most people with knee pain.")
     )
@@ -119,7 +122,7 @@ def test_a_text_post_over_the_body_limit_is_listed_and_the_rest_imported(tmp_pat
     assert result["errors"] == [
         {
             "where": "line 1",
-            "message": "“Endless Post”: Its body is 3,806 characters long; at most 2,000 are "
+            "message": "“Endless Post”: Its body is 3,856 characters long; at most 2,000 are "
             "allowed. It was not imported.",
         }
     ]
@@ -152,7 +155,7 @@ def test_a_call_to_action_over_the_body_limit_is_listed_and_the_post_imported(tm
     settings.HTML_MAX_CHARS = 100
     call = (
         "Request Information Packet\n\n"
-        + "Our free packet explains how we assess running injuries at the clinic, "
+        + "Our free packet explains how we assess running injuries at the clinic,\n"
         + "what a visit costs and what to bring with you!"
         + "\n\nThanks for your interest!"
     )
@@ -170,3 +173,42 @@ def test_a_call_to_action_over_the_body_limit_is_listed_and_the_post_imported(tm
             "characters long; at most 100 are allowed. It was not imported.",
         }
     ]
+
+
+def test_a_line_longer_than_any_body_is_never_parsed(tmp_path, settings, monkeypatch):
+    settings.HTML_MAX_CHARS = 1000
+    path = tmp_path / "export.txt"
+    path.write_text(
+        "A line before any post. " * 50
+        + "\n\n"
+        + POST.format(title="Endless", body="Short first paragraph.\n\n" + "Words. " * 1000)
+        + "\n"
+        + POST.format(title="Short Post", body="Walking helps most people with knee pain.")
+    )
+    from articles.importers import text as text_module
+
+    parsed_lines = []
+    real_parse = text_module.split_blocks
+    monkeypatch.setattr(
+        text_module,
+        "split_blocks",
+        lambda text: parsed_lines.append(max(map(len, text.split("\n")))) or real_parse(text),
+    )
+
+    result = run_import_json(path)
+
+    assert [a["title"] for a in result["articles"]] == ["Short Post"]
+    assert result["errors"] == [
+        {
+            "where": "line 1",
+            "message": "Text before the first post title was not imported (a post starts with its "
+            "title, a blank line, and the title again).",
+        },
+        {"where": "line 1", "message": "Line 1 is 1,200 characters long; it was not imported."},
+        {
+            "where": "line 3",
+            "message": "“Endless”: line 9 is 7,000 characters long; a body holds at most 1,000. "
+            "It was not imported.",
+        },
+    ]
+    assert parsed_lines and max(parsed_lines) <= 1000
