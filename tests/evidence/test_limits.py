@@ -54,15 +54,15 @@ def test_a_200_mb_file_is_refused_by_its_size_before_it_is_read(tmp_path, monkey
     assert Source.objects.count() == 0
 
 
-def test_a_file_that_grows_past_its_size_is_read_no_further(tmp_path, settings):
+def test_a_device_without_a_size_is_read_no_further_than_the_limit(tmp_path, settings):
     settings.REFERENCES_MAX_BYTES = 1000
-    fifo_like = tmp_path / "zero"
-    fifo_like.symlink_to("/dev/zero")
-    if not fifo_like.exists():
+    device = tmp_path / "zero"
+    device.symlink_to("/dev/zero")
+    if not device.exists():
         pytest.skip("no /dev/zero here")
 
-    assert refused(fifo_like) == (
-        f"{fifo_like}: is larger than 0.0 MB, the most that is imported (the "
+    assert refused(device) == (
+        f"{device}: is larger than 0.0 MB, the most that is imported (the "
         "REFERENCES_MAX_BYTES setting). Split it into smaller files."
     )
 
