@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles import notifications, workflow
-from articles.models import Article, Prompt
+from articles.models import Article, JobsRun, Prompt
 from articles.readers import retention
 from evidence import verification
 from evidence.registry import RegistryConfigError
@@ -74,7 +74,20 @@ def run_all(now: datetime | None = None) -> JobReport:
         )
     recheck_sources(now, report)
     report.readers_data_deleted = retention.purge(now)
+    record_run(now, report)
     return report
+
+
+def record_run(started: datetime, report: JobReport) -> None:
+    """Note that a run finished, for /healthz (articles.health)."""
+    JobsRun.objects.update_or_create(
+        pk=JobsRun.SINGLETON,
+        defaults={
+            "started_at": started,
+            "finished_at": timezone.now(),
+            "failed": len(report.failed),
+        },
+    )
 
 
 def recheck_sources(now: datetime, report: JobReport) -> None:

@@ -363,6 +363,10 @@ if SENTRY_DSN:
 
     start_sentry(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
 
+# --- Health (deployment) ---
+# /healthz answers 503 when run_jobs (cron, every minute) has not finished a run for this long.
+JOBS_STALE_MINUTES = env_number("JOBS_STALE_MINUTES", "10", minimum=1)
+
 # --- Registries (source verification) --------------------------------------------------------
 # Where sources are checked: Crossref by DOI, PubMed E-utilities by PMID. Tests point these at a
 # local server; no other code names the real hosts.
