@@ -47,4 +47,4 @@ def send_after_commit(messages: list[Message]) -> None:
 
 def _enqueue(messages: list[Message]) -> None:
     send_messages.enqueue(messages)
-    log.info("Queued %d email(s)", len(messages), extra={"emails": len(messages)})
+    log.debug("Queued %d email(s)", len(messages), extra={"emails": len(messages)})

@@ -383,6 +383,9 @@ REGISTRY_TIMEOUT = env_number("REGISTRY_TIMEOUT", "5", float, minimum=0.1)
 RETRACTION_RECHECK_DAYS = env_number("RETRACTION_RECHECK_DAYS", "7", minimum=1)
 # httpx logs every request at INFO; registry checks make hundreds, and failures are reported.
 LOGGING["loggers"] = {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}}
+# Every task's start and end at INFO only in the worker (db_worker sets its own level), not in
+# every process that runs one at once (the demo, tests, TASKS_BACKEND=immediate).
+LOGGING["loggers"]["django_tasks"] = {"level": "WARNING"}
 
 # --- Public site --------------------------------------------------------------------------------
 # The sitemap framework's templates.
