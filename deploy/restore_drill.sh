@@ -30,6 +30,11 @@ PY
 }
 cleanup() {
   local status=$?
+  if [ "$status" -ne 0 ]; then
+    for log in "$WORK"/*.log; do
+      [ -f "$log" ] && { echo "--- $(basename "$log") (last lines)"; tail -n 25 "$log"; } >&2
+    done
+  fi
   pg "DROP DATABASE IF EXISTS \"$SOURCE_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
   pg "DROP DATABASE IF EXISTS \"$COPY_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$WORK"
