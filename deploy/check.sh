@@ -12,7 +12,8 @@
 #
 # Environment: PYTHON (default .venv/bin/python), DEPLOY_CHECK_DB (default vetted_deploy_check),
 # PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), DEPLOY_CHECK_REDIS_URL
-# (default redis://127.0.0.1:6379/13), CHROMIUM_PATH (default /usr/bin/chromium).
+# (default redis://127.0.0.1:6379/13), CHROMIUM_PATH (default /usr/bin/chromium),
+# DEPLOY_CHECK_SCREENSHOTS (a folder: the article page is saved there as article.png).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -49,6 +49,8 @@ def check_pages(base: str, media_origin: str) -> None:
             page.goto(base + article, wait_until="load")
             _stylesheet(page, base, responses)
             hero = _hero(page, media_origin)
+            if shots := os.environ.get("DEPLOY_CHECK_SCREENSHOTS"):
+                page.screenshot(path=str(Path(shots) / "article.png"), full_page=False)
             if errors:
                 raise Failed(f"the browser reported errors: {errors}")
             print(f"home and {article}: stylesheet {stylesheet}, hero image {hero}")

@@ -136,6 +136,13 @@ def test_check_deploy_is_clean_with_the_documented_environment():
     assert "System check identified no issues" in result.stdout
 
 
+def test_check_deploy_warns_when_email_would_only_be_printed():
+    env = {**example_environment(), "EMAIL_HOST": ""}
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "vetted.W001" in result.stderr and "EMAIL_HOST is not set" in result.stderr
+
+
 def test_s3_media_storage_and_its_origin_from_the_environment():
     s = settings_in({
         **PRODUCTION, "AWS_STORAGE_BUCKET_NAME": "clinic-media",
