@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from articles import notifications, workflow
+from articles import mail, notifications, workflow
 from articles.models import Article, JobsRun, Prompt
 from articles.readers import retention
 from evidence import verification
@@ -31,6 +31,7 @@ class JobReport:
     overdue: list[str] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)
     readers_data_deleted: int = 0
+    email_records_deleted: int = 0
     failed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -40,6 +41,7 @@ class JobReport:
             f"review overdue (newly flagged): {len(self.overdue)}",
             f"sources newly retracted: {len(self.retracted)}",
             f"reader records deleted (retention): {self.readers_data_deleted}",
+            f"sent email records deleted: {self.email_records_deleted}",
             f"failed: {len(self.failed)}",
             *[f"  {item}" for item in self.failed],
         ]
@@ -74,6 +76,7 @@ def run_all(now: datetime | None = None) -> JobReport:
         )
     recheck_sources(now, report)
     report.readers_data_deleted = retention.purge(now)
+    report.email_records_deleted = mail.purge_finished(now)
     record_run(now, report)
     return report
 

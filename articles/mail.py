@@ -8,6 +8,7 @@ Every email Vetted sends goes through `send_after_commit`; `send_messages` is th
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import TypedDict
 
 from django.conf import settings
@@ -43,6 +44,16 @@ def send_after_commit(messages: list[Message]) -> None:
     queued for a change that is rolled back."""
     if messages:
         transaction.on_commit(lambda: _enqueue(messages), robust=True)
+
+
+def purge_finished(now: datetime) -> int:
+    """Delete the queue's records of email sent or failed more than TASK_RESULT_RETENTION_HOURS
+    ago (run_jobs): they hold readers' addresses, which must not outlive their retention."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = now - timedelta(hours=settings.TASK_RESULT_RETENTION_HOURS)
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted
 
 
 def _enqueue(messages: list[Message]) -> None:

@@ -272,6 +272,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # worker (`manage.py db_worker`, a systemd unit in production). TASKS_BACKEND=immediate runs
 # tasks at once, in the process that queues them (a local run without a worker).
 INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+# run_jobs deletes the queue's records of sent (or failed) email after this many hours: they hold
+# the recipients' addresses, readers' among them.
+TASK_RESULT_RETENTION_HOURS = env_number("TASK_RESULT_RETENTION_HOURS", "48", minimum=1)
 TASKS = {
     "default": {
         "BACKEND": {

@@ -70,3 +70,29 @@ def _closed_port() -> int:
     from tests.conftest import free_port
 
     return free_port()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_jobs_deletes_old_records_of_sent_mail(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles import jobs
+
+    settings.TASKS = DATABASE_QUEUE
+    settings.TASK_RESULT_RETENTION_HOURS = 48
+    sign_up(client, "old@example.org")
+    sign_up(client, "new@example.org")
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    old, new = DBTaskResult.objects.order_by("enqueued_at")
+    DBTaskResult.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(hours=49))
+    sign_up(client, "waiting@example.org")  # queued, not yet sent: kept whatever its age
+
+    report = jobs.run_all()
+
+    assert report.email_records_deleted == 1
+    remaining = DBTaskResult.objects.all()
+    assert len(remaining) == 2  # the recent one and the one still waiting for the worker
+    assert new.pk in {r.pk for r in remaining} and old.pk not in {r.pk for r in remaining}
+    assert "old@example.org" not in str([r.args_kwargs for r in remaining])
