@@ -10,7 +10,7 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from articles import rendering
+        from articles import deploy_checks, rendering  # noqa: F401 -- registers the checks
         from articles.models import Article, Prompt
         from articles.public import cache as page_cache
         from articles.roles import sync_role_groups

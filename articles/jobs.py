@@ -12,8 +12,8 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from articles import notifications, workflow
-from articles.models import Article, Prompt
+from articles import mail, notifications, workflow
+from articles.models import Article, JobsRun, Prompt
 from articles.readers import retention
 from evidence import verification
 from evidence.registry import RegistryConfigError
@@ -31,6 +31,7 @@ class JobReport:
     overdue: list[str] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)
     readers_data_deleted: int = 0
+    email_records_deleted: int = 0
     failed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -40,6 +41,7 @@ class JobReport:
             f"review overdue (newly flagged): {len(self.overdue)}",
             f"sources newly retracted: {len(self.retracted)}",
             f"reader records deleted (retention): {self.readers_data_deleted}",
+            f"sent email records deleted: {self.email_records_deleted}",
             f"failed: {len(self.failed)}",
             *[f"  {item}" for item in self.failed],
         ]
@@ -74,7 +76,21 @@ def run_all(now: datetime | None = None) -> JobReport:
         )
     recheck_sources(now, report)
     report.readers_data_deleted = retention.purge(now)
+    report.email_records_deleted = mail.purge_finished(now)
+    record_run(now, report)
     return report
+
+
+def record_run(started: datetime, report: JobReport) -> None:
+    """Note that a run finished, for /healthz (articles.health)."""
+    JobsRun.objects.update_or_create(
+        pk=JobsRun.SINGLETON,
+        defaults={
+            "started_at": started,
+            "finished_at": timezone.now(),
+            "failed": len(report.failed),
+        },
+    )
 
 
 def recheck_sources(now: datetime, report: JobReport) -> None:

@@ -640,7 +640,9 @@ def setup() -> str:
         shutil.rmtree(DEFAULT_MEDIA, ignore_errors=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{DEFAULT_DATABASE}"
         os.environ.setdefault("MEDIA_ROOT", str(DEFAULT_MEDIA))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from bench.environment import local_production
+
+    local_production()
     import django
 
     django.setup()

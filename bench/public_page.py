@@ -45,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.environment import local_production  # noqa: E402
 from bench.prepare_article import DEFAULT_DATABASE, DEFAULT_MEDIA  # noqa: E402
 
 # The fraction of the minimal app's throughput each variant must reach.
@@ -236,6 +237,7 @@ def site_environment() -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1",
         SECRET_KEY=f"bench-{secrets.token_urlsafe(32)}",
     )
+    local_production(env)  # SITE_URL, static files read from the app, no task worker
     env.pop("PAGE_CACHE_SECONDS", None)
     return env
 

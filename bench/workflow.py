@@ -23,8 +23,9 @@ def setup() -> None:
     if not os.environ.get("DATABASE_URL"):
         path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "bench")
+    from bench.environment import local_production
+
+    local_production()
     import django
 
     django.setup()

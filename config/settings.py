@@ -2,7 +2,9 @@
 
 import os
 import secrets
+import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -53,6 +55,19 @@ def _local_secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG")
+
+# --- Production requirements (deployment) ----------------------------------------------------
+# With DEBUG off this is production: start-up stops, naming what is missing, rather than falling
+# back to a key file per checkout (two app servers, two keys), a SQLite file or per-machine hosts.
+PRODUCTION_REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "SITE_URL")
+if not DEBUG and (
+    missing := [name for name in PRODUCTION_REQUIRED if not os.environ.get(name, "").strip()]
+):
+    raise ImproperlyConfigured(
+        f"With DEBUG off, Vetted needs {', '.join(missing)} in the environment "
+        "(see docs/deploy.md; DEBUG=1 is for a local run)."
+    )
+# The key file is only ever written for a local run (DEBUG on).
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
@@ -74,6 +89,8 @@ MIDDLEWARE = [
     # headers the stack gave it when it was stored.
     "articles.public.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed names, compressed, cached for a year) before anything else reads them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,10 +167,80 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# --- Static files and media (deployment) ------------------------------------------------------
+# Static files: WhiteNoise serves what `collectstatic` wrote to STATIC_ROOT under hashed,
+# compressed names, with a year's Cache-Control (a CDN in front caches them too). With
+# STATIC_HASHED_NAMES=0 (tests, benchmarks, DEBUG) names are plain and WhiteNoise reads the apps'
+# static folders, so nothing has to be collected first.
+STATIC_URL = os.environ.get("STATIC_URL", "/static/")
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_HASHED_NAMES = env_bool("STATIC_HASHED_NAMES", default=not DEBUG)
+WHITENOISE_USE_FINDERS = not STATIC_HASHED_NAMES
+if WHITENOISE_USE_FINDERS:
+    # Nothing collected is expected then; WhiteNoise would warn that STATIC_ROOT is missing.
+    warnings.filterwarnings("ignore", message="No directory at")
+
+# Media (uploaded images and their renditions): local files under MEDIA_ROOT by default; with
+# AWS_STORAGE_BUCKET_NAME set, an S3-compatible bucket through django-storages. Files are named
+# after their content, so they are never overwritten and may be cached for a year.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_BUCKET = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+
+
+def _s3_media_storage() -> dict:
+    options = {
+        "bucket_name": MEDIA_BUCKET,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "url_protocol": os.environ.get("AWS_S3_URL_PROTOCOL", "https:"),
+        # Public pictures on public pages: plain URLs a CDN can cache, not signed ones.
+        "querystring_auth": False,
+        "file_overwrite": False,
+        "default_acl": None,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {key: value for key, value in options.items() if value is not None},
+    }
+
+
+def _media_origin() -> str | None:
+    """Where media URLs point when they are not on this site: the custom domain (a CDN), else the
+    endpoint (path-style) or AWS's bucket host. The Content-Security-Policy allows images from
+    it."""
+    if not MEDIA_BUCKET:
+        return None
+    protocol = os.environ.get("AWS_S3_URL_PROTOCOL", "https:")
+    if domain := os.environ.get("AWS_S3_CUSTOM_DOMAIN"):
+        return f"{protocol}//{domain.split('/')[0]}"
+    if endpoint := os.environ.get("AWS_S3_ENDPOINT_URL"):
+        parts = urlsplit(endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
+    region = os.environ.get("AWS_S3_REGION_NAME", "us-east-1")
+    return f"https://{MEDIA_BUCKET}.s3.{region}.amazonaws.com"
+
+
+STORAGES = {
+    "default": (
+        _s3_media_storage()
+        if MEDIA_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_HASHED_NAMES
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+MEDIA_ORIGIN = _media_origin()
 # The image pipeline (articles.images) refuses bigger files before Pillow reads them, and images
 # declaring more pixels before it decodes them (40 million pixels decode to about 160 MB).
 IMAGE_MAX_BYTES = env_number("IMAGE_MAX_BYTES", str(10 * 1024 * 1024), minimum=1)
@@ -162,10 +249,40 @@ IMAGE_MAX_PIXELS = env_number("IMAGE_MAX_PIXELS", "40000000", minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# --- Email (notifications) ------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# --- Email and the task queue (deployment) -----------------------------------------------------
+# SMTP from the environment once EMAIL_HOST is set; else printed to the console (a local run).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_number("EMAIL_PORT", "587", minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+if EMAIL_USE_SSL:
+    EMAIL_USE_TLS = False  # implicit TLS (port 465) instead of STARTTLS; Django takes one
+EMAIL_TIMEOUT = env_number("EMAIL_TIMEOUT", "10", minimum=1)
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vetted <vetted@localhost>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Mail is sent by a task, queued once the change is committed and run outside the request by the
+# worker (`manage.py db_worker`, a systemd unit in production). TASKS_BACKEND=immediate runs
+# tasks at once, in the process that queues them (a local run without a worker).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+# run_jobs deletes the queue's records of sent (or failed) email after this many hours: they hold
+# the recipients' addresses, readers' among them.
+TASK_RESULT_RETENTION_HOURS = env_number("TASK_RESULT_RETENTION_HOURS", "48", minimum=1)
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")]
+    }
+}
 
 # --- Security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -174,17 +291,38 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-if env_bool("BEHIND_TLS_PROXY"):
+# --- HTTPS (deployment) ---
+# HSTS (sent on HTTPS responses only) with subdomains and preload, on with DEBUG off; each can be
+# turned off, e.g. SECURE_HSTS_PRELOAD=0 for a domain that is not to be on browsers' preload list.
+SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Behind a proxy that terminates TLS, the proxy's header says the request came over HTTPS:
+# BEHIND_TLS_PROXY=1 trusts X-Forwarded-Proto; SECURE_PROXY_SSL_HEADER="Name: value" another one.
+# Only the proxy may set it (it must overwrite what the client sent).
+SECURE_PROXY_SSL_HEADER = None
+if proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", ""):
+    header_name, _, header_value = proxy_header.partition(":")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + header_name.strip().upper().replace("-", "_"),
+        header_value.strip(),
+    )
+elif env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Plain HTTP is redirected to HTTPS by default behind TLS (without the proxy's header a redirect
+# would loop); /healthz stays answerable over plain HTTP for the load balancer.
+SECURE_SSL_REDIRECT = env_bool(
+    "SECURE_SSL_REDIRECT", default=not DEBUG and SECURE_PROXY_SSL_HEADER is not None
+)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # Media on a bucket or CDN of its own (MEDIA_ORIGIN) is the one other origin.
+        "img-src": [SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -202,12 +340,35 @@ SIGNATURE_MEANING = (
     "I have reviewed this content and it is medically accurate and appropriately sourced."
 )
 
+# --- Logging and error reporting (deployment) --------------------------------------------------
+# One JSON object a line on stderr in production (journald and log shippers read it as is);
+# LOG_FORMAT=text for people reading a terminal, the default with DEBUG on.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}; it must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# Errors to Sentry when SENTRY_DSN is set (pip install 'vetted[sentry]'). No personal data is
+# sent: readers' requests carry health questions.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.logging import start_sentry
+
+    start_sentry(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
+
+# --- Health (deployment) ---
+# /healthz answers 503 when run_jobs (cron, every minute) has not finished a run for this long.
+JOBS_STALE_MINUTES = env_number("JOBS_STALE_MINUTES", "10", minimum=1)
 
 # --- Registries (source verification) --------------------------------------------------------
 # Where sources are checked: Crossref by DOI, PubMed E-utilities by PMID. Tests point these at a
@@ -225,6 +386,9 @@ REGISTRY_TIMEOUT = env_number("REGISTRY_TIMEOUT", "5", float, minimum=0.1)
 RETRACTION_RECHECK_DAYS = env_number("RETRACTION_RECHECK_DAYS", "7", minimum=1)
 # httpx logs every request at INFO; registry checks make hundreds, and failures are reported.
 LOGGING["loggers"] = {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}}
+# Every task's start and end at INFO only in the worker (db_worker sets its own level), not in
+# every process that runs one at once (the demo, tests, TASKS_BACKEND=immediate).
+LOGGING["loggers"]["django_tasks"] = {"level": "WARNING"}
 
 # --- Public site --------------------------------------------------------------------------------
 # The sitemap framework's templates.

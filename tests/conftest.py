@@ -222,3 +222,96 @@ def make_prompt(writer):
         return prompt
 
     return make
+
+
+# --- S3-compatible media storage: moto's standalone server -------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def public_read_policy(bucket: str) -> str:
+    import json
+
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }],
+    })  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 API on this machine (moto_server on a free port) with one bucket for the test
+    run; stopped at the end of the session."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import boto3
+    import httpx
+
+    server = Path(sys.executable).with_name("moto_server")
+    if not server.exists():
+        pytest.skip("moto_server is not installed (pip install -e '.[test]')")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(server), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(endpoint + "/moto-api/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"moto_server did not start on {endpoint}") from None
+                time.sleep(0.1)
+        bucket = f"vetted-test-{port}"
+        s3 = boto3.client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+        )  # fmt: skip
+        s3.create_bucket(Bucket=bucket)
+        # Readers' browsers fetch the pictures: the bucket is public for reading, as
+        # docs/deploy.md sets it up (or a CDN in front of it is).
+        s3.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket))
+        yield endpoint, bucket
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_media(settings, s3_endpoint):
+    """Media on the S3 bucket, configured as production configures it (config/settings.py)."""
+    endpoint, bucket = s3_endpoint
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": endpoint,
+                "region_name": "us-east-1",
+                "access_key": "test",
+                "secret_key": "test",
+                "addressing_style": "path",
+                "querystring_auth": False,
+                "file_overwrite": False,
+                "default_acl": None,
+                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            },
+        },
+    }
+    return endpoint, bucket

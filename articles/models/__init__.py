@@ -14,6 +14,7 @@ from articles.models.content import (
 )
 from articles.models.gate import GateOverride
 from articles.models.images import Image
+from articles.models.jobs import JobsRun
 from articles.models.readers import (
     ConsentPurpose,
     ConsentText,
@@ -43,6 +44,7 @@ __all__ = [
     "GateOverride",
     "Image",
     "InformationRequest",
+    "JobsRun",
     "NewsletterSubscription",
     "Placement",
     "Prompt",

@@ -176,10 +176,15 @@ def test_a_host_not_allowed_is_refused_before_a_cached_page_is_served(client, pu
     assert client.get(path, HTTP_HOST="attacker.example").status_code == 400
 
 
-@pytest.mark.parametrize("path", ["/search/?q=back", "/healthz", "/robots.txt", "/admin/login/"])
+@pytest.mark.parametrize("path", ["/search/?q=back", "/robots.txt", "/admin/login/"])
 def test_pages_the_cache_never_stores_are_never_looked_up(client, published, cache_calls, path):
     client.get(path)
     assert cache_calls == []
+
+
+def test_healthz_asks_the_cache_only_whether_it_answers(client, published, cache_calls):
+    client.get("/healthz")
+    assert cache_calls == ["get"]  # the health probe: no page lookup, nothing stored
 
 
 def test_a_parameter_the_page_does_not_read_makes_no_entry_of_its_own(

@@ -202,19 +202,3 @@ def test_server_error_page_needs_no_database(settings, db):
     text = response.content.decode()
     assert "Something went wrong on our side" in text
     assert 'action="/search/"' in text and "boom" not in text
-
-
-def test_healthz_reports_the_database(client, db, django_assert_max_num_queries):
-    with django_assert_max_num_queries(1):
-        response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
-    assert "no-cache" in response["Cache-Control"]
-
-
-def test_healthz_is_503_when_the_database_is_unreachable(client, db):
-    with mock.patch("articles.public.views.connection.cursor") as cursor:
-        cursor.side_effect = OperationalError("could not connect to server")
-        response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "unreachable"}

@@ -27,8 +27,12 @@ class Command(BaseCommand):
                 "Refusing to create demo users with published passwords while DEBUG is off. "
                 "Run with DEBUG=1 on a local machine, or pass --force."
             )
-        # The demo's own workflow steps would otherwise print a dozen notification emails.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        # The demo's own workflow steps would otherwise print (or, in production, queue for the
+        # worker to send) a dozen notification emails to the demo users.
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+            TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        ):
             try:
                 result = demo.load()
             except (demo.DemoError, ImportFailed, WorkflowError) as error:
