@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles import notifications, workflow
+from articles.audit import anchor
 from articles.models import Article, Prompt
 from articles.readers import retention
 from evidence import verification
@@ -31,6 +32,7 @@ class JobReport:
     overdue: list[str] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)
     readers_data_deleted: int = 0
+    anchored: int | None = None  # the audit event the anchor now names, if it moved
     failed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -40,6 +42,7 @@ class JobReport:
             f"review overdue (newly flagged): {len(self.overdue)}",
             f"sources newly retracted: {len(self.retracted)}",
             f"reader records deleted (retention): {self.readers_data_deleted}",
+            f"audit trail anchored at: {f'#{self.anchored}' if self.anchored else 'unchanged'}",
             f"failed: {len(self.failed)}",
             *[f"  {item}" for item in self.failed],
         ]
@@ -74,7 +77,19 @@ def run_all(now: datetime | None = None) -> JobReport:
         )
     recheck_sources(now, report)
     report.readers_data_deleted = retention.purge(now)
+    anchor_audit_trail(report)  # last: the anchor covers everything this run recorded
     return report
+
+
+def anchor_audit_trail(report: JobReport) -> None:
+    """Copy the audit trail's signed head outside the database (articles.audit.anchor)."""
+    try:
+        written = anchor.write()
+    except anchor.AnchorError as exc:
+        report.failed.append(f"audit anchor: {exc}")
+        log.error("run_jobs could not anchor the audit trail: %s", exc)
+        return
+    report.anchored = written.sequence if written else None
 
 
 def recheck_sources(now: datetime, report: JobReport) -> None:

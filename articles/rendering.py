@@ -50,6 +50,7 @@ from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
 from articles import images
+from articles.audit import records
 from articles.gate.rules import rules
 from articles.gate.text import normalize
 from articles.models import (
@@ -214,7 +215,7 @@ def render_pages(articles: Sequence[Article], *, at: datetime) -> list[Rendering
         unique_fields=["revision"],
         update_fields=[
             "body_html", "references_html", "json_ld", "page_html", "etag", "render_key",
-            "live_until", "rendered_at",
+            "live_until", "rendered_at", "seal",
         ],
     )  # fmt: skip
     return made
@@ -285,6 +286,7 @@ def _render(
         },
     )
     rendering.etag = strong_etag(rendering.page_html.encode())
+    rendering.seal = records.seal_page(rendering, revision.content_hash)
     return rendering
 
 

@@ -477,7 +477,12 @@ def approve(
         content,
         user,
         to_state=S.APPROVED,
-        detail={"signature": signature.pk, "content_hash": revision.content_hash},
+        detail={
+            "signature": signature.pk,
+            "content_hash": revision.content_hash,
+            # Every field of the signature, under the trail's key (articles.audit.records).
+            "signed": audit.signature_digest(signature),
+        },
     )
     return signature
 

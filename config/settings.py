@@ -202,6 +202,19 @@ SIGNATURE_MEANING = (
     "I have reviewed this content and it is medically accurate and appropriately sourced."
 )
 
+# --- Audit trail: what must live outside the database -----------------------------------------
+# The key that signs audit events, the anchor and stored public pages (HMAC-SHA256). Required
+# with DEBUG off; keep it like SECRET_KEY, and apart from database backups. To rotate, move the
+# old key into AUDIT_HMAC_KEYS (comma-separated) and set a new AUDIT_HMAC_KEY: what the old key
+# signed still verifies, and everything new is signed with the new one.
+AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
+AUDIT_HMAC_KEYS = env_list("AUDIT_HMAC_KEYS", "")
+# Where run_jobs keeps the signed head of the audit trail, for verify_audit to compare: a file
+# path, or with AUDIT_ANCHOR_STORAGE (an alias in STORAGES, e.g. an S3 bucket through
+# django-storages) the name of the object there. Put it where database access does not reach.
+AUDIT_ANCHOR = os.environ.get("AUDIT_ANCHOR", str(BASE_DIR / "audit-anchor.json"))
+AUDIT_ANCHOR_STORAGE = os.environ.get("AUDIT_ANCHOR_STORAGE", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

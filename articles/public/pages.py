@@ -9,6 +9,7 @@ page cache never serves it past an expiry that run_jobs has not processed yet.""
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,8 +19,11 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles import rendering
+from articles import audit, rendering
+from articles.audit import records
 from articles.models import Article, Topic
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 12
 FEATURED_COUNT = 3
@@ -205,6 +209,9 @@ def _stored_pages() -> QuerySet:
             "live_revision__rendering__rendered_at",
             "live_revision__rendering__live_until",
             "live_revision__rendering__render_key",
+            "live_revision__rendering__seal",
+            "live_revision_id",
+            "live_revision__content_hash",
         )
     )
 
@@ -216,7 +223,18 @@ def stored_article(slug: str) -> StoredPage | None:
     row = next(iter(_stored_pages().filter(slug=slug)), None)  # the slug is unique
     if row is None:
         return None
-    article_id, expire_at, html, etag, modified, prompts_until, key = row
+    article_id, expire_at, html, etag, modified, prompts_until, key, seal, revision_id, hashed = row
+    stored = {
+        "page_html": html,
+        "etag": etag,
+        "render_key": key,
+        "live_until": prompts_until,
+        "rendered_at": modified,
+        "seal": seal,
+    }
+    if html and not records.page_seal_matches(revision_id, hashed, stored):
+        _report_altered_page(article_id, revision_id)
+        html = ""
     if not html or key != rendering.render_key(slug) or _passed(prompts_until):
         fresh = rendering.render_live(article_id)
         if fresh is None:
@@ -228,6 +246,18 @@ def stored_article(slug: str) -> StoredPage | None:
             fresh.live_until,
         )
     return StoredPage(html, etag, modified, _earliest([expire_at, prompts_until]))
+
+
+def _report_altered_page(article_id: int, revision_id: int) -> None:
+    """A stored page that does not match its seal was changed in the database: it is never
+    served. The page is rendered again from the signed revision, and the audit trail keeps the
+    fact (`verify_audit` would otherwise lose it once the page is replaced)."""
+    log.error("Stored page of revision %s was altered; rendering it again.", revision_id)
+    audit.record(
+        "page_altered",
+        obj=Article.objects.only("title").get(pk=article_id),
+        detail={"revision": revision_id},
+    )
 
 
 def _passed(moment: datetime | None) -> bool:
