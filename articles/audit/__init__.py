@@ -49,10 +49,7 @@ def _canonical(event: AuditEvent, *, keyed: bool) -> bytes:
 
 
 def _event_hash(event: AuditEvent) -> str:
-    """The event's HMAC under the key its key_id names (UnknownKey if this server lacks it).
-    Events from before the trail was keyed (no key_id) keep their plain SHA-256."""
-    if not event.key_id:
-        return hashlib.sha256(_canonical(event, keyed=False)).hexdigest()
+    """The event's HMAC under the key its key_id names (UnknownKey if this server lacks it)."""
     return keys.sign(keys.by_id(event.key_id), _canonical(event, keyed=True))
 
 
@@ -171,9 +168,9 @@ class Walk:
     last: int = 0
 
 
-def _seal_problem(event: AuditEvent, keyed_seen: bool) -> str | None:
-    if not event.key_id and keyed_seen:
-        return "it carries no key although the trail was keyed before it: it was forged"
+def _seal_problem(event: AuditEvent) -> str | None:
+    if not event.key_id:
+        return "it is not signed with the audit key: it was forged, or written before the key"
     try:
         if hmac.compare_digest(_event_hash(event), event.hash):
             return None
@@ -185,9 +182,40 @@ def _seal_problem(event: AuditEvent, keyed_seen: bool) -> str | None:
     return "its contents were changed after it was written"
 
 
+def sign_unkeyed_trail(event_model, head_model, revision_model) -> int:
+    """Sign the events written before the trail was keyed (run once by migration 0010), if
+    their plain SHA-256 chain is intact; otherwise leave them for verify_audit to name. Returns
+    how many events were signed."""
+    events = list(event_model.objects.filter(key_id="").order_by("sequence"))
+    if not events or event_model.objects.exclude(key_id="").exists():
+        return 0
+    prev = GENESIS
+    for number, event in enumerate(events, start=1):
+        unkeyed = hashlib.sha256(_canonical(event, keyed=False)).hexdigest()
+        if event.sequence != number or event.prev_hash != prev or event.hash != unkeyed:
+            return 0
+        prev = event.hash
+    kid, key = keys.current()
+    hashes = dict(revision_model.objects.values_list("pk", "content_hash"))
+    prev = GENESIS
+    for event in events:
+        event.prev_hash, event.key_id = prev, kid
+        event.revision_hash = hashes.get(event.revision_id, "")
+        event.hash = keys.sign(key, _canonical(event, keyed=True))
+        event_model._base_manager.filter(pk=event.pk).update(
+            prev_hash=event.prev_hash, key_id=kid, hash=event.hash,
+            revision_hash=event.revision_hash,
+        )  # fmt: skip
+        prev = event.hash
+    head_model.objects.update_or_create(
+        pk=1, defaults={"sequence": events[-1].sequence, "hash": prev}
+    )
+    return len(events)
+
+
 def _walk_chain(batch_size: int, watch: set[int]) -> Walk:
     walk = Walk()
-    expected_sequence, expected_prev, keyed_seen = 1, GENESIS, False
+    expected_sequence, expected_prev = 1, GENESIS
     for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size):
         walk.checked += 1
         if event.sequence != expected_sequence:
@@ -199,12 +227,11 @@ def _walk_chain(batch_size: int, watch: set[int]) -> Walk:
             walk.breaks.append(Break(event.sequence, f"event {missing} before it was deleted"))
         elif event.prev_hash != expected_prev:
             walk.breaks.append(Break(event.sequence, "does not follow the event before it"))
-        if problem := _seal_problem(event, keyed_seen):
+        if problem := _seal_problem(event):
             walk.breaks.append(Break(event.sequence, problem))
             walk.attested.taint(event)
         else:
             walk.attested.take(event)
-        keyed_seen = keyed_seen or bool(event.key_id)
         if event.sequence in watch:
             walk.hashes[event.sequence] = event.hash
         expected_sequence, expected_prev = event.sequence + 1, event.hash

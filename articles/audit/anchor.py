@@ -129,7 +129,7 @@ def _sound_since(anchor: Anchor | None, head: AuditHead) -> None:
         if (
             event.sequence != expected
             or event.prev_hash != prev
-            or _seal_problem(event, keyed_seen=bool(anchor)) is not None
+            or _seal_problem(event) is not None
         ):
             raise AnchorError(
                 f"event #{event.sequence} does not soundly follow the anchored trail; the anchor "

@@ -81,16 +81,16 @@ def _revisions(attested, batch_size: int, Break) -> list:
     found = []
     rows = Revision.objects.select_related("content_type").order_by("pk")
     for revision in rows.iterator(chunk_size=batch_size):
-        subject = f"revision {revision.number} of {revision.content_type.model} {revision.object_id}"
+        kind = revision.content_type.model
+        subject = f"revision {revision.number} of {kind} {revision.object_id}"
         if revision.pk in attested.tainted_revisions:
             continue  # the event naming it is broken, and reported
         if not revision.matches_content():
             found.append(Break(None, "its content no longer matches its hash", subject))
         said = attested.revisions.get(revision.pk)
         if said is None:
-            found.append(
-                Break(None, "no audit event records it: it was not written by the workflow", subject)
-            )
+            problem = "no audit event records it: it was not written by the workflow"
+            found.append(Break(None, problem, subject))
             continue
         actual = (
             revision.content_type_id,
@@ -99,9 +99,8 @@ def _revisions(attested, batch_size: int, Break) -> list:
             revision.content_hash,
         )
         if any(claim != actual for claim in said):
-            found.append(
-                Break(None, "it differs from what the audit trail recorded when it was saved", subject)
-            )
+            problem = "it differs from what the audit trail recorded when it was saved"
+            found.append(Break(None, problem, subject))
     return found
 
 
@@ -151,4 +150,3 @@ def _renderings(attested, batch_size: int, Break) -> list:
         elif not page_seal_matches(page["revision_id"], page["revision__content_hash"], page):
             found.append(Break(None, "it was changed after it was rendered", subject))
     return found
-

@@ -3,6 +3,24 @@
 from django.db import migrations, models
 
 
+def sign_existing_events(apps, schema_editor):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from articles.audit import sign_unkeyed_trail
+
+    try:
+        signed = sign_unkeyed_trail(
+            apps.get_model("articles", "AuditEvent"),
+            apps.get_model("articles", "AuditHead"),
+            apps.get_model("articles", "Revision"),
+        )
+    except ImproperlyConfigured as exc:
+        print(f"\n  Audit events were not signed: {exc}")
+        return
+    if signed:
+        print(f"\n  Signed {signed} existing audit events with the audit key.")
+
+
 def render_pages_again(apps, schema_editor):
     # Pages stored before they were sealed are rendered (and sealed) again on their next view.
     apps.get_model("articles", "Rendering").objects.update(page_html="", render_key="")
@@ -31,4 +49,5 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.RunPython(render_pages_again, migrations.RunPython.noop),
+        migrations.RunPython(sign_existing_events, migrations.RunPython.noop),
     ]

@@ -26,4 +26,7 @@ class Command(BaseCommand):
         found = anchor.read()  # readable: verify reported it otherwise
         if found is None:
             return "No anchor outside the database yet: run_jobs writes one on its next run."
-        return f"It matches the anchor outside the database (event #{found.sequence}, {found.written_at})."
+        return (
+            f"It matches the anchor outside the database (event #{found.sequence}, "
+            f"{found.written_at})."
+        )
