@@ -12,21 +12,18 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.utils import timezone
 
 from articles import audit, workflow
 from articles.audit import anchor, keys
 from articles.models import AuditEvent, AuditHead, Rendering, Revision, Signature
 from articles.models.revisions import content_hash
-from tests.workflow_support import reload
+from tests.workflow_support import reload, tamper, triggers_off
 
 ATTACKER_KEY = b"a key the attacker guessed"
 
 
-def sql(statement: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+sql = tamper
 
 
 def forge(event: AuditEvent) -> str:
@@ -295,7 +292,9 @@ def test_events_written_before_the_key_are_signed_once_if_intact(trail):
     sql("UPDATE articles_audithead SET hash = %s", [prev])
     assert audit.verify()[1]  # unsigned events are named
 
-    assert audit.sign_unkeyed_trail(AuditEvent, AuditHead, Revision) == AuditEvent.objects.count()
+    with triggers_off():  # migration 0010 runs before the triggers exist
+        signed = audit.sign_unkeyed_trail(AuditEvent, AuditHead, Revision)
+    assert signed == AuditEvent.objects.count()
     checked, breaks = audit.verify()
     assert [str(b) for b in breaks if "anchor" not in str(b) and "rebuilt" not in str(b)] == []
 
