@@ -11,12 +11,16 @@ class ArticlesConfig(AppConfig):
 
     def ready(self) -> None:
         from articles import rendering
+        from articles.audit.edits import record_source_edit
         from articles.models import Article, Prompt
         from articles.public import cache as page_cache
         from articles.roles import sync_role_groups
         from articles.search import index as search_index
+        from evidence.signals import source_edited
 
         post_migrate.connect(sync_role_groups, sender=self)
+        # Sources are evidence's; their edits reach the audit trail through its signal.
+        source_edited.connect(record_source_edit, dispatch_uid="audit-source-edits")
         # The public site follows what is live: render the new live revision inside the publish
         # transaction (and again the pages placing a prompt that changed), invalidate the page
         # cache, and keep the search index.
