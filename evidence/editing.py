@@ -26,6 +26,12 @@ def changes_of(source: Source, fields: Iterable[str]) -> dict[str, str]:
 
 @transaction.atomic
 def save_source(source: Source, actor, *, changed: Iterable[str], created: bool) -> None:
+    """`changed`: the fields the form says changed; only those that differ from the stored row
+    are recorded (a form may report a field it merely re-serialized)."""
+    changed = list(changed)
+    if not created and changed:
+        stored = Source.objects.filter(pk=source.pk).values(*changed).first() or {}
+        changed = [name for name in changed if stored.get(name) != getattr(source, name)]
     source.save()
     source_edited.send(
         Source,
