@@ -18,6 +18,11 @@ class ArticlesConfig(AppConfig):
         from articles.search import index as search_index
         from evidence.signals import source_edited
 
+        from django.core import checks
+
+        from articles.audit.keys import check_configured
+
+        checks.register(check_configured, checks.Tags.security, deploy=True)
         post_migrate.connect(sync_role_groups, sender=self)
         # Sources are evidence's; their edits reach the audit trail through its signal.
         source_edited.connect(record_source_edit, dispatch_uid="audit-source-edits")

@@ -324,3 +324,12 @@ def test_the_anchor_goes_to_a_configured_storage(trail, settings, tmp_path):
     assert storages["audit_anchor"].exists("trail/head.json")
     assert anchor.read() == written
     assert hmac.compare_digest(written.hash, last_event().hash)
+
+
+def test_the_deploy_check_requires_the_key(settings):
+    from articles.audit.keys import check_configured
+
+    settings.AUDIT_HMAC_KEY, settings.DEBUG = "", False
+    assert [e.id for e in check_configured()] == ["vetted.E001"]
+    settings.AUDIT_HMAC_KEY = "set"
+    assert check_configured() == []

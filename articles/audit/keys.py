@@ -73,3 +73,18 @@ def seal_matches(stored: str, message: bytes) -> bool:
     except UnknownKey:
         return False
     return hmac.compare_digest(mac, sign(key, message))
+
+
+def check_configured(app_configs=None, **kwargs) -> list:
+    """`manage.py check --deploy`: production must set AUDIT_HMAC_KEY (registered in apps.py)."""
+    from django.core.checks import Error
+
+    if getattr(settings, "AUDIT_HMAC_KEY", "") or settings.DEBUG:
+        return []
+    return [
+        Error(
+            "AUDIT_HMAC_KEY is not set: the audit trail cannot be signed or verified.",
+            hint="Set it in the environment and keep it outside the database (README).",
+            id="vetted.E001",
+        )
+    ]
