@@ -10,17 +10,16 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from articles import rendering
         from articles.audit.edits import record_source_edit
+        from articles.audit.keys import check_configured
         from articles.models import Article, Prompt
         from articles.public import cache as page_cache
         from articles.roles import sync_role_groups
         from articles.search import index as search_index
         from evidence.signals import source_edited
-
-        from django.core import checks
-
-        from articles.audit.keys import check_configured
 
         checks.register(check_configured, checks.Tags.security, deploy=True)
         post_migrate.connect(sync_role_groups, sender=self)
