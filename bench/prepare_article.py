@@ -641,6 +641,8 @@ def setup() -> str:
         os.environ["DATABASE_URL"] = f"sqlite:///{DEFAULT_DATABASE}"
         os.environ.setdefault("MEDIA_ROOT", str(DEFAULT_MEDIA))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Signs the bench database's audit trail; public_page.py serves it with the same default.
+    os.environ.setdefault("AUDIT_HMAC_KEY", "bench audit key")
     import django
 
     django.setup()

@@ -118,6 +118,7 @@ def setup(registry_url: str) -> None:
     os.environ["REGISTRY_CONTACT_EMAIL"] = "bench@vetted.test"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ.setdefault("AUDIT_HMAC_KEY", "bench audit key")
     import django
 
     django.setup()

@@ -25,6 +25,7 @@ def setup() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ.setdefault("AUDIT_HMAC_KEY", "bench audit key")
     import django
 
     django.setup()
