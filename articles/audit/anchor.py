@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.core.files.storage import FileSystemStorage, InvalidStorageError, Storage, storages
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,7 +49,12 @@ def _place() -> tuple[Storage, str]:
     alias = getattr(settings, "AUDIT_ANCHOR_STORAGE", "")
     location = str(settings.AUDIT_ANCHOR)
     if alias:
-        return storages[alias], location
+        try:
+            return storages[alias], location
+        except InvalidStorageError as exc:
+            raise AnchorError(
+                f"AUDIT_ANCHOR_STORAGE names “{alias}”, which is not in STORAGES"
+            ) from exc
     path = Path(location)
     return FileSystemStorage(location=path.parent, allow_overwrite=True), path.name
 
