@@ -10,13 +10,21 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from articles import deploy_checks, rendering  # noqa: F401 -- registers the checks
+        from articles.audit.edits import record_source_edit
+        from articles.audit.keys import check_configured
         from articles.models import Article, Prompt
         from articles.public import cache as page_cache
         from articles.roles import sync_role_groups
         from articles.search import index as search_index
+        from evidence.signals import source_edited
 
+        checks.register(check_configured, checks.Tags.security, deploy=True)
         post_migrate.connect(sync_role_groups, sender=self)
+        # Sources are evidence's; their edits reach the audit trail through its signal.
+        source_edited.connect(record_source_edit, dispatch_uid="audit-source-edits")
         # The public site follows what is live: render the new live revision inside the publish
         # transaction (and again the pages placing a prompt that changed), invalidate the page
         # cache, and keep the search index.

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles import mail, notifications, workflow
+from articles.audit import anchor
 from articles.models import Article, JobsRun, Prompt
 from articles.readers import retention
 from evidence import verification
@@ -32,6 +33,7 @@ class JobReport:
     retracted: list[str] = field(default_factory=list)
     readers_data_deleted: int = 0
     email_records_deleted: int = 0
+    anchored: int | None = None  # the audit event the anchor now names, if it moved
     failed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -42,6 +44,7 @@ class JobReport:
             f"sources newly retracted: {len(self.retracted)}",
             f"reader records deleted (retention): {self.readers_data_deleted}",
             f"sent email records deleted: {self.email_records_deleted}",
+            f"audit trail anchored at: {f'#{self.anchored}' if self.anchored else 'unchanged'}",
             f"failed: {len(self.failed)}",
             *[f"  {item}" for item in self.failed],
         ]
@@ -77,6 +80,7 @@ def run_all(now: datetime | None = None) -> JobReport:
     recheck_sources(now, report)
     report.readers_data_deleted = retention.purge(now)
     report.email_records_deleted = mail.purge_finished(now)
+    anchor_audit_trail(report)  # the anchor covers everything this run recorded
     record_run(now, report)
     return report
 
@@ -91,6 +95,17 @@ def record_run(started: datetime, report: JobReport) -> None:
             "failed": len(report.failed),
         },
     )
+
+
+def anchor_audit_trail(report: JobReport) -> None:
+    """Copy the audit trail's signed head outside the database (articles.audit.anchor)."""
+    try:
+        written = anchor.write()
+    except anchor.AnchorError as exc:
+        report.failed.append(f"audit anchor: {exc}")
+        log.error("run_jobs could not anchor the audit trail: %s", exc)
+        return
+    report.anchored = written.sequence if written else None
 
 
 def recheck_sources(now: datetime, report: JobReport) -> None:

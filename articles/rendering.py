@@ -50,6 +50,7 @@ from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
 from articles import images
+from articles.audit import records
 from articles.gate.rules import rules
 from articles.gate.text import normalize
 from articles.models import (
@@ -214,7 +215,7 @@ def render_pages(articles: Sequence[Article], *, at: datetime) -> list[Rendering
         unique_fields=["revision"],
         update_fields=[
             "body_html", "references_html", "json_ld", "page_html", "etag", "render_key",
-            "live_until", "rendered_at",
+            "live_until", "rendered_at", "seal",
         ],
     )  # fmt: skip
     return made
@@ -226,7 +227,7 @@ def render_live(article_id: int) -> Rendering | None:
     expiry). None if the article is not live any more."""
     article = (
         Article.objects.published()
-        .select_related("live_revision", "live_signature", "topic")
+        .select_related("live_revision", "live_signature")
         .defer("body", "summary")  # the working copy; the page shows the live revision
         .filter(pk=article_id)
         .first()
@@ -244,7 +245,7 @@ def _render(
     content = revision.content
     entries = references(content)
     picture = hero_picture(content)
-    topic, tags = _filed(article, content)
+    topic, tags = _filed(content)
     signature = article.live_signature
     rendering = Rendering(
         revision=revision,
@@ -259,7 +260,7 @@ def _render(
                 article, content, signature, entries, picture.src if picture else "", topic
             )
         ),
-        render_key=render_key(article.slug),
+        render_key=render_key(article.live_slug),
         live_until=min((p.expire_at for p in prompts if p.expire_at), default=None),
         rendered_at=at,
     )
@@ -285,17 +286,14 @@ def _render(
         },
     )
     rendering.etag = strong_etag(rendering.page_html.encode())
+    rendering.seal = records.seal_page(rendering, revision.content_hash)
     return rendering
 
 
-def _filed(article: Article, content: dict[str, Any]) -> tuple[dict | None, list[dict]]:
-    """The topic and tags the page shows: frozen in the revision; for a revision saved before they
-    were, what the working copy says, as the page showed then."""
-    if "tags" in content:
-        return content["topic"], content["tags"]
-    topic = {"name": article.topic.name, "slug": article.topic.slug} if article.topic else None
-    tags = sorted(article.tags.values_list("name", "slug"))
-    return topic, [{"name": name, "slug": slug} for name, slug in tags]
+def _filed(content: dict[str, Any]) -> tuple[dict | None, list[dict]]:
+    """The topic and tags the page shows: frozen in the revision, never the working copy's
+    (a revision saved before they were frozen shows none)."""
+    return content.get("topic"), content.get("tags", [])
 
 
 def _placed_prompts(content: dict[str, Any]) -> list[int]:
@@ -357,7 +355,7 @@ def render_pages_placing(sender, *, instance: Prompt, **kwargs) -> None:
     ids = [pk for pk, prompts in placed if instance.pk in _placed_prompts({"prompts": prompts})]
     if ids:
         articles = Article.objects.filter(pk__in=ids).select_related(
-            "live_revision", "live_signature", "topic"
+            "live_revision", "live_signature"
         )
         render_pages(list(articles.defer("body", "summary")), at=timezone.now())
 

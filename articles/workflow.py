@@ -56,7 +56,6 @@ from articles import audit, gate, notifications
 from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
 from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
-from articles.models.reviewed import WORKFLOW_FIELDS
 from articles.models.revisions import content_hash
 from articles.roles import Role, roles_of
 from articles.signals import live_changed
@@ -258,7 +257,7 @@ def _commit(
     workflow fields onto the caller's instance."""
     from_state = locked.state
     locked.state = to_state
-    locked.save(update_fields=[*WORKFLOW_FIELDS, "updated_at"])
+    locked.save(update_fields=[*locked.all_engine_fields(), "updated_at"])
     audit.record(
         name,
         actor=actor,
@@ -269,12 +268,12 @@ def _commit(
         detail=detail,
     )
     notifications.queue(name, locked, actor, detail or {})
-    for field in (*WORKFLOW_FIELDS, "updated_at"):
+    for field in (*locked.all_engine_fields(), "updated_at"):
         setattr(original, field, getattr(locked, field))
 
 
 def _working_fields(content: ReviewedContent) -> list[str]:
-    skip = {*WORKFLOW_FIELDS, "id", "owner", "created_at"}
+    skip = {*content.all_engine_fields(), "id", "owner", "created_at"}
     return [
         f.attname for f in content._meta.concrete_fields if f.name not in skip and not f.primary_key
     ]
@@ -477,7 +476,12 @@ def approve(
         content,
         user,
         to_state=S.APPROVED,
-        detail={"signature": signature.pk, "content_hash": revision.content_hash},
+        detail={
+            "signature": signature.pk,
+            "content_hash": revision.content_hash,
+            # Every field of the signature, under the trail's key (articles.audit.records).
+            "signed": audit.signature_digest(signature),
+        },
     )
     return signature
 
@@ -538,6 +542,7 @@ def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
         raise InvalidRequest("The scheduled expiry time has passed; change it before publishing.")
     _gate("publish", locked, "publish")
     replaced = locked.live_revision_id
+    locked.going_live(locked.latest_revision)
     locked.live_revision = locked.latest_revision
     locked.live_signature = signature
     locked.go_live_at = now
@@ -566,6 +571,7 @@ def unpublish(content: ReviewedContent, user, *, reason: str = "") -> None:
 def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason: str) -> None:
     revision = locked.live_revision
     to_state = S.UNPUBLISHED if locked.state == S.PUBLISHED else locked.state
+    locked.going_down()
     locked.live_revision = None
     locked.live_signature = None
     locked.go_live_at = None

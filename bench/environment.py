@@ -12,6 +12,8 @@ LOCAL_PRODUCTION = {
     "SECRET_KEY": "bench-only-never-a-production-key-" + "0123456789abcdef" * 2,
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SITE_URL": "http://127.0.0.1:8000",
+    # Signs the bench database's audit trail (and the pages public_page.py serves from it).
+    "AUDIT_HMAC_KEY": "bench audit key",
     # Nothing is collected for a benchmark: the stylesheet is read from the app's folder.
     "STATIC_HASHED_NAMES": "0",
     # No task worker runs beside a benchmark; e-mail is not what is measured.

@@ -236,6 +236,7 @@ def site_environment() -> dict[str, str]:
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1",
         SECRET_KEY=f"bench-{secrets.token_urlsafe(32)}",
+        AUDIT_HMAC_KEY=env.get("AUDIT_HMAC_KEY") or "bench audit key",
     )
     local_production(env)  # SITE_URL, static files read from the app, no task worker
     env.pop("PAGE_CACHE_SECONDS", None)

@@ -59,7 +59,7 @@ DEBUG = env_bool("DEBUG")
 # --- Production requirements (deployment) ----------------------------------------------------
 # With DEBUG off this is production: start-up stops, naming what is missing, rather than falling
 # back to a key file per checkout (two app servers, two keys), a SQLite file or per-machine hosts.
-PRODUCTION_REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "SITE_URL")
+PRODUCTION_REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "SITE_URL", "AUDIT_HMAC_KEY")
 if not DEBUG and (
     missing := [name for name in PRODUCTION_REQUIRED if not os.environ.get(name, "").strip()]
 ):
@@ -346,6 +346,19 @@ SIGNATURE_MEANING = (
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}; it must be json or text.")
+# --- Audit trail: what must live outside the database -----------------------------------------
+# The key that signs audit events, the anchor and stored public pages (HMAC-SHA256). Required
+# with DEBUG off; keep it like SECRET_KEY, and apart from database backups. To rotate, move the
+# old key into AUDIT_HMAC_KEYS (comma-separated) and set a new AUDIT_HMAC_KEY: what the old key
+# signed still verifies, and everything new is signed with the new one.
+AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
+AUDIT_HMAC_KEYS = env_list("AUDIT_HMAC_KEYS", "")
+# Where run_jobs keeps the signed head of the audit trail, for verify_audit to compare: a file
+# path, or with AUDIT_ANCHOR_STORAGE (an alias in STORAGES, e.g. an S3 bucket through
+# django-storages) the name of the object there. Put it where database access does not reach.
+AUDIT_ANCHOR = os.environ.get("AUDIT_ANCHOR", str(BASE_DIR / "audit-anchor.json"))
+AUDIT_ANCHOR_STORAGE = os.environ.get("AUDIT_ANCHOR_STORAGE", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -112,6 +112,8 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME"
 export REDIS_URL="$REDIS"
 export ALLOWED_HOSTS=127.0.0.1
 export SITE_URL="$BASE"
+AUDIT_HMAC_KEY=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(50))')
+export AUDIT_HMAC_KEY AUDIT_ANCHOR="$WORK/audit-anchor.json"
 export BEHIND_TLS_PROXY=1
 export STATIC_ROOT="$WORK/static"
 export AWS_STORAGE_BUCKET_NAME=$BUCKET AWS_S3_ENDPOINT_URL=$S3 AWS_S3_REGION_NAME=us-east-1

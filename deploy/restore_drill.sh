@@ -48,6 +48,8 @@ export SITE_URL=https://clinic.example STATIC_HASHED_NAMES=0 TASKS_BACKEND=immed
 export EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend LOG_FORMAT=text
 SECRET_KEY=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(50))')
 export SECRET_KEY
+AUDIT_HMAC_KEY=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(50))')
+export AUDIT_HMAC_KEY AUDIT_ANCHOR="$WORK/audit-anchor.json"
 unset REDIS_URL AWS_STORAGE_BUCKET_NAME
 site() {  # site DB MEDIA COMMAND...: run COMMAND against one of the two sites
   local db=$1 media=$2; shift 2

@@ -13,6 +13,7 @@ from django.forms.fields import InvalidJSONInput
 from django.utils.html import format_html, format_html_join
 
 from evidence import limits
+from evidence.editing import delete_source, save_source
 from evidence.identifiers import (
     InvalidIdentifier,
     normalize_doi,
@@ -211,7 +212,14 @@ class SourceAdmin(admin.ModelAdmin):
         if change and changed & COMPARED_FIELDS:
             # Judge the edit against what the registries said last time (no network here).
             reassess_from_cache(obj, identifiers_changed=bool(changed & IDENTIFIER_FIELDS))
-        super().save_model(request, obj, form, change)
+        save_source(obj, request.user, changed=changed, created=not change)
+
+    def delete_model(self, request, obj: Source) -> None:
+        delete_source(obj, request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for source in queryset:
+            delete_source(source, request.user)
 
     @admin.action(description="Verify against registries", permissions=["change"])
     def verify_against_registries(self, request, queryset) -> None:

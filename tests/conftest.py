@@ -44,6 +44,18 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
+# The audit key tests sign with; production reads AUDIT_HMAC_KEY from the environment.
+AUDIT_KEY = "test audit key, never used outside the tests"
+
+
+@pytest.fixture(autouse=True)
+def _audit_key_and_anchor(settings, tmp_path):
+    settings.AUDIT_HMAC_KEY = AUDIT_KEY
+    settings.AUDIT_HMAC_KEYS = []
+    settings.AUDIT_ANCHOR = str(tmp_path / "anchor" / "audit-anchor.json")
+    settings.AUDIT_ANCHOR_STORAGE = ""
+
+
 @pytest.fixture(autouse=True)
 def _registries_nowhere(settings):
     """No test reaches the real Crossref or PubMed: unless a test starts the local recorded

@@ -13,6 +13,7 @@ TEST_ENVIRONMENT = {
     "DATABASE_URL": f"sqlite:///{Path(__file__).resolve().parent.parent / 'db.sqlite3'}",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SITE_URL": "http://127.0.0.1:8000",
+    "AUDIT_HMAC_KEY": "tests-only-audit-key",
     # Plain static names, read from the apps: no collectstatic before a test run.
     "STATIC_HASHED_NAMES": "0",
     # Tasks run where they are queued unless a test chooses the database queue and its worker.

@@ -36,6 +36,7 @@ def bench_env(tmp_path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
         MEDIA_ROOT=str(tmp_path / "media"),
         SECRET_KEY="test-bench",
+        AUDIT_HMAC_KEY="test-bench audit key",
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="0",
     )

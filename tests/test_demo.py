@@ -23,6 +23,7 @@ from articles.models import (
 )
 from articles.roles import roles_of
 from evidence.models import Source, VerificationStatus
+from tests.conftest import AUDIT_KEY
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -92,7 +93,7 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("demo-media")
     with (
         django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=media),
+        override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=media, AUDIT_HMAC_KEY=AUDIT_KEY),
         transaction.atomic(),
     ):
         yield run("demo", force=True)

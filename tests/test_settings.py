@@ -24,6 +24,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://vetted@127.0.0.1:5432/vetted",
     "ALLOWED_HOSTS": "clinic.example",
     "SITE_URL": "https://clinic.example",
+    "AUDIT_HMAC_KEY": "test-only-audit-" + "k3y" * 10,
 }
 
 

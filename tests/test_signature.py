@@ -9,13 +9,13 @@ from unittest.mock import patch
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from articles import workflow
 from articles.models import AuthorProfile, Placement, Signature, State
 from articles.models.revisions import content_hash
 from articles.roles import Role, grant
+from tests import workflow_support
 from tests.conftest import PASSWORD
 from tests.workflow_support import edit, events_of, reload, snapshot
 
@@ -23,11 +23,10 @@ from tests.workflow_support import edit, events_of, reload, snapshot
 def tamper(revision, **changes) -> None:
     """Change a revision's stored content behind the application's back."""
     content = {**revision.content, **changes}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE articles_revision SET content = %s WHERE id = %s",
-            [json.dumps(content), revision.pk],
-        )
+    workflow_support.tamper(
+        "UPDATE articles_revision SET content = %s WHERE id = %s",
+        [json.dumps(content), revision.pk],
+    )
 
 
 @pytest.mark.parametrize("password", ["", "wrong password", PASSWORD.upper()])

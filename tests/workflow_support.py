@@ -5,9 +5,11 @@ Content is always moved through the real engine (`articles.workflow`), never by 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone
 
 from articles import workflow
@@ -29,6 +31,27 @@ PATHS: dict[State, list[tuple[str, str]]] = {
         ("unpublish", "editor"),
     ],
 }
+
+
+@contextmanager
+def triggers_off():
+    """As the database owner: on PostgreSQL, switch off the triggers that refuse changes to
+    records (migration 0011), which only a superuser can."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            yield
+        finally:
+            cursor.execute("SET session_replication_role = origin")
+
+
+def tamper(sql: str, params=()) -> None:
+    """Change the database behind the application's back, with the database owner's rights."""
+    with triggers_off(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def reload(content):

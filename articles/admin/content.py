@@ -14,6 +14,7 @@ from django.utils.text import Truncator
 from articles import images
 from articles.admin.queues import QueueFilter
 from articles.admin.reviewed import WorkflowAdminMixin
+from articles.audit import edits
 from articles.forms import ArticleForm, PromptForm
 from articles.models import Article, Citation, Placement, Prompt, Topic
 from articles.readers import feedback
@@ -288,6 +289,18 @@ class PromptAdmin(WorkflowAdminMixin, admin.ModelAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    """Every save and deletion is audited (`articles.audit.edits`)."""
+
     list_display = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        edits.save_topic(obj, request.user, changed=form.changed_data, created=not change)
+
+    def delete_model(self, request, obj) -> None:
+        edits.delete_topic(obj, request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for topic in queryset:
+            edits.delete_topic(topic, request.user)

@@ -49,7 +49,16 @@ from articles.importers.parsed import (
     ParseError,
 )
 from articles.importers.wxr import WxrAuthor, WxrFile, WxrPost
-from articles.models import Article, AuthorProfile, Citation, Placement, Prompt, State, Topic
+from articles.models import (
+    Article,
+    ArticleSlug,
+    AuthorProfile,
+    Citation,
+    Placement,
+    Prompt,
+    State,
+    Topic,
+)
 from articles.roles import Role, grant
 from articles.sanitize import clean_html
 from evidence.models import Source
@@ -258,7 +267,10 @@ def _unique_slug(title: str) -> str:
         base = base[:SLUG_MAX].rsplit("-", 1)[0]
     base = base or "imported-post"
     slug, number = base, 2
-    while Article.objects.filter(slug=slug).exists():
+    # A slug ever published belongs to its article for good (ArticleSlug), even after it moved.
+    while (
+        Article.objects.filter(slug=slug).exists() or ArticleSlug.objects.filter(slug=slug).exists()
+    ):
         slug = f"{base}-{number}"
         number += 1
     return slug

@@ -5,6 +5,7 @@ from articles.models.audit import AuditEvent, AuditHead
 from articles.models.content import (
     Article,
     ArticleKind,
+    ArticleSlug,
     AuthorProfile,
     Citation,
     Placement,
@@ -32,6 +33,7 @@ from articles.models.search import SearchEntry
 __all__ = [
     "Article",
     "ArticleKind",
+    "ArticleSlug",
     "AuditEvent",
     "AuditHead",
     "AuthorProfile",

@@ -112,6 +112,9 @@ class ReviewedContent(models.Model):
 
     revisions = GenericRelation("articles.Revision")
 
+    # Fields of a concrete model that only the engine writes, besides WORKFLOW_FIELDS.
+    engine_fields: tuple[str, ...] = ()
+
     objects = ReviewedContentQuerySet.as_manager()
 
     class Meta:
@@ -122,9 +125,19 @@ class ReviewedContent(models.Model):
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in WORKFLOW_FIELDS
+                if not f.primary_key and f.name not in self.all_engine_fields()
             ]
         super().save(*args, **kwargs)
+
+    @classmethod
+    def all_engine_fields(cls) -> tuple[str, ...]:
+        return (*WORKFLOW_FIELDS, *cls.engine_fields)
+
+    def going_live(self, revision) -> None:
+        """Hook: `revision` is about to go live (under the row lock, before the engine saves)."""
+
+    def going_down(self) -> None:
+        """Hook: nothing of this content will be live any more."""
 
     def revision_content(self) -> dict[str, Any]:
         """Everything a reader would see, as JSON-ready data. The content hash is taken over it."""

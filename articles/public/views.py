@@ -10,7 +10,14 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import InvalidPage
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db import DatabaseError, connection
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -87,6 +94,8 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = pages.stored_article(slug)
     if page is None:
         raise Http404("No published article has this address.")
+    if isinstance(page, pages.Moved):  # a reviewed change of address
+        return HttpResponsePermanentRedirect(reverse("articles:detail", args=[page.slug]))
     response = HttpResponse(page.html)
     return cache.describe(
         response, modified=page.modified, live_until=page.live_until, etag=page.etag

@@ -85,7 +85,9 @@ def placing_article(prompt: Prompt, slug: str) -> Article | None:
     """The published article with this slug if its live revision places `prompt`, else None."""
     if not slug:
         return None
-    article = Article.objects.published().filter(slug=slug).select_related("live_revision").first()
+    article = (
+        Article.objects.published().filter(live_slug=slug).select_related("live_revision").first()
+    )
     if article is None:
         return None
     placed = article.live_revision.content.get("prompts") or []
