@@ -10,7 +10,6 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import InvalidPage
-from django.db import DatabaseError, connection
 from django.http import (
     Http404,
     HttpRequest,
