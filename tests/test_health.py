@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError
+from django.test import override_settings
 from django.utils import timezone
 
 from articles.models import JobsRun
@@ -69,15 +70,17 @@ def test_database_unreachable(client, jobs_ran):
     ]
 
 
-def test_cache_unreachable(client, jobs_ran, settings):
-    settings.CACHES = {
+def test_cache_unreachable(client, jobs_ran):
+    dead_redis = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": closed_port_url().replace("http", "redis"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    response = client.get("/healthz")
+    # Inside the test, so the working cache is back before the fixtures that clear it tear down.
+    with override_settings(CACHES=dead_redis):
+        response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
     assert body["cache"] == "unreachable" and body["database"] == "ok"
