@@ -44,7 +44,8 @@ class SourceForm(forms.ModelForm):
         model = Source
         fields = (
             "kind", "title", "authors", "authors_truncated", "journal", "year", "volume",
-            "issue", "pages", "doi", "pmid", "pmcid", "isbn", "url", "as_written",
+            "issue", "pages", "book_title", "editors", "publisher", "publisher_place", "accessed",
+            "issn", "doi", "pmid", "pmcid", "isbn", "url", "as_written",
         )  # fmt: skip
 
     def _normalized(self, name: str, normalize) -> str:
@@ -120,7 +121,22 @@ class SourceAdmin(admin.ModelAdmin):
                 'reference ends with "et al.".',
             },
         ),
-        ("Identifiers", {"fields": ("doi", "pmid", "pmcid", "isbn", "url")}),
+        (
+            "Books, chapters, reports, theses and web pages",
+            {
+                "fields": (
+                    "book_title",
+                    "editors",
+                    "publisher",
+                    "publisher_place",
+                    "accessed",
+                ),
+                "classes": ("collapse",),
+                "description": "A chapter's book and its editors (as JSON, like authors); the "
+                "publisher, or a thesis's university; the day a web page was read.",
+            },
+        ),
+        ("Identifiers", {"fields": ("doi", "pmid", "pmcid", "isbn", "issn", "url")}),
         ("As written", {"fields": ("as_written",), "classes": ("collapse",)}),
         (
             "Registry check",
