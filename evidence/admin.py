@@ -20,7 +20,7 @@ from evidence.identifiers import (
 )
 from evidence.models import Source, VerificationStatus
 from evidence.registry import RegistryConfigError
-from evidence.verification import reassess_from_cache, verify_sources
+from evidence.verification import is_incomplete_detail, reassess_from_cache, verify_sources
 
 # More than this in one admin request would keep the page waiting on the registries.
 ACTION_LIMIT = 100
@@ -182,9 +182,16 @@ class SourceAdmin(admin.ModelAdmin):
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                "<li><strong>{}</strong>: written “{}”; registry “{}”</li>",
+                "<li><strong>{}</strong>{}: written “{}”; registry “{}”</li>",
                 (
-                    (d.get("field", ""), d.get("written", ""), d.get("registry", ""))
+                    (
+                        d.get("field", ""),
+                        " (incomplete: complete it from the registry, or end it with “et al.”)"
+                        if is_incomplete_detail(d)
+                        else "",
+                        d.get("written", ""),
+                        d.get("registry", ""),
+                    )
                     for d in source.verification_details
                 ),
             ),
