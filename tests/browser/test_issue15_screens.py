@@ -4,6 +4,8 @@ password-protected post with the reviewer's override."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from articles import workflow
@@ -18,6 +20,7 @@ SHOTS = "/tmp/w15-shots"
 
 
 def shoot(page, name: str) -> None:
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
