@@ -23,7 +23,7 @@ from evidence.identifiers import (
 )
 from evidence.models import Source, VerificationStatus
 from evidence.registry import RegistryConfigError
-from evidence.verification import reassess_from_cache, verify_sources
+from evidence.verification import is_incomplete_detail, reassess_from_cache, verify_sources
 
 # More than this in one admin request would keep the page waiting on the registries.
 ACTION_LIMIT = 100
@@ -69,7 +69,8 @@ class SourceForm(forms.ModelForm):
         model = Source
         fields = (
             "kind", "title", "authors", "authors_truncated", "journal", "year", "volume",
-            "issue", "pages", "doi", "pmid", "pmcid", "isbn", "url", "as_written",
+            "issue", "pages", "book_title", "editors", "publisher", "publisher_place", "accessed",
+            "issn", "doi", "pmid", "pmcid", "isbn", "url", "as_written",
         )  # fmt: skip
 
     def _normalized(self, name: str, normalize) -> str:
@@ -145,7 +146,22 @@ class SourceAdmin(admin.ModelAdmin):
                 'reference ends with "et al.".',
             },
         ),
-        ("Identifiers", {"fields": ("doi", "pmid", "pmcid", "isbn", "url")}),
+        (
+            "Books, chapters, reports, theses and web pages",
+            {
+                "fields": (
+                    "book_title",
+                    "editors",
+                    "publisher",
+                    "publisher_place",
+                    "accessed",
+                ),
+                "classes": ("collapse",),
+                "description": "A chapter's book and its editors (as JSON, like authors); the "
+                "publisher, or a thesis's university; the day a web page was read.",
+            },
+        ),
+        ("Identifiers", {"fields": ("doi", "pmid", "pmcid", "isbn", "issn", "url")}),
         ("As written", {"fields": ("as_written",), "classes": ("collapse",)}),
         (
             "Registry check",
@@ -191,9 +207,16 @@ class SourceAdmin(admin.ModelAdmin):
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                "<li><strong>{}</strong>: written “{}”; registry “{}”</li>",
+                "<li><strong>{}</strong>{}: written “{}”; registry “{}”</li>",
                 (
-                    (d.get("field", ""), d.get("written", ""), d.get("registry", ""))
+                    (
+                        d.get("field", ""),
+                        " (incomplete: complete it from the registry, or end it with “et al.”)"
+                        if is_incomplete_detail(d)
+                        else "",
+                        d.get("written", ""),
+                        d.get("registry", ""),
+                    )
                     for d in source.verification_details
                 ),
             ),

@@ -98,7 +98,8 @@ class Subject:
 # row as it is now says nothing about what the revision would publish).
 LIVE_SOURCE_FIELDS = (
     "id", "kind", "doi", "pmid", "pmcid", "isbn", "url", "title", "authors", "authors_truncated",
-    "journal", "year", "volume", "issue", "pages", "retracted", "retraction_notice",
+    "journal", "year", "volume", "issue", "pages", "book_title", "editors", "publisher",
+    "publisher_place", "accessed", "retracted", "retraction_notice",
     "verification_status", "verification_details",
 )  # fmt: skip
 

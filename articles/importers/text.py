@@ -25,6 +25,7 @@ from articles.importers.parsed import (
     ParsedFile,
     ParsedPost,
     ParseError,
+    PossiblePrompt,
     escape_text,
     import_key,
 )
@@ -167,7 +168,12 @@ def parse_text(text: str) -> ParsedFile:
     # NUL is the citation placeholder's delimiter, and never text.
     text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     blocks = split_blocks(text)
-    spans = find_prompts(blocks)
+    possible: list = []
+    spans = find_prompts(blocks, possible)
+    result.possible_prompts = [
+        PossiblePrompt(span.headline, span.appearances, f"line {blocks[span.start].line}")
+        for span in possible
+    ]
     posts: list[_RawPost] = []
     orphan_line: int | None = None
 

@@ -143,6 +143,13 @@ class Article(ReviewedContent):
     origin_published_at = models.DateTimeField(
         "originally published", null=True, blank=True, help_text="When the old site published it."
     )
+    # Its author meant only some readers to see it. The gate blocks it (`protected-origin`) until
+    # a medical reviewer records, as an override with a reason, that it may be public.
+    origin_password_protected = models.BooleanField(
+        "password-protected on the old site",
+        default=False,
+        help_text="Imported from a post that readers needed a password to see.",
+    )
 
     # Written by the workflow engine only, like WORKFLOW_FIELDS.
     engine_fields = ("live_slug",)

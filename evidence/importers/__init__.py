@@ -32,6 +32,8 @@ and `as_written` is only set on sources the import creates.
 
 from __future__ import annotations
 
+import datetime
+import html
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -72,8 +74,10 @@ EXTENSIONS = {
 }
 _LOOKS_LIKE = {
     "bibtex": re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE),
-    "ris": re.compile(r"^TY  -", re.MULTILINE),
-    "medline": re.compile(r"^PMID- ", re.MULTILINE),
+    # Some exporters write one space before the dash ("TY - JOUR").
+    "ris": re.compile(r"^TY {1,2}- ?", re.MULTILINE),
+    # A MEDLINE record need not start with its PMID; these tags are MEDLINE's own.
+    "medline": re.compile(r"^(?:PMID|FAU|OWN|STAT|JT|BTI)\s*- ", re.MULTILINE),
 }
 
 # Rows are looked up this many entries at a time, to stay far below the databases' limits on
@@ -96,9 +100,18 @@ FIELD_NAMES = {
     "volume": "volume",
     "issue": "issue",
     "pages": "pages",
+    "book_title": "book title",
+    "editors": "editors",
+    "publisher": "publisher",
+    "publisher_place": "place of publication",
+    "accessed": "date accessed",
+    "issn": "ISSN",
 }
 # Fields compared and filled when an entry matches a source, in the order messages name them.
 MERGED_FIELDS = tuple(FIELD_NAMES)
+# Fields that only ever fill a blank: two files read a web page on different days, or list one
+# of a journal's two ISSNs, without contradicting each other.
+_FILL_ONLY = {"accessed", "issn"}
 _GENERIC_KIND = SourceKind.JOURNAL_ARTICLE
 _is_web_address = URLValidator(schemes=["http", "https"])
 
@@ -123,6 +136,8 @@ class ParsedEntry:
     fields: dict[str, Any] = field(default_factory=dict)
     as_written: str = ""
     problem: str = ""
+    # What the reader had to guess or leave out while the entry was still imported.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -149,6 +164,9 @@ class ImportReport:
     format: str
     outcomes: list[Outcome] = field(default_factory=list)
     errors: list[EntryError] = field(default_factory=list)
+    # Entries imported with something changed or left out (a field that could not be read, a
+    # made-up key); the entry itself is in `outcomes`.
+    warnings: list[EntryError] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -170,6 +188,7 @@ class ImportReport:
                 {"id": s.pk, "doi": s.doi, "pmid": s.pmid, "title": s.title} for s in self.sources
             ],
             "errors": [{"entry": e.entry, "message": e.message} for e in self.errors],
+            "warnings": [{"entry": w.entry, "message": w.message} for w in self.warnings],
         }
 
 
@@ -209,8 +228,20 @@ def is_et_al(name: str) -> bool:
     return bool(_ET_AL.match(squash(name)))
 
 
-def person(family: str, given: str = "") -> dict[str, str]:
-    return {"family": squash(family), "given": squash(given)}
+def person(family: str, given: str = "", suffix: str = "") -> dict[str, str]:
+    """A name as sources store it; "suffix" (Jr., III) only when there is one."""
+    name = {"family": squash(family), "given": squash(given)}
+    if squash(suffix):
+        name["suffix"] = squash(suffix)
+    return name
+
+
+_SUFFIX = re.compile(r"^(?:jr|sr|[ivx]{1,4}|2nd|3rd|[4-9]th)\.?$", re.IGNORECASE)
+
+
+def is_suffix(text: str) -> bool:
+    """ "Jr.", "Sr", "III": the generational suffix of a name, not a given name."""
+    return bool(_SUFFIX.match(squash(text)))
 
 
 def name_from_text(text: str) -> dict[str, str] | None:
@@ -219,13 +250,45 @@ def name_from_text(text: str) -> dict[str, str] | None:
     if not text:
         return None
     if "," in text:
-        family, given = text.split(",", 1)
-        return person(family, given.strip(" ,"))
+        # "Fulton, James E., Jr." (RIS) and "Fulton, James E, Jr" are family, given, suffix.
+        family, *rest = [part.strip() for part in text.split(",")]
+        suffix = rest.pop() if len(rest) > 1 and is_suffix(rest[-1]) else ""
+        return person(family, " ".join(rest).strip(" ,"), suffix)
     words = text.split(" ")
     if len(words) > 1 and _INITIALS.match(words[-1]):
         return person(" ".join(words[:-1]), words[-1])
     # No comma and no initials: an organization ("World Health Organization"), kept whole.
     return person(text)
+
+
+def editors_from(names: Iterable[str]) -> list[dict[str, str]]:
+    """Editors' names (no "et al." bookkeeping: a reference prints them all)."""
+    return authors_from(names)[0]
+
+
+def accessed_date(value: Any) -> datetime.date | None:
+    """The day a web page was read: "2024-03-05", "2024/03/05/", "2024 Mar 5", "March 5, 2024",
+    "5 March 2024"; None when the text is not a whole date."""
+    text = squash(value).strip(" /.")
+    text = (
+        re.sub(r"[/.]", "-", text)
+        if re.fullmatch(r"[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}", text)
+        else text
+    )
+    for pattern in (
+        "%Y-%m-%d",
+        "%Y %b %d",
+        "%Y %B %d",
+        "%B %d, %Y",
+        "%b %d, %Y",
+        "%d %B %Y",
+        "%d %b %Y",
+    ):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def authors_from(names: Iterable[str]) -> tuple[list[dict[str, str]], bool]:
@@ -399,37 +462,27 @@ def _identifier(fields: dict[str, Any], name: str, normalize) -> str:
         raise EntryProblem(f"{prefix}{error}") from None
 
 
-def clean_fields(fields: dict[str, Any], as_written: str = "") -> dict[str, Any]:
-    """Source field values for a parsed entry, or `EntryProblem` with the first thing wrong."""
-    url = squash(fields.get("url"))
-    doi_raw = squash(fields.get("doi"))
-    host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
-    if url and host in _DOI_HOSTS:
-        # A doi.org address is the DOI (as in evidence.parsing); it is kept as the DOI.
-        doi_raw = doi_raw or url
-        url = ""
-    cleaned: dict[str, Any] = {
-        "doi": _identifier({"doi": doi_raw}, "doi", normalize_doi),
-        "pmid": _identifier(fields, "pmid", normalize_pmid),
-        "pmcid": _identifier(fields, "pmcid", normalize_pmcid),
-        "isbn": _identifier(fields, "isbn", normalize_isbn),
-        "url": url,
-        "title": clean_title(fields.get("title")),
-        "journal": squash(fields.get("journal")),
-        "volume": squash(fields.get("volume")),
-        "issue": squash(fields.get("issue")),
-        "pages": squash(fields.get("pages")),
-        "year": year_from(fields.get("year")),
-        "authors": [
-            person(a.get("family", ""), a.get("given", ""))
-            for a in fields.get("authors") or []
-            if squash(a.get("family")) or squash(a.get("given"))
-        ],
-        "authors_truncated": bool(fields.get("authors_truncated")),
-        "kind": fields.get("kind") or "",
-        "retracted": bool(fields.get("retracted")),
-        "as_written": as_written.strip(),
-    }
+def _decoded(value: Any) -> str:
+    """Text with HTML character references decoded: Crossref and some exporters write a journal
+    called "Obstetrics & Gynecology" as "Obstetrics &amp; Gynecology"."""
+    text = squash(value)
+    return squash(html.unescape(text)) if "&" in text else text
+
+
+def _names(values: Any) -> list[dict[str, str]]:
+    return [
+        person(a.get("family", ""), a.get("given", ""), a.get("suffix", ""))
+        for a in values or []
+        if squash(a.get("family")) or squash(a.get("given"))
+    ]
+
+
+def _checked_url(url: str, warnings: list[str]) -> str:
+    """A web address as stored; a protocol-relative one ("//host/path") is read as https."""
+    if url.startswith("//") and len(url) > 2:
+        fixed = "https:" + url
+        warnings.append(f"Its web address “{url}” had no http or https; it was kept as “{fixed}”.")
+        url = fixed
     if url:
         try:
             _is_web_address(url)
@@ -437,6 +490,69 @@ def clean_fields(fields: dict[str, Any], as_written: str = "") -> dict[str, Any]
             raise EntryProblem(
                 f"Web address “{url}” is not a full http:// or https:// address."
             ) from None
+    return url
+
+
+def clean_fields(
+    fields: dict[str, Any], as_written: str = "", warnings: list[str] | None = None
+) -> dict[str, Any]:
+    """Source field values for a parsed entry, or `EntryProblem` with the first thing wrong.
+
+    One bad field never costs an entry that has a good DOI or PubMed ID: the field is left out
+    and the reason appended to `warnings`. An entry without one is refused, since the bad field
+    may be all a reader would have to find the work."""
+    warnings = [] if warnings is None else warnings
+    url = squash(fields.get("url"))
+    doi_raw = squash(fields.get("doi"))
+    host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
+    if url and host in _DOI_HOSTS:
+        # A doi.org address is the DOI (as in evidence.parsing); it is kept as the DOI.
+        doi_raw = doi_raw or url
+        url = ""
+    identifiers: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    readers = {
+        "doi": lambda: _identifier({"doi": doi_raw}, "doi", normalize_doi),
+        "pmid": lambda: _identifier(fields, "pmid", normalize_pmid),
+        "pmcid": lambda: _identifier(fields, "pmcid", normalize_pmcid),
+        "isbn": lambda: _identifier(fields, "isbn", normalize_isbn),
+        "url": lambda: _checked_url(url, warnings),
+    }
+    for name, read in readers.items():
+        try:
+            identifiers[name] = read()
+        except EntryProblem as problem:
+            identifiers[name], problems[name] = "", str(problem)
+    if problems:
+        if not (identifiers["doi"] or identifiers["pmid"]):
+            raise EntryProblem(next(iter(problems.values())))
+        for problem in problems.values():
+            warnings.append(f"{problem} It was left out; the entry was imported without it.")
+    accessed = accessed_date(fields.get("accessed")) if squash(fields.get("accessed")) else None
+    if squash(fields.get("accessed")) and accessed is None:
+        warnings.append(
+            f"Its date accessed “{squash(fields.get('accessed'))}” is not a date; it was left out."
+        )
+    cleaned: dict[str, Any] = {
+        **identifiers,
+        "title": clean_title(_decoded(fields.get("title"))),
+        "journal": _decoded(fields.get("journal")),
+        "volume": squash(fields.get("volume")),
+        "issue": squash(fields.get("issue")),
+        "pages": squash(fields.get("pages")),
+        "year": year_from(fields.get("year")),
+        "authors": _names(fields.get("authors")),
+        "book_title": clean_title(_decoded(fields.get("book_title"))),
+        "editors": _names(fields.get("editors")),
+        "publisher": _decoded(fields.get("publisher")),
+        "publisher_place": _decoded(fields.get("publisher_place")),
+        "accessed": accessed,
+        "issn": " ".join(dict.fromkeys(squash(fields.get("issn")).upper().split()))[:40],
+        "authors_truncated": bool(fields.get("authors_truncated")),
+        "kind": fields.get("kind") or "",
+        "retracted": bool(fields.get("retracted")),
+        "as_written": as_written.strip(),
+    }
     if cleaned["kind"] not in SourceKind.values:
         cleaned["kind"] = ""
     if not cleaned["kind"]:
@@ -473,6 +589,7 @@ def _page_key(pages: str) -> str:
 
 
 def _families(authors: Sequence[dict[str, str]]) -> list[str]:
+    # The suffix is not compared: "Fulton JE Jr" and "Fulton JE" are the same person in a list.
     return [fold(a.get("family", "")) for a in authors]
 
 
@@ -492,11 +609,15 @@ def _same(name: str, existing: Any, new: Any) -> bool:
         return _page_key(existing) == _page_key(new)
     if name == "url":
         return _url_key(existing) == _url_key(new)
+    if name == "editors":
+        return _families(existing) == _families(new)
+    if name in ("book_title", "publisher", "publisher_place"):
+        return fold(existing) == fold(new)
     return existing == new
 
 
 def _shown(name: str, value: Any) -> str:
-    if name == "authors":
+    if name in ("authors", "editors"):
         return ", ".join(
             f"{a.get('family', '')} {a.get('given', '')}".strip() for a in value[:4]
         ) + (", …" if len(value) > 4 else "")
@@ -536,9 +657,9 @@ def plan_merge(row: Source, cleaned: dict[str, Any]) -> tuple[dict[str, Any], li
             else:
                 differences.append(name)
             continue
-        if existing in ("", None):
+        if existing in ("", None, []):
             changes[name] = new
-        elif not _same(name, existing, new):
+        elif name not in _FILL_ONLY and not _same(name, existing, new):
             differences.append(name)
     differences = [
         f"{FIELD_NAMES[name]}: “{_shown(name, getattr(row, name))}” "
@@ -736,8 +857,8 @@ def import_entries(
     """Validate, match and write parsed entries; see the module docstring for the policy.
 
     Queries: one lookup per `LOOKUP_BATCH` (500) entries; one INSERT per batch of new sources
-    (500 rows on PostgreSQL; on SQLite Django keeps each INSERT under 999 parameters, so 41 rows
-    of Source's 24 columns); one UPDATE per 500 updated sources; plus the transaction's own two.
+    (500 rows on PostgreSQL; on SQLite Django keeps each INSERT under 999 parameters, so 33 rows
+    of Source's 30 columns); one UPDATE per 500 updated sources; plus the transaction's own two.
     Duplicates and entries with problems cost nothing. No query is made per entry.
 
     If another writer creates a source with one of the same identifiers between our lookup and
@@ -745,16 +866,20 @@ def import_entries(
     insert and the whole import is looked up and planned again."""
     cleaned: list[dict[str, Any] | None] = []
     problems: list[tuple[int, EntryError]] = []
+    warnings: list[EntryError] = []
     for position, entry in enumerate(entries):
         if entry.problem:
             problems.append((position, EntryError(entry.label, entry.problem)))
             cleaned.append(None)
             continue
+        noted = list(entry.warnings)
         try:
-            cleaned.append(clean_fields(entry.fields, entry.as_written))
+            cleaned.append(clean_fields(entry.fields, entry.as_written, noted))
         except EntryProblem as error:
             problems.append((position, EntryError(entry.label, str(error))))
             cleaned.append(None)
+            continue
+        warnings += [EntryError(entry.label, message) for message in noted]
     for attempt in range(1, _ATTEMPTS + 1):
         report = ImportReport(path=path, format=fmt)
         try:
@@ -766,4 +891,6 @@ def import_entries(
                 raise
     # In file order, whether found while reading an entry or while matching it.
     report.errors = [error for _, error in sorted(problems + refused, key=lambda p: p[0])]
+    refused_labels = {error.entry for _, error in refused}
+    report.warnings = [w for w in warnings if w.entry not in refused_labels]
     return report

@@ -44,6 +44,9 @@ def render(report: ImportReport) -> str:
                 detail += f" (same {o.matched_by} as {o.matched}"
                 detail += f"; filled {', '.join(o.filled)})" if o.filled else ")"
             lines.append(f"  {o.label} → {detail}")
+    if report.warnings:
+        lines += ["", f"Imported with a warning: {len(report.warnings)}"]
+        lines += [f"  {w.entry}: {w.message}" for w in report.warnings]
     lines += ["", f"Not imported: {len(report.errors)}"]
     lines += [f"  {e.entry}: {e.message}" for e in report.errors] or ["  (none)"]
     return "\n".join(lines)
