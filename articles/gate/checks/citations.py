@@ -100,8 +100,7 @@ def citation_unmarked(subject: Subject) -> Iterator[Finding]:
         return
     for block in html_blocks("body", _plain_superscripts(body)):
         found = [f"superscript {n}" for n in _UNMARKED_SUP.findall(block.raw)]
-        text = _UNMARKED_SUP.sub("", block.text)
-        found += [f"“{n}”" for n in _BRACKETED.findall(text)]
+        found += [f"“{n}”" for n in _BRACKETED.findall(_UNMARKED_SUP.sub("", block.text))]
         if not found:
             continue
         what = ", ".join(found[:3]) + (" and more" if len(found) > 3 else "")
@@ -112,3 +111,24 @@ def citation_unmarked(subject: Subject) -> Iterator[Finding]:
             "source. Delete it and cite the source with “Cite”.",
             block.location,
         )
+
+def unmarked_numbers(body: str) -> list[str]:
+    """Every superscript or bracketed number in `body` that is not a citation marker."""
+    found = []
+    for block in html_blocks("body", _plain_superscripts(body or "")):
+        found += _UNMARKED_SUP.findall(block.raw)
+        found += _BRACKETED.findall(_UNMARKED_SUP.sub("", block.text))
+    return found
+
+
+def citation_problems(body: str, cited_keys: list[str], markers: list[str]) -> list[str]:
+    """A one-line summary of what the three checks would report, for the data migration's report
+    (it runs without the models the gate reads)."""
+    problems = []
+    if unresolved := [k for k in markers if k not in cited_keys]:
+        problems.append(f"markers naming no cited source: {', '.join(unresolved)}")
+    if unused := [k for k in cited_keys if k not in markers]:
+        problems.append(f"cited sources no marker uses: {', '.join(unused)}")
+    if unmarked := unmarked_numbers(body):
+        problems.append(f"numbers that are not markers: {', '.join(unmarked[:5])}")
+    return problems

@@ -1,0 +1,152 @@
+"""Citing sources in the prose editor, in Chromium: the "Cite" picker adds a source by its DOI
+from the registry (the local stand-in in tests/evidence), the markers survive editing and
+saving, the editor lists the references, and a deleted marker blocks submission.
+
+There is no preview page on this branch yet, so what the reader will see is checked on the
+review screen's body (linked markers and the AMA list) instead. Screenshots of the picker at
+1280 and 390 px go to $SCREENSHOT_DIR when it is set (else the test's temporary folder)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from articles import gate
+from articles.models import Article, State
+from evidence.models import Source, VerificationStatus
+from tests.browser.conftest import log_in
+from tests.conftest import PASSWORD
+from tests.evidence.conftest import RegistryServer
+
+pytestmark = pytest.mark.browser
+
+DOI = "10.1186/s13287-024-03748-7"  # recorded in tests/evidence/recordings/crossref
+EDITOR = ".prose-editor [contenteditable=true].ProseMirror"
+
+
+@pytest.fixture
+def registry(settings):
+    server = RegistryServer().start()
+    settings.CROSSREF_API_URL = server.url + "/crossref"
+    settings.PUBMED_EUTILS_URL = server.url + "/eutils"
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def markers(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<sup data-citation="([^"]+)">([^<]*)</sup>', html)
+
+
+def cite_from_picker(page) -> None:
+    page.locator(".prose-menubar button", has_text="Cite").click()
+    page.locator("dialog.citation-picker").wait_for()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_cites_a_source_by_doi_and_the_markers_survive_editing(
+    page, open_browser_page, writer, reviewer, registry, shots
+):
+    log_in(page, writer.username, PASSWORD)
+    page.goto("/admin/articles/article/add/")
+    page.get_by_label("Title").fill("Stem cells for nerve disorders: what a review found")
+    editor = page.locator(EDITOR)
+    editor.click()
+    page.keyboard.type("A review of trials found that the injections were safe.")
+
+    cite_from_picker(page)
+    page.get_by_label("Add a source by DOI or PubMed ID").fill(f"https://doi.org/{DOI}")
+    page.get_by_role("button", name="Look up").click()
+    page.get_by_text("Crossref has this record").wait_for()
+    assert "Mesa Bedoya" in page.locator(".citation-picker__record").inner_text()
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(shots / f"cite-picker-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Add to the library and cite").click()
+    page.locator("dialog.citation-picker").wait_for(state="detached")
+
+    source = Source.objects.get(doi=DOI)
+    assert source.authors[0]["family"] == "Mesa Bedoya"
+    assert source.verification_status == VerificationStatus.VERIFIED
+
+    page.keyboard.press("Enter")
+    page.keyboard.type("It did not say whether they work.")
+    cite_from_picker(page)
+    page.locator(".citation-picker__source button", has_text="Cite").first.click()
+
+    # Edit the first paragraph, before its marker.
+    editor.locator("p").first.click(position={"x": 2, "y": 5})
+    page.keyboard.press("Home")
+    page.keyboard.type("In 2024, ")
+    assert editor.locator("sup[data-citation]").count() == 2
+    assert page.locator(".citation-references__list li").count() == 1
+
+    page.locator('input[name="_continue"]').click()
+    page.wait_for_url("**/admin/articles/article/*/change/")
+
+    article = Article.objects.get()
+    key = f"source-{source.pk}"
+    assert markers(article.body) == [(key, "1"), (key, "1")]
+    assert article.body.startswith("<p>In 2024, A review of trials")
+    assert [(c.key, c.source_id, c.order) for c in article.citations.all()] == [
+        (key, source.pk, 1)
+    ]
+    # The editor's reference list, after the round trip.
+    editor.wait_for()
+    references = page.locator(".citation-references__list li")
+    assert references.count() == 1
+    assert "Mesa Bedoya" in references.first.inner_text()
+    assert editor.locator("sup[data-citation]").count() == 2
+    cite_from_picker(page)
+    assert "Mesa Bedoya" in page.locator(".citation-picker__source").first.inner_text()
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(shots / f"cite-own-sources-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Close").click()
+    editor.locator("sup[data-citation]").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "editor-references-1280.png"))
+
+    # The review screen shows what readers will: linked numbers and the AMA list.
+    assert [f.code for f in gate.blockers(gate.run(article))] == []
+    reviewer_view = open_browser_page()
+    log_in(reviewer_view, reviewer.username, PASSWORD)
+    reviewer_view.goto(f"/admin/articles/article/{article.pk}/change/")
+    preview = reviewer_view.locator(".vetted-preview")
+    assert preview.locator('sup a[href="#ref-1"]').count() == 2
+    assert "Mesa Bedoya" in reviewer_view.locator("ol.vetted-references li").first.inner_text()
+    assert page.console_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_marker_blocks_submission(page, article, writer):
+    log_in(page, writer.username, PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    editor = page.locator(EDITOR)
+    marker = editor.locator("sup[data-citation]")
+    assert marker.count() == 1
+    marker.click()  # selects the citation node
+    page.keyboard.press("Backspace")
+    assert marker.count() == 0
+    assert page.locator(".citation-references").is_hidden()
+    page.locator('input[name="_continue"]').click()
+    page.wait_for_url(f"**/admin/articles/article/{article.pk}/change/")
+    assert markers(Article.objects.get(pk=article.pk).body) == []
+
+    page.get_by_role("button", name="Submit for review").click()
+    page.wait_for_load_state()
+    assert Article.objects.get(pk=article.pk).state == State.DRAFT
+    blocker = page.locator('.vetted-findings-blocker [data-code="citation-unused"]')
+    assert blocker.count() == 1
+    assert "no sentence cites it" in blocker.inner_text()
+    assert blocker.locator(".vetted-finding-location").inner_text() == "reference 1"
