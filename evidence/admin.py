@@ -235,7 +235,7 @@ class SourceAdmin(admin.ModelAdmin):
         ]
 
     def use_registry_view(self, request, pk: int):
-        return _use_registry(self, request, pk)
+        return require_POST(lambda request: _use_registry(self, request, pk))(request)
 
     @admin.display(description="Registry metadata")
     def registry_record(self, source: Source) -> str:
@@ -283,7 +283,6 @@ class SourceAdmin(admin.ModelAdmin):
         self.message_user(request, text, messages.SUCCESS if ok else messages.WARNING)
 
 
-@require_POST
 def _use_registry(model_admin: SourceAdmin, request, pk: int):
     source = get_object_or_404(Source, pk=pk)
     if not library.may_change(request.user):

@@ -104,6 +104,14 @@ _INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.?-?){1,4}$")
 _ET_AL = re.compile(r"^(?:and\s+)?(?:et\.?\s*al\.?|others)$", re.IGNORECASE)
 
 
+def _several(line: str) -> bool:
+    """ "Williamson JD, Pajewski NM": a reference's author list pasted on one line."""
+    if "," not in line:
+        return False
+    before = line.split(",", 1)[0].split()
+    return line.count(",") > 1 or (len(before) >= 2 and bool(_INITIALS.fullmatch(before[-1])))
+
+
 def _author(line: str) -> dict[str, str]:
     if "," in line:
         family, given = (part.strip() for part in line.split(",", 1))
@@ -130,13 +138,13 @@ def parse_author_lines(text: str) -> tuple[list[dict[str, str]], bool]:
         if not line:
             continue
         if truncated:
-            raise ValueError(f"Line {number}: “et al.” can only be the last line.")
+            raise ValueError(f"Line {number} comes after “et al.”, which must be the last line.")
         if _ET_AL.fullmatch(line):
             truncated = True
             continue
         if len(line) > MAX_AUTHOR_LINE:
             raise ValueError(f"Line {number} is longer than {MAX_AUTHOR_LINE} characters.")
-        if line.count(",") > 1 or ";" in line:
+        if _several(line) or ";" in line:
             raise ValueError(
                 f"Line {number} (“{line[:60]}”) seems to name several authors: put each on its "
                 "own line."

@@ -135,7 +135,27 @@ def test_deleting_a_marker_blocks_submission(page, article, writer):
     editor = page.locator(EDITOR)
     marker = editor.locator("sup[data-citation]")
     assert marker.count() == 1
+    key = marker.get_attribute("data-citation")
+
+    # Copy and paste keep the marker's key; undo brings back what was deleted.
+    editor.locator("p").first.click()
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Home")
+    page.keyboard.press("Control+c")
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+v")
+    assert [m.get_attribute("data-citation") for m in marker.all()] == [key, key]
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+z")
+    assert marker.count() == 1
+
     marker.click()  # selects the citation node
+    page.keyboard.press("Backspace")
+    assert marker.count() == 0
+    page.keyboard.press("Control+z")
+    assert marker.get_attribute("data-citation") == key
+    marker.click()
     page.keyboard.press("Backspace")
     assert marker.count() == 0
     assert page.locator(".citation-references").is_hidden()
