@@ -170,3 +170,23 @@ def test_deleting_a_marker_blocks_submission(page, article, writer):
     assert blocker.count() == 1
     assert "no sentence cites it" in blocker.inner_text()
     assert blocker.locator(".vetted-finding-location").inner_text() == "reference 1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adding_a_sentence_keeps_existing_markers(page, article, writer):
+    """The bug this replaces: the superscript mark dropped data-citation on the first edit."""
+    before = markers(article.body)
+    assert before
+    log_in(page, writer.username, PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    editor = page.locator(EDITOR)
+    editor.locator("p").last.click()
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Gentle movement helps most people.")
+    page.locator('input[name="_continue"]').click()
+    page.wait_for_url(f"**/admin/articles/article/{article.pk}/change/")
+    saved = Article.objects.get(pk=article.pk)
+    assert "Gentle movement helps most people." in saved.body
+    assert markers(saved.body) == before
+    assert [f.code for f in gate.blockers(gate.run(saved))] == []
