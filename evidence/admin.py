@@ -16,7 +16,6 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from evidence import library, views
-
 from evidence.identifiers import (
     InvalidIdentifier,
     normalize_doi,

@@ -186,8 +186,11 @@ def first_author(authors: list[Any]) -> str:
 def short_label(source: Source) -> str:
     """“Nguyen 2021”, or the title's start, or an identifier: never empty."""
     label = " ".join(str(p) for p in (first_author(source.authors), source.year or "") if p)
-    return label or (source.title[:60] if source.title else "") or source.doi or (
-        f"PMID {source.pmid}" if source.pmid else f"Source {source.pk}"
+    return (
+        label
+        or (source.title[:60] if source.title else "")
+        or source.doi
+        or (f"PMID {source.pmid}" if source.pmid else f"Source {source.pk}")
     )
 
 
@@ -332,7 +335,9 @@ def add_from_record(record: RegistryRecord) -> tuple[Source, bool]:
                 retracted=record.retracted,
                 retraction_notice=record.retraction_notice[:500],
                 verification_status=(
-                    VerificationStatus.RETRACTED if record.retracted else VerificationStatus.VERIFIED
+                    VerificationStatus.RETRACTED
+                    if record.retracted
+                    else VerificationStatus.VERIFIED
                 ),
                 verified_at=now,
                 registry_metadata={record.registry: record.as_dict()},

@@ -372,7 +372,7 @@ _NUMBERED_REFERENCE = re.compile(r"\s?\[(\d{1,3})\]")
 
 
 def mark_numbered_references(nodes: list[Node], numbered: dict[int, ParsedCitation]) -> None:
-    """"[2]" in the text, naming item 2 of the post's numbered reading list, becomes that item's
+    """ "[2]" in the text, naming item 2 of the post's numbered reading list, becomes that item's
     citation marker; a number naming no item stays as written (the gate reports it)."""
 
     def mark(value: str) -> str:

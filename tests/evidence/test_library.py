@@ -82,7 +82,10 @@ def test_author_lines_round_trip():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Williamson JD, Pajewski NM", "Line 1 (“Williamson JD, Pajewski NM”) seems to name several"),
+        (
+            "Williamson JD, Pajewski NM",
+            "Line 1 (“Williamson JD, Pajewski NM”) seems to name several",
+        ),
         ("et al.\nWilliamson JD", "Line 2 comes after “et al.”, which must be the last line."),
         ("Smith J\n" + "x" * 201, "Line 2 is longer than 200 characters."),
     ],
@@ -160,8 +163,9 @@ def test_a_doi_is_looked_up_confirmed_then_added_once(writer, registry_server):
 def test_not_found_and_offline_offer_entry_by_hand(writer, registry_server, settings):
     client = client_for(writer)
     missing = client.post(URLS["look_up"], {"identifier": "10.5555/nobody.knows"}).json()
-    assert missing["status"] == "not-found" and "enter the source's details by hand" in (
-        missing["message"]
+    assert (
+        missing["status"] == "not-found"
+        and "enter the source's details by hand" in (missing["message"])
     )
     settings.CROSSREF_API_URL = "http://127.0.0.1:9/crossref"  # nothing listens there
     offline = client.post(URLS["look_up"], {"identifier": "10.5555/nobody.knows"}).json()

@@ -92,8 +92,8 @@ def test_a_new_marker_adds_its_source_and_numbering_follows_first_appearance(
 ):
     first, second = make_gate_source(), make_gate_source()
     article = build(body=cited("Rest helps."), sources=[first])
-    article.body = (
-        f'<p>Ice helps.<sup data-citation="source-{second.pk}">1</sup></p>' + cited("Rest helps.")
+    article.body = f'<p>Ice helps.<sup data-citation="source-{second.pk}">1</sup></p>' + cited(
+        "Rest helps."
     )
     workflow.save_revision(article, writer)
     rows = [(c.key, c.source_id, c.order) for c in article.citations.order_by("order")]
@@ -135,9 +135,7 @@ def test_the_data_migration_reports_broken_markers_and_changes_nothing(
         sources=[make_gate_source()],
     )
     body = article.body
-    migration = importlib.import_module(
-        "articles.migrations.0010_report_broken_citation_markers"
-    )
+    migration = importlib.import_module("articles.migrations.0010_report_broken_citation_markers")
     migration.report(apps, None)
     out = capsys.readouterr().out
     assert "article broken-markers" in out

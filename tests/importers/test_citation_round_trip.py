@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from articles.models import Article, State
-from tests.test_demo import FAST_HASHER
 from tests.importers.conftest import run_import
+from tests.test_demo import FAST_HASHER
 
 MARKER = re.compile(r'<sup data-citation="[^"]*">[^<]*</sup>')
 
@@ -23,7 +23,7 @@ def posted_back(response) -> dict:
     """What the change form would post if the person saved without changing anything."""
     data = {}
     form = response.context["adminform"].form
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None or value is False:
             continue
@@ -32,7 +32,7 @@ def posted_back(response) -> dict:
         data[form.add_prefix(name)] = value
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
-        for name, field in formset.management_form.fields.items():
+        for name in formset.management_form.fields:
             data[formset.management_form.add_prefix(name)] = formset.management_form[name].value()
         for sub in formset.forms:
             for name in sub.fields:

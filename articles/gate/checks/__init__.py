@@ -1,6 +1,6 @@
 """Importing this package registers every check, in the order findings are reported: the sources,
-the citation markers, then the text (attributions, vague sources, claims), the prompts, disclosure, images, the
-reviewer, readability."""
+the citation markers, then the text (attributions, vague sources, claims), the prompts,
+disclosure, images, the reviewer, readability."""
 
 # ruff: noqa: I001  (the import order is the report order)
 from articles.gate.checks import sources  # noqa: F401

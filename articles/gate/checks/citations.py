@@ -112,6 +112,7 @@ def citation_unmarked(subject: Subject) -> Iterator[Finding]:
             block.location,
         )
 
+
 def unmarked_numbers(body: str) -> list[str]:
     """Every superscript or bracketed number in `body` that is not a citation marker."""
     found = []
