@@ -209,11 +209,11 @@ class SourceAdmin(admin.ModelAdmin):
             return "—"
         details = library.registry_details(source)
         return format_html(
-            "<p>{}</p><p>{} {}</p>"
+            "<p>{}</p><p>{}. {}</p>"
             '<button type="submit" class="button" formaction="{}" formnovalidate>'
             "Use the registry's details</button>",
             library.format_author_lines(details["authors"]).replace("\n", "; "),
-            details["title"],
+            details["title"].rstrip("."),
             " ".join(str(details[k] or "") for k in ("journal", "year")).strip(),
             reverse("admin:evidence_source_use_registry", args=(source.pk,)),
         )

@@ -188,3 +188,49 @@ def test_adding_a_sentence_keeps_existing_markers(page, article, writer):
     assert "Gentle movement helps most people." in saved.body
     assert markers(saved.body) == before, saved.body
     assert [f.code for f in gate.blockers(gate.run(saved))] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_source_admin_takes_plain_authors_and_the_registrys_details(
+    page, open_browser_page, writer, registry, shots
+):
+    from evidence.verification import verify_sources
+
+    source = Source.objects.create(
+        doi="10.1186/s13287-023-03518-x",  # the seed's liver review: right DOI, wrong authors
+        authors=[{"family": "Zhao", "given": "Y."}, {"family": "Liu", "given": "Y."}],
+        authors_truncated=True,
+        title="Efficacy and safety of mesenchymal stem cells in the treatment of liver cirrhosis",
+        journal="Stem Cell Research & Therapy",
+        year=2023,
+    )
+    verify_sources([source])
+    log_in(page, writer.username, PASSWORD)
+    page.goto(f"/admin/evidence/source/{source.pk}/change/")
+    authors = page.get_by_label("Authors")
+    assert authors.input_value() == "Zhao, Y.\nLiu, Y.\net al."
+    offer = page.get_by_role("button", name="Use the registry's details")
+    offer.scroll_into_view_if_needed()
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        offer.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"source-registry-offer-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    offer.click()
+    page.wait_for_url(f"**/admin/evidence/source/{source.pk}/change/")
+    assert page.get_by_label("Authors").input_value().startswith("Lu, ")
+    source.refresh_from_db()
+    assert source.verification_status == VerificationStatus.VERIFIED
+    assert page.get_by_role("button", name="Use the registry's details").count() == 0
+
+    # Authors typed as people write them, never JSON.
+    page.get_by_label("Authors").fill("Lu W\nQu J\nSPRINT Research Group")
+    page.locator('input[name="_continue"]').click()
+    page.wait_for_url(f"**/admin/evidence/source/{source.pk}/change/")
+    source.refresh_from_db()
+    assert source.authors == [
+        {"family": "Lu", "given": "W"},
+        {"family": "Qu", "given": "J"},
+        {"literal": "SPRINT Research Group"},
+    ]
+    assert page.console_errors == []
