@@ -136,7 +136,7 @@ def test_deleting_a_marker_blocks_submission(page, article, writer):
     key = marker.get_attribute("data-citation")
 
     # Copy and paste keep the marker's key; undo brings back what was deleted.
-    editor.locator("p").first.click()
+    editor.locator("p").first.click(position={"x": 2, "y": 5})
     page.keyboard.press("End")
     page.keyboard.press("Shift+Home")
     page.keyboard.press("Control+c")
@@ -234,3 +234,58 @@ def test_source_admin_takes_plain_authors_and_the_registrys_details(
         {"literal": "SPRINT Research Group"},
     ]
     assert page.console_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_source_found_by_search_and_cited_first_is_numbered_first(
+    page, build_cited_article, writer
+):
+    article, first, other = build_cited_article
+    log_in(page, writer.username, PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    editor = page.locator(EDITOR)
+    editor.locator("p").first.click(position={"x": 2, "y": 5})
+    page.keyboard.press("End")
+    cite_from_picker(page)
+    page.get_by_label("Search the library").fill("Okafor")
+    result = page.locator(".citation-picker__source", has_text="Okafor")
+    result.get_by_role("button", name="Cite").click()
+    labels = editor.locator("sup[data-citation]")
+    assert [labels.nth(i).inner_text() for i in range(labels.count())] == ["1", "2"]
+    listed = page.locator(".citation-references__list li")
+    assert "Okafor" in listed.nth(0).inner_text() and "Nguyen" in listed.nth(1).inner_text()
+
+    page.locator('input[name="_continue"]').click()
+    page.wait_for_url(f"**/admin/articles/article/{article.pk}/change/")
+    saved = Article.objects.get(pk=article.pk)
+    assert markers(saved.body) == [(f"source-{other.pk}", "1"), ("trial", "2")]
+    assert list(saved.citations.values_list("source_id", "order")) == [
+        (other.pk, 1),
+        (first.pk, 2),
+    ]
+
+
+@pytest.fixture
+def build_cited_article(make_article, writer):
+    from articles import workflow
+    from articles.models import Citation
+
+    first = Source.objects.create(
+        doi="10.5555/first", title="Walking for knee pain", year=2020,
+        authors=[{"family": "Nguyen", "given": "T"}], journal="Knee J",
+    )  # fmt: skip
+    other = Source.objects.create(
+        doi="10.5555/other", title="Cycling for knee pain", year=2022,
+        authors=[{"family": "Okafor", "given": "A"}], journal="Knee J",
+    )  # fmt: skip
+    article = make_article(
+        "Knee pain and exercise",
+        cited=False,
+        body='<p>Exercise helps knees.</p><p>Walking helps.<sup data-citation="trial">1</sup></p>',
+    )
+    workflow.save_revision(
+        article,
+        writer,
+        save_related=lambda: Citation.objects.create(article=article, source=first, key="trial"),
+    )
+    return article, first, other
