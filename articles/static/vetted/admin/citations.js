@@ -210,7 +210,13 @@ function mountReferenceList(editor, storage, options) {
 function sourceItem(source, action, label = "Cite") {
   return el("li", { className: "citation-picker__source" }, [
     el("span", { className: "citation-picker__reference", text: source.reference || source.label }),
-    el("button", { type: "button", className: "button", text: label, onclick: action }),
+    el("button", {
+      type: "button",
+      className: "button",
+      text: label,
+      "aria-label": `${label} ${source.label}`,
+      onclick: action,
+    }),
   ]);
 }
 
