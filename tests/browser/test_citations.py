@@ -313,3 +313,23 @@ def test_the_open_picker_passes_axe(page, build_cited_article, writer, registry)
         Axe().run(page, context="dialog.citation-picker", options=options).response["violations"]
     )
     assert not violations, axe_report(violations)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prompt_uses_the_same_editor_without_cite(page, make_prompt, writer):
+    """A prompt has no cited sources: its editor keeps a pasted marker as a marker (so the gate
+    can name it) and offers no "Cite"."""
+    prompt = make_prompt(body='<p>We post a guide.<sup data-citation="stray">1</sup></p>')
+    log_in(page, writer.username, PASSWORD)
+    page.goto(f"/admin/articles/prompt/{prompt.pk}/change/")
+    editor = page.locator(EDITOR)
+    editor.locator("p").first.click(position={"x": 2, "y": 5})
+    page.keyboard.press("Home")
+    page.keyboard.type("Free: ")
+    assert page.locator(".prose-menubar button", has_text="Cite").count() == 0
+    page.locator('input[name="_continue"]').click()
+    page.wait_for_url(f"**/admin/articles/prompt/{prompt.pk}/change/")
+    prompt.refresh_from_db()
+    assert markers(prompt.body) == [("stray", "1")] and prompt.body.startswith("<p>Free: ")
+    blocker = page.locator('.vetted-findings-blocker [data-code="citation-unresolved"]')
+    assert "A prompt cannot cite sources" in blocker.inner_text()
