@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import Script
+from django.urls import reverse
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
@@ -19,6 +20,7 @@ from articles.limits import InputTooLarge, check_html
 from articles.models import Article, Image, Prompt
 from articles.models.content import credentials, display_name
 from articles.roles import Role, users_with_role
+from evidence import library
 
 # What the editor offers. The model's save runs `articles.sanitize.clean_html` over whatever
 # arrives, so this list is about what writers can make, not about what is safe.
@@ -30,6 +32,8 @@ ARTICLE_EXTENSIONS = {
     "Bold": True,
     "Italic": True,
     "Superscript": True,
+    # A citation marker is a node of its own (vetted/admin/citations.js), never a superscript.
+    "Citation": {"picker": True},
     "Heading": {"levels": [2, 3, 4]},
     "BulletList": True,
     "OrderedList": True,
@@ -54,6 +58,9 @@ PROMPT_EXTENSIONS = {
     "BulletList": True,
     "ListItem": True,
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+    # The same marker node, so a pasted marker is kept and the gate can name it; no picker:
+    # prompts have no cited sources.
+    "Citation": {"picker": False},
     "History": True,
     "Menu": True,
 }
@@ -78,18 +85,18 @@ class ProseEditorWidget(AdminProseEditorWidget):
                     "django_prose_editor/editor.css",
                     "django_prose_editor/overrides.css",
                     "vetted/admin/prose-editor.css",
+                    "vetted/admin/citations.css",
                 ]
             },
             js=[Script("vetted/admin/prose-editor.js", type="module")],
         )
 
 
-def prose_field(extensions: dict, **kwargs) -> ProseEditorFormField:
+def prose_field(
+    extensions: dict, widget: type[ProseEditorWidget] = ProseEditorWidget, **kwargs
+) -> ProseEditorFormField:
     return ProseEditorFormField(
-        config={"extensions": extensions},
-        widget=ProseEditorWidget,
-        required=False,
-        **kwargs,
+        config={"extensions": extensions}, widget=widget, required=False, **kwargs
     )
 
 
@@ -141,13 +148,45 @@ class ReviewedContentForm(forms.ModelForm):
         return cleaned
 
 
+class CitingProseEditorWidget(ProseEditorWidget):
+    """The body's editor, given the article's cited sources and the library's endpoints when it
+    is drawn (not when the form is built: a page that only shows the body asks nothing), so its
+    reference list names each marker's source and "Cite" can find and add sources."""
+
+    article: Article | None = None
+
+    def get_config(self):
+        config = super().get_config()
+        article = self.article
+        cited = (
+            {
+                c.key: library.describe(c.source)
+                for c in article.citations.select_related("source").order_by("order", "pk")
+            }
+            if article is not None and article.pk is not None
+            else {}
+        )
+        extensions = dict(config["extensions"])
+        extensions["Citation"] = {
+            **extensions.get("Citation", {}),
+            "citations": cited,
+            "urls": {
+                "search": reverse("admin:evidence_library_search"),
+                "describe": reverse("admin:evidence_library_describe"),
+                "lookUp": reverse("admin:evidence_library_look_up"),
+                "add": reverse("admin:evidence_library_add"),
+            },
+        }
+        return {**config, "extensions": extensions}
+
+
 class ArticleForm(ReviewedContentForm):
     """The article's working copy. The hero image is uploaded through the image pipeline
     (`articles.images`): checked and encoded while the form is validated, so a refusal is a form
     error, and stored only when the article is saved, so an invalid form or inline stores
     nothing."""
 
-    body = prose_field(ARTICLE_EXTENSIONS)
+    body = prose_field(ARTICLE_EXTENSIONS, widget=CitingProseEditorWidget)
     hero_upload = forms.FileField(
         label="Upload an image",
         required=False,
@@ -172,6 +211,7 @@ class ArticleForm(ReviewedContentForm):
         )
         self.hero_prepared: images.PreparedImage | None = None
         self.hero_created = False
+        self.fields["body"].widget.article = self.instance
 
     def clean_hero_upload(self):
         upload = self.cleaned_data.get("hero_upload")

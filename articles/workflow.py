@@ -52,7 +52,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles import audit, gate, notifications
+from articles import audit, citations, gate, notifications
 from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
 from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
@@ -342,6 +342,8 @@ def save_revision(
         from_state = locked.state
     if save_related is not None:
         save_related()
+    # The body's citation markers decide what is cited, and in which order (articles.citations).
+    citations.sync_with_body(content)
     data = content.revision_content()
     revision = Revision.objects.create(
         content_object=content,

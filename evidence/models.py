@@ -125,7 +125,12 @@ class Source(models.Model):
         ]
 
     def __str__(self) -> str:
-        first = self.authors[0]["family"] if self.authors else ""
+        # A group author is {"literal": "SPRINT Research Group"}: no family name.
+        first = (
+            self.authors[0].get("family") or self.authors[0].get("literal", "")
+            if self.authors
+            else ""
+        )
         label = f"{first} {self.year or ''}".strip()
         return f"{label}: {self.title[:80]}" if label else (self.title[:100] or f"Source {self.pk}")
 

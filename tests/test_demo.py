@@ -147,6 +147,7 @@ class TestTheLoadedDemo:
         assert blockers(demo.PROMOTIONAL) == {
             "no-sources",
             "empty-reference",
+            "citation-unused",
             "vague-source",
             "unsupported-claim",
             "missing-disclosure",

@@ -8,16 +8,19 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from articles import images
+from articles import images, rendering
 from articles.admin.queues import QueueFilter
 from articles.admin.reviewed import WorkflowAdminMixin
 from articles.audit import edits
+from articles.citations import new_key
 from articles.forms import ArticleForm, PromptForm
 from articles.models import Article, Citation, Placement, Prompt, Topic
 from articles.readers import feedback
+from articles.sanitize import clean_html
 
 # What a body's citation marker may name (articles.sanitize keeps only such keys).
 CITATION_KEY = re.compile(r"[A-Za-z0-9:_-]{1,64}")
@@ -72,17 +75,33 @@ class SourceIdWidget(ForeignKeyRawIdWidget):
 class CitationForm(forms.ModelForm):
     class Meta:
         model = Citation
-        fields = ("order", "key", "source", "attribution", "supports")
+        fields = ("key", "source", "attribution", "supports")
         widgets = {"supports": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        help_texts = {
+            "key": "Filled in for you. Cite sources in the text with “Cite” in the editor's "
+            "toolbar; a source listed here that no marker cites blocks publication."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].required = False
 
     def clean_key(self) -> str:
         key = (self.cleaned_data.get("key") or "").strip()
-        if not CITATION_KEY.fullmatch(key):
+        if key and not CITATION_KEY.fullmatch(key):
             raise forms.ValidationError(
                 "Use letters, digits, “-”, “_” or “:” only (up to 64): the body's citation marker "
                 '<sup data-citation="KEY"> names it.'
             )
         return key
+
+    def clean(self):
+        cleaned = super().clean()
+        source = cleaned.get("source")
+        if not cleaned.get("key") and source is not None:
+            # The key the editor's "Cite" gives a source cited for the first time.
+            cleaned["key"] = self.instance.key = new_key(source.pk)
+        return cleaned
 
 
 class CitationFormSet(forms.BaseInlineFormSet):
@@ -106,6 +125,8 @@ class CitationInline(EditableByArticleEditorsMixin, admin.TabularInline):
     form = CitationForm
     formset = CitationFormSet
     fields = ("order", "key", "source", "attribution", "supports")
+    # Numbered by the body: the order in which its markers first cite each source.
+    readonly_fields = ("order",)
     raw_id_fields = ("source",)
     extra = 0
     verbose_name = "cited source"
@@ -225,6 +246,24 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
         if obj is not None and obj.pk is not None:
             context["reader_feedback"] = feedback.accepted_feedback_for(obj, request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="Body")
+    def body_preview(self, obj):
+        """The body as the public page will number and link its citations, with the same AMA
+        reference list, so the reviewer reads what readers will."""
+        content = obj.latest_revision.content if obj.latest_revision_id else obj.revision_content()
+        entries = format_html_join(
+            "",
+            '<li id="{}">{}</li>',
+            ((ref.anchor, mark_safe(ref.html)) for ref in rendering.references(content)),  # noqa: S308 - cleaned by Reference.html
+        )
+        return format_html(
+            '<div class="vetted-preview">{}</div>{}',
+            mark_safe(clean_html(rendering.body_with_linked_markers(content))),  # noqa: S308 - the one sanitizer's output
+            format_html('<h3>References</h3><ol class="vetted-references">{}</ol>', entries)
+            if entries
+            else "",
+        )
 
     @admin.display(description="Current image")
     def hero_current(self, obj):

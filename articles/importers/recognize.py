@@ -417,11 +417,34 @@ def place_marker(nodes: list[Node], citation: ParsedCitation) -> None:
     put(node, index, value[: match.end()] + CITE.format(citation.key) + value[match.end() :])
 
 
+_NUMBERED_REFERENCE = re.compile(r"\s?\[(\d{1,3})\]")
+
+
+def mark_numbered_references(nodes: list[Node], numbered: dict[int, ParsedCitation]) -> None:
+    """ "[2]" in the text, naming item 2 of the post's numbered reading list, becomes that item's
+    citation marker; a number naming no item stays as written (the gate reports it)."""
+
+    def mark(value: str) -> str:
+        def marker(match: re.Match) -> str:
+            citation = numbered.get(int(match.group(1)))
+            if citation is None:
+                return match.group(0)
+            if not citation.supports:
+                citation.supports = plain(value)
+            return CITE.format(citation.key)
+
+        return _NUMBERED_REFERENCE.sub(marker, value) if "[" in value else value
+
+    for node in nodes:
+        node.text = mark(node.text)
+        node.items = [mark(item) for item in node.items]
+
+
 def plain(value: str) -> str:
     return re.sub("\x00[^\x00]*\x00", "", value)
 
 
-def _same_work(a: ParsedReference, b: ParsedReference) -> bool:
+def same_work(a: ParsedReference, b: ParsedReference) -> bool:
     for name in ("doi", "pmid", "pmcid"):
         if getattr(a, name) and getattr(a, name) == getattr(b, name):
             return True
@@ -430,7 +453,7 @@ def _same_work(a: ParsedReference, b: ParsedReference) -> bool:
 
 def add_citation(post: ParsedPost, reference: ParsedReference, origin: str, line: int) -> None:
     """Cite a reference once per post, however often the post lists it."""
-    if any(_same_work(reference, c.reference) for c in post.citations):
+    if any(same_work(reference, c.reference) for c in post.citations):
         return
     # Keys are "1", "2", … in the order the post cites: its Source: lines, then its reading list.
     post.citations.append(

@@ -116,7 +116,7 @@ def test_invalid_identifiers_say_what_is_wrong(build, make_gate_source):
     ],
 )
 def test_the_live_verification_status_of_each_source(build, make_gate_source, status, expected):
-    article = build(sources=[make_gate_source()])
+    article = build(body=cited("Rest helps."), sources=[make_gate_source()])
     source = article.citations.get().source
     source.verification_status = status
     source.verification_details = [{"field": "title", "written": "A", "registry": "B"}]

@@ -81,8 +81,11 @@ def test_the_seed_call_to_action_blocks_nothing_once_labelled(seed_prompts):
 def test_orthopedic_game_changer_piece(seed_article):
     article = seed_article("Game Changer")
     codes = blocker_codes(article)
-    assert set(codes) == {"no-sources", "empty-reference", "vague-source", "unsupported-claim"}
+    assert set(codes) == {
+        "no-sources", "empty-reference", "citation-unused", "vague-source", "unsupported-claim"
+    }  # fmt: skip
     assert codes["empty-reference"] == 4  # the four reading-list items without a link
+    assert codes["citation-unused"] == 4  # and none of them is cited in the text
     assert codes["vague-source"] == 3  # (Oxford Academic), (BioMed Central), (SpringerLink)
     findings = gate.run(article)
     vague = [f for f in findings if f.code == "vague-source"]
@@ -102,6 +105,7 @@ def test_orthopedic_piece_as_a_promotional_page_also_needs_its_disclosure(seed_a
     assert set(blocker_codes(article)) == {
         "no-sources",
         "empty-reference",
+        "citation-unused",
         "vague-source",
         "unsupported-claim",
         "missing-disclosure",

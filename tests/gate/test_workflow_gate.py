@@ -11,6 +11,7 @@ from django.utils import timezone
 from articles import gate, jobs, workflow
 from articles.models import State
 from tests.conftest import PASSWORD
+from tests.gate.conftest import cited
 from tests.workflow_support import reload, snapshot
 
 
@@ -40,7 +41,7 @@ def test_submit_refuses_gate_failing_content_and_writes_nothing(uncited_article,
 
 def test_warnings_do_not_refuse(build, make_gate_source, writer):
     source = make_gate_source(verification_status="unverified")
-    article = build(body="<p>Rest helps.</p>", sources=[source])
+    article = build(body=cited("Rest helps."), sources=[source])
     assert gate.warnings(gate.run(article))
     workflow.submit(article, writer)
     assert article.state == State.IN_REVIEW
@@ -92,7 +93,7 @@ def test_publish_refuses_a_page_whose_prompt_was_changed_since(
     build, make_gate_source, approved_prompt, writer, reviewer, editor
 ):
     prompt = approved_prompt()
-    article = build(body="<p>Rest helps.</p>", sources=[make_gate_source()], prompts=[prompt])
+    article = build(body=cited("Rest helps."), sources=[make_gate_source()], prompts=[prompt])
     workflow.submit(article, writer)
     workflow.approve(article, reviewer, password=PASSWORD)
     prompt.headline = "Changed after the page was approved"

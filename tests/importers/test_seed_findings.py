@@ -28,14 +28,17 @@ def test_orthopedic_piece(seed_imported):
     codes = blocker_codes(seed_imported["orthopedic"])
     # The brief names the first four. The piece is also a promotional page with no disclosure
     # label, and the brief's rule 6 says such content carries one: that blocker is right too.
+    # Its reading list is cited nowhere in its text, so each item is also unused.
     assert set(codes) == {
         "no-sources",
         "empty-reference",
+        "citation-unused",
         "vague-source",
         "unsupported-claim",
         "missing-disclosure",
     }
     assert codes["empty-reference"] == 4  # one per reading-list item without a link
+    assert codes["citation-unused"] == 4
     assert codes["vague-source"] == 3  # "(Oxford Academic)", "(BioMed Central)", "(SpringerLink)"
 
 
