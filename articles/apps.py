@@ -24,3 +24,13 @@ class ArticlesConfig(AppConfig):
         live_changed.connect(rendering.render_pages_placing, sender=Prompt)
         live_changed.connect(page_cache.invalidate_on_change)
         live_changed.connect(search_index.on_live_changed, sender=Article)
+        # Sign-in lockouts (django-axes) go into the audit trail (issue 11, w11a).
+        from axes.signals import user_locked_out
+
+        user_locked_out.connect(_audit_lockout, dispatch_uid="vetted-audit-lockout")
+
+
+def _audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> None:
+    from articles.accounts.people import record_lockout
+
+    record_lockout(request, username, ip_address)

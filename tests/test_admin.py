@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, AuditEvent, Prompt, Revision, Signature, State
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_by
 
 # Query budgets, fixed whatever the number of articles.
 CHANGELIST_BUDGET = 10
@@ -141,7 +141,7 @@ def many_articles(make_article, writer, reviewer, editor, n: int, start: int = 0
         if step >= 1:
             workflow.submit(article, writer)
         if step >= 2:
-            workflow.approve(article, reviewer, password=PASSWORD)
+            workflow.approve(article, reviewer, **signed_by(reviewer))
         if step >= 3:
             workflow.publish(article, editor)
         if step == 4:
@@ -664,12 +664,12 @@ def test_queues_per_role(
         workflow.submit(article, writer)
     workflow.request_changes(sent_back, reviewer, comment="Add sources.")
     for article in (approved, scheduled):
-        workflow.approve(article, reviewer, password=PASSWORD)
+        workflow.approve(article, reviewer, **signed_by(reviewer))
     workflow.schedule(scheduled, editor, go_live_at=timezone.now() + timedelta(days=1))
     # Approved and published long ago, so its approval has expired by now.
     long_ago = timezone.now() - timedelta(days=settings.REVIEW_VALIDITY_DAYS + 30)
     with mock.patch("django.utils.timezone.now", return_value=long_ago):
-        workflow.approve(overdue, reviewer, password=PASSWORD)
+        workflow.approve(overdue, reviewer, **signed_by(reviewer))
         workflow.publish(overdue, editor)
     assert overdue in Article.objects.review_overdue()
     make_article("Someone else's draft", owner=request.getfixturevalue("other_writer"))
@@ -688,7 +688,7 @@ def test_a_reapproved_update_of_live_content_waits_in_the_editors_queue(
     article.summary = "Revised after new guidance."
     workflow.save_revision(article, writer, base_revision=1)
     workflow.submit(article, writer)
-    workflow.approve(article, reviewer, password=PASSWORD)
+    workflow.approve(article, reviewer, **signed_by(reviewer))
     client = login(editor)
 
     waiting = get(client, changelist(Article), CHANGELIST_BUDGET)  # default: approved, waiting
@@ -868,7 +868,7 @@ def test_csv_cells_that_look_like_formulas_are_quoted(in_review, make_user):
     from articles.roles import Role
 
     sneaky = make_user("sneaky_reviewer", Role.REVIEWER, credentials="=HYPERLINK(1)")
-    workflow.approve(reload(in_review), sneaky, password=PASSWORD)
+    workflow.approve(reload(in_review), sneaky, **signed_by(sneaky))
     rows = list(
         csv.reader(
             io.StringIO(login(sneaky).get(url(in_review, "signatures_csv")).content.decode())

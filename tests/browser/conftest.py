@@ -19,7 +19,7 @@ from PIL import Image as Pillow
 from articles import images, workflow
 from articles.models import Article, Citation, Placement, Prompt, Topic
 from evidence.models import Source, SourceKind, VerificationStatus
-from tests.conftest import CITATION_KEY, CITED_BODY, PASSWORD, fixture_source
+from tests.conftest import CITATION_KEY, CITED_BODY, fixture_source, signed_by
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -165,7 +165,7 @@ def go_live(writer, reviewer, editor):
 
     def publish(content):
         workflow.submit(content, writer)
-        workflow.approve(content, reviewer, password=PASSWORD)
+        workflow.approve(content, reviewer, **signed_by(reviewer))
         workflow.publish(content, editor)
         content.refresh_from_db()
         return content
