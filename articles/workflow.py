@@ -11,9 +11,8 @@ Who may do what, from which state:
     request_changes  in review                               changes requested    medical reviewer
     approve          in review                               approved             medical reviewer
                                                                                   who did not write
-                                                                                  or edit it, with
-                                                                                  their own password
-                                                                                  and code, certified
+                                                                                  or edit it; own
+                                                                                  password and code
     schedule         approved (go-live, expiry),             unchanged            editor
                      published (expiry only)
     publish          approved                                published            editor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles import signing, workflow
+from articles.accounts.middleware import LAST_SEEN_KEY
 from articles.models import (
     Article,
     AuthorProfile,
@@ -150,11 +152,12 @@ def log_in_verified(client, user):
     """Sign `client` in as `user` with their second factor already proven, as the sign-in form
     does after a correct code."""
     client.force_login(user)
+    session = client.session
+    session[LAST_SEEN_KEY] = int(time.time())
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is not None:
-        session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    session.save()
     return client
 
 

@@ -1,7 +1,8 @@
 """Second factors: TOTP authenticator apps through django-otp.
 
 A person enrolls their own device (nobody can do it for them); a confirmed device is then asked
-for at sign-in and at every signature. Removing one takes two admins (`people.confirm_factor_reset`).
+for at sign-in and at every signature. Removing one takes two admins
+(`people.confirm_factor_reset`).
 """
 
 from __future__ import annotations

@@ -56,9 +56,11 @@ class StaffSessionMiddleware:
         self.prefix = reverse("admin:index")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and request.path.startswith(self.prefix):
-            if refusal := self._refuse(request, user):
+        # The path first: asking for the user reads the session, and a public page that did
+        # would vary by cookie and could not be cached.
+        if request.path.startswith(self.prefix):
+            user = request.user
+            if user.is_authenticated and (refusal := self._refuse(request, user)):
                 return refusal
         return self.get_response(request)
 
@@ -69,7 +71,9 @@ class StaffSessionMiddleware:
             logout(request)
             messages.info(request, "You were signed out after a period without activity.")
             return _to_login(request)
-        request.session[LAST_SEEN_KEY] = now
+        if now - last_seen >= 60 or LAST_SEEN_KEY not in request.session:
+            # To the minute: writing the session on every request would cost a query each.
+            request.session[LAST_SEEN_KEY] = now
         if not factors.requires_two_factor(user) or user.is_verified():
             return None
         match = request.resolver_match or _resolve(request.path_info)

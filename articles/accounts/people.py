@@ -225,7 +225,9 @@ def certify_signature(user, *, username: str, password: str, otp_token: str) -> 
             user, password=password, otp_token=otp_token, username=username, certifying=True
         )
     except signing.SignerRefused as refusal:
-        raise AccountRefused(str(refusal).replace("Nothing was signed.", "Nothing was saved."))
+        raise AccountRefused(
+            str(refusal).replace("Nothing was signed.", "Nothing was saved.")
+        ) from None
     certification = SignerCertification.objects.create(
         user=user,
         signer_name=display_name(user),

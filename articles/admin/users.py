@@ -15,15 +15,17 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles import audit, signing
 from articles.accounts import factors, people
 from articles.accounts.forms import SignInForm
 from articles.models import AuthorProfile
-from articles.roles import Role, roles_of
+from articles.roles import roles_of
 
 User = get_user_model()
 
@@ -72,7 +74,13 @@ class VettedUserAdmin(UserAdmin):
     change_form_template = "admin/accounts/user_change_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        devices = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("groups")
+            .annotate(has_factor=Exists(devices))
+        )
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -225,7 +233,7 @@ class VettedUserAdmin(UserAdmin):
 
     @admin.display(description="Two-step sign-in", boolean=True)
     def two_step(self, user):
-        return factors.has_factor(user)
+        return user.has_factor
 
 
 if admin.site.is_registered(User):

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from articles.roles import Role
 from evidence.models import Source, VerificationStatus
+from tests.conftest import log_in_verified
 
 CHANGELIST = "admin:evidence_source_changelist"
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user)
+    log_in_verified(client, user)
     return client
 
 
