@@ -1,8 +1,8 @@
 """Vetted settings. Everything that differs between machines comes from the environment."""
 
 import os
-from datetime import timedelta
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url

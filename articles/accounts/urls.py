@@ -11,9 +11,7 @@ SITE = {"site_header": admin.site.site_header, "site_title": admin.site.site_tit
 
 urlpatterns = [
     path("two-factor/", admin.site.admin_view(views.two_factor), name="two_factor"),
-    path(
-        "certify/", admin.site.admin_view(views.certify_signature), name="certify_signature"
-    ),
+    path("certify/", admin.site.admin_view(views.certify_signature), name="certify_signature"),
     path(
         "password_change/",
         admin.site.admin_view(views.password_change),

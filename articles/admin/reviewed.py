@@ -522,9 +522,7 @@ class WorkflowAdminMixin:
             return self._perform(request, obj, name, {}, change_url)
 
         if request.method == "POST" and "_confirm" in request.POST:
-            form = form_class(
-                request.POST, content=obj, user=request.user, session=request.session
-            )
+            form = form_class(request.POST, content=obj, user=request.user, session=request.session)
             if form.is_valid():
                 response = self._perform(request, obj, name, form.engine_kwargs(), change_url)
                 if response is not None:

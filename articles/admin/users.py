@@ -275,4 +275,3 @@ class LockedSignInAdmin(admin.ModelAdmin):
                 request.user, username=attempt.username or "", address=attempt.ip_address or ""
             )
         messages.success(request, "Unlocked. They can sign in again.")
-
