@@ -28,6 +28,13 @@ class ArticlesConfig(AppConfig):
         from axes.signals import user_locked_out
 
         user_locked_out.connect(_audit_lockout, dispatch_uid="vetted-audit-lockout")
+        # django-otp's own admin (registered after ours) would let whoever holds its permissions
+        # add a device for someone else or read its key; people set up their own.
+        from django.contrib import admin
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if admin.site.is_registered(TOTPDevice):
+            admin.site.unregister(TOTPDevice)
 
 
 def _audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> None:
