@@ -131,11 +131,12 @@ def give_factor(user, *, certify: bool = False) -> None:
 
 def totp_code(user) -> str:
     """The code the user's authenticator shows now. Tests sign many times within one 30-second
-    step, so the device forgets the step it last accepted (a code is otherwise accepted once)."""
+    step, so the device forgets the step it last accepted (a code is otherwise accepted once) and
+    the wrong codes a test tried just before (which otherwise hold off the next try a while)."""
     device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).first()
     if device is None:  # no authenticator: any code is wrong
         return "000000"
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
 
 

@@ -29,7 +29,8 @@ class SignInForm(AdminAuthenticationForm):
 
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "bad_code": "Enter the current code from your authenticator app (each code works once).",
+        "bad_code": "Enter the current code from your authenticator app (each code works once; "
+        "after a wrong one, wait a few seconds).",
     }
 
     def clean(self):

@@ -42,7 +42,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, confirmed)
             messages.success(request, "Your authenticator app is set up.")
             return HttpResponseRedirect(_next_step(user))
-        form.add_error("otp_token", "That code is not correct. Enter the code the app shows now.")
+        form.add_error(
+            "otp_token",
+            "That code is not correct, or came too soon after a wrong one. Wait a few seconds, "
+            "then enter the code the app shows now.",
+        )
     return _page(
         request,
         "admin/accounts/two_factor.html",
