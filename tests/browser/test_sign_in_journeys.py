@@ -149,3 +149,36 @@ def test_a_new_reviewer_sets_up_the_app_and_certifies_before_signing(
     page.wait_for_url("**/admin/")
     assert SignerCertification.objects.filter(user=newcomer).exists()
     assert problems(page) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_admin_asks_for_a_factor_reset_and_a_second_admin_confirms(
+    open_browser_page, admin_user, make_user, reviewer, shots, width
+):
+    second = make_user("otto_admin", Role.ADMIN)
+    page = open_browser_page(viewport=WIDTHS[width])
+    log_in(page, admin_user.username, PASSWORD)
+    page.wait_for_url("**/admin/")
+    page.goto(f"/admin/auth/user/{reviewer.pk}/change/")
+    page.get_by_role("button", name="Send a password reset link").wait_for()
+    assert page.locator('input[name="password"]').count() == 0
+    page.screenshot(path=shots / f"user-page-{width}.png", full_page=True)
+
+    page.get_by_role("link", name="Reset authenticator (two admins)").click()
+    page.get_by_label("Why must it be reset?").fill("Lost her phone; confirmed by phone call.")
+    page.get_by_role("button", name="Ask for the reset").click()
+    page.get_by_text("a second admin must confirm it").wait_for()
+    page.goto(f"/admin/auth/user/{reviewer.pk}/factor-reset/")
+    page.get_by_text("A second admin, other than").wait_for()
+    assert page.get_by_role("button", name="Confirm the reset").count() == 0
+    page.screenshot(path=shots / f"factor-reset-pending-{width}.png", full_page=True)
+    assert factors.has_factor(reviewer)
+
+    other = open_browser_page(viewport=WIDTHS[width])
+    log_in(other, second.username, PASSWORD)
+    other.wait_for_url("**/admin/")
+    other.goto(f"/admin/auth/user/{reviewer.pk}/factor-reset/")
+    other.get_by_role("button", name="Confirm the reset").click()
+    other.get_by_text("authenticator was removed").wait_for()
+    assert not factors.has_factor(reviewer)
+    assert problems(page) == [] and problems(other) == []
