@@ -1021,7 +1021,9 @@ def test_an_admin_cannot_set_a_reviewers_password(admin_user, reviewer):
     assert reviewer.check_password(PASSWORD)
 
 
-def test_role_and_credential_changes_are_audited(admin_user, writer):
+def test_role_and_credential_changes_are_audited(
+    admin_user, writer, reviewer, django_capture_on_commit_callbacks
+):
     from django.contrib.auth.models import Group
 
     from articles.models import AuditEvent
@@ -1055,9 +1057,21 @@ def test_role_and_credential_changes_are_audited(admin_user, writer):
             "profile-0-bio": "",
         }
     )
-    response = client.post(reverse("admin:auth_user_change", args=[writer.pk]), data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:auth_user_change", args=[writer.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     event = AuditEvent.objects.get(action="user_saved")
     assert event.actor == admin_user
     assert event.detail["roles"] == sorted([Role.REVIEWER.value, Role.WRITER.value])
     assert event.detail["credentials"] == "MD"
+    granted = AuditEvent.objects.get(action="role_granted")
+    assert (granted.actor, granted.object_id, granted.detail) == (
+        admin_user,
+        writer.pk,
+        {"role": Role.REVIEWER.value},
+    )
+    # The other reviewers hear of a new signer (and the new reviewer; the admin did it).
+    from django.core import mail
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([reviewer.email, writer.email])
+    assert "made a medical reviewer" in mail.outbox[0].subject

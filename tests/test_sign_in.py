@@ -220,3 +220,14 @@ def test_a_reset_link_lets_the_person_choose_a_password_audited(
     assert list(AuditEvent.objects.filter(object_id=writer.pk).values_list("action", flat=True))[
         -2:
     ] == ["password_reset_sent", "password_changed"]
+
+
+def test_anyone_can_ask_for_their_own_reset_link(writer, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    client = Client()
+    login_page = client.get(LOGIN).content.decode()
+    assert reverse("admin_password_reset") in login_page
+    assert client.get(reverse("admin_password_reset")).status_code == 200
+    client.post(reverse("admin_password_reset"), {"email": writer.email})
+    assert [m.to for m in mail.outbox] == [[writer.email]]

@@ -125,6 +125,8 @@ class VettedUserAdmin(UserAdmin):
             detail={
                 "roles": sorted(role.value for role in roles_of(user)),
                 "active": user.is_active,
+                # Reset links go to this address, so a change of it is on the record.
+                "email": user.email,
                 "credentials": profile.credentials if profile else "",
             },
         )
