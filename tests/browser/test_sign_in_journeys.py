@@ -182,3 +182,15 @@ def test_an_admin_asks_for_a_factor_reset_and_a_second_admin_confirms(
     other.get_by_text("authenticator was removed").wait_for()
     assert not factors.has_factor(reviewer)
     assert problems(page) == [] and problems(other) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_too_many_wrong_passwords_pause_sign_in(open_browser_page, editor, settings, shots, width):
+    page = open_browser_page(viewport=WIDTHS[width])
+    for _ in range(settings.SIGN_IN_FAILURE_LIMIT):
+        log_in(page, editor.username, "not the password")
+    page.get_by_text("Sign-in is paused").wait_for()
+    page.screenshot(path=shots / f"sign-in-locked-{width}.png", full_page=True)
+    log_in(page, editor.username, PASSWORD)  # the right password too, while locked
+    page.get_by_text("Sign-in is paused").wait_for()
+    assert "/admin/login/" in page.url
