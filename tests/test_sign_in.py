@@ -231,3 +231,20 @@ def test_anyone_can_ask_for_their_own_reset_link(writer, django_capture_on_commi
     assert client.get(reverse("admin_password_reset")).status_code == 200
     client.post(reverse("admin_password_reset"), {"email": writer.email})
     assert [m.to for m in mail.outbox] == [[writer.email]]
+
+
+def test_changing_ones_own_password_is_audited_and_needs_twelve_characters(editor):
+    client = log_in_verified(Client(), editor)
+    page = reverse("admin:password_change")
+    short = client.post(
+        page,
+        {"old_password": PASSWORD, "new_password1": "short-pw1", "new_password2": "short-pw1"},
+    )
+    assert "at least 12 characters" in short.content.decode()
+    chosen = "my own long passphrase"
+    done = client.post(
+        page, {"old_password": PASSWORD, "new_password1": chosen, "new_password2": chosen}
+    )
+    assert done.status_code == 302
+    event = AuditEvent.objects.get(action="password_changed")
+    assert (event.actor, event.object_id) == (editor, editor.pk)
