@@ -8,6 +8,7 @@ for at sign-in and at every signature. Removing one takes two admins
 from __future__ import annotations
 
 import io
+from base64 import b32encode
 
 from django.conf import settings
 from django.db import transaction
@@ -95,7 +96,5 @@ def qr_code_svg(device: TOTPDevice) -> str:
 
 def secret_text(device: TOTPDevice) -> str:
     """The secret as an authenticator app types it in (base32, in groups of four)."""
-    from base64 import b32encode
-
     secret = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from axes.helpers import get_failure_limit
+from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -176,14 +179,12 @@ def record_role_changes(user, before: Iterable[Role], after: Iterable[Role], act
 
 def unlock_sign_in(actor, *, username: str = "", address: str = "") -> int:
     """Clear the failed sign-ins recorded for an account and/or an address; audited."""
-    from axes.utils import reset
-
     _require_admin(actor)
     count = 0
     if username:
-        count += reset(username=username)
+        count += axes_reset(username=username)
     if address:
-        count += reset(ip=address)
+        count += axes_reset(ip=address)
     audit.record(
         "sign_in_unlocked",
         actor=actor,
@@ -194,13 +195,9 @@ def unlock_sign_in(actor, *, username: str = "", address: str = "") -> int:
 
 def record_lockout(request, username: str | None, ip_address: str | None) -> None:
     """Axes locked out an account or address (signal receiver): audit it once, when it locks."""
-    from axes.helpers import get_failure_limit
-
     failures = getattr(request, "axes_failures_since_start", None)
     if failures is None or failures != get_failure_limit(request, None):
         return  # a further attempt while already locked
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(username=username or "").first()
     audit.record(
         "sign_in_locked",
