@@ -32,3 +32,20 @@ class ArticlesConfig(AppConfig):
         live_changed.connect(rendering.render_pages_placing, sender=Prompt)
         live_changed.connect(page_cache.invalidate_on_change)
         live_changed.connect(search_index.on_live_changed, sender=Article)
+        # Sign-in lockouts (django-axes) go into the audit trail (issue 11, w11a).
+        from axes.signals import user_locked_out
+
+        user_locked_out.connect(_audit_lockout, dispatch_uid="vetted-audit-lockout")
+        # django-otp's own admin (registered after ours) would let whoever holds its permissions
+        # add a device for someone else or read its key; people set up their own.
+        from django.contrib import admin
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if admin.site.is_registered(TOTPDevice):
+            admin.site.unregister(TOTPDevice)
+
+
+def _audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> None:
+    from articles.accounts.people import record_lockout
+
+    record_lockout(request, username, ip_address)

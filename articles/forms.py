@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from articles import images
+from articles import images, signing
 from articles.limits import InputTooLarge, check_html
 from articles.models import Article, Image, Prompt
 from articles.models.content import credentials, display_name
@@ -276,7 +276,7 @@ class PromptForm(ReviewedContentForm):
 
 
 class TransitionForm(forms.Form):
-    def __init__(self, *args, content=None, user=None, **kwargs):
+    def __init__(self, *args, content=None, user=None, session=None, **kwargs):
         self.content = content
         self.user = user
         super().__init__(*args, **kwargs)
@@ -290,7 +290,9 @@ def _datetime_input():
 
 
 class ApproveForm(TransitionForm):
-    """An electronic signature: the reviewer re-enters their password over a stated meaning.
+    """An electronic signature over a stated meaning, by the reviewer's own password and
+    authenticator code, and user name on the first signature of the session
+    (`articles.signing`, checked by the engine).
 
     `revision` and `content_hash` record what the page showed. The engine refuses to sign if the
     content moved on since, so nobody signs a revision they were not shown.
@@ -298,6 +300,12 @@ class ApproveForm(TransitionForm):
 
     revision = forms.IntegerField(widget=forms.HiddenInput)
     content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    username = forms.CharField(
+        label="Your user name",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "required": True}),
+        help_text="Your first signature in this session asks for your user name too.",
+    )
     password = forms.CharField(
         label="Your password",
         required=False,
@@ -305,22 +313,43 @@ class ApproveForm(TransitionForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
         help_text="Re-entering your password makes this approval your electronic signature.",
     )
+    otp_token = forms.CharField(
+        label="Authenticator code",
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "required": True}
+        ),
+        help_text="The 6-digit code your authenticator app shows now.",
+    )
     comment = forms.CharField(
         label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, session=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.session = session
         revision = self.content.latest_revision
         self.fields["revision"].initial = revision.number if revision else None
         self.fields["content_hash"].initial = revision.content_hash if revision else ""
+        if not signing.needs_user_name(self.user, session):
+            del self.fields["username"]
         self.meaning = settings.SIGNATURE_MEANING
         self.signer_name = display_name(self.user)
         self.signer_credentials = credentials(self.user)
+        try:
+            signing.check_ready(self.user)
+        except signing.SignerRefused as refusal:
+            self.not_ready = str(refusal).replace(" Nothing was signed.", "")
+        else:
+            self.not_ready = ""
 
     def engine_kwargs(self) -> dict:
         return {
+            "username": self.cleaned_data.get("username"),
             "password": self.cleaned_data["password"],
+            "otp_token": self.cleaned_data["otp_token"],
+            "session": self.session,
             "comment": self.cleaned_data["comment"],
             "expected_hash": self.cleaned_data["content_hash"],
         }

@@ -23,6 +23,7 @@ ROUTES: dict[str, tuple[str, tuple]] = {
     "unpublish": ("“{obj}” was taken off the public site", ("owner", Role.EDITOR)),
     "assign": ("“{obj}” was assigned to you", ("owner",)),
     "review_overdue": ("The medical review of “{obj}” is overdue", ("owner", Role.EDITOR)),
+    "reviewer_granted": ("{obj} was made a medical reviewer", (Role.REVIEWER, Role.ADMIN)),
     "source_retracted": ("A source cited by “{obj}” has been retracted", ("owner", Role.EDITOR)),
 }
 

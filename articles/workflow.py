@@ -11,7 +11,8 @@ Who may do what, from which state:
     request_changes  in review                               changes requested    medical reviewer
     approve          in review                               approved             medical reviewer
                                                                                   who did not write
-                                                                                  or edit it
+                                                                                  or edit it; own
+                                                                                  password and code
     schedule         approved (go-live, expiry),             unchanged            editor
                      published (expiry only)
     publish          approved                                published            editor
@@ -41,18 +42,17 @@ with a reason; it is audited and keyed to the exact sentence.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles import audit, citations, gate, notifications
+from articles import audit, citations, gate, notifications, signing
 from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
 from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
@@ -412,36 +412,21 @@ def request_changes(content: ReviewedContent, user, *, comment: str) -> None:
     )
 
 
-SIGNATURE_MAX_FAILURES = 5
-SIGNATURE_LOCKOUT_SECONDS = 15 * 60
-
-
-def _check_signing_password(user, password: str) -> None:
-    """Re-entering the password is what makes approval a signature; repeated wrong passwords pause
-    signing for the account, so a left-open session cannot be used to guess it."""
-    key = f"vetted:signature-failures:{user.pk}"
-    failures = cache.get(key, 0)
-    if failures >= SIGNATURE_MAX_FAILURES:
-        raise NotAllowed(
-            "Too many wrong passwords. Signing is paused on your account for 15 minutes. "
-            "Nothing was signed."
-        )
-    if not password or not user.check_password(password):
-        cache.set(key, failures + 1, SIGNATURE_LOCKOUT_SECONDS)
-        raise NotAllowed("That password is not correct. Nothing was signed.")
-    cache.delete(key)
-
-
 @transaction.atomic
 def approve(
     content: ReviewedContent,
     user,
     *,
     password: str,
+    otp_token: str = "",
+    username: str | None = None,
+    session: MutableMapping | None = None,
     comment: str = "",
     expected_hash: str | None = None,
 ) -> Signature:
-    """Sign the latest revision. Re-entering the password makes this an electronic signature.
+    """Sign the latest revision: an electronic signature by the reviewer's own password and
+    authenticator code (and user name, on the first signature of `session`; always without
+    one). See `articles.signing`.
 
     `expected_hash` is the hash of the content the reviewer was shown; if the content changed
     since, nothing is signed."""
@@ -453,7 +438,12 @@ def approve(
             f"“{locked}” changed after you opened it; it is now revision {revision.number}. "
             "Read it, then sign again. Nothing was signed."
         )
-    _check_signing_password(user, password)
+    try:
+        signing.verify_signer(
+            user, password=password, otp_token=otp_token, username=username, session=session
+        )
+    except signing.SignerRefused as refusal:
+        raise NotAllowed(str(refusal)) from None
     if not revision.matches_content():
         raise WrongState(
             f"Revision {revision.number} no longer matches its recorded hash; it cannot be "
@@ -485,6 +475,7 @@ def approve(
             "signed": audit.signature_digest(signature),
         },
     )
+    signing.remember_signer(user, session)
     return signature
 
 

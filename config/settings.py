@@ -3,6 +3,7 @@
 import os
 import secrets
 import warnings
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -155,7 +156,10 @@ else:
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},  # issue 11: at least 12 characters
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -448,3 +452,44 @@ SOURCE_AS_WRITTEN_MAX = env_number("SOURCE_AS_WRITTEN_MAX", "100000", minimum=1)
 # included, however slowly the answer arrives.
 REGISTRY_MAX_BYTES = env_number("REGISTRY_MAX_BYTES", str(5 * 1024 * 1024), minimum=1)
 REGISTRY_DEADLINE = env_number("REGISTRY_DEADLINE", "20", float, minimum=0.1)
+# --- Trust: sign-in and signer identity (issue 11, w11a) ---------------------------------------
+# A second factor (TOTP, django-otp) for sign-in and for every signature; sign-in throttling and
+# lockout per account and per address (django-axes); an idle timeout for staff sessions; a
+# Permissions-Policy header on every response. See articles/accounts/ and articles/signing.py.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "articles.accounts.middleware.permissions_policy",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "articles.accounts.middleware.StaffSessionMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked accounts and addresses first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Wrong sign-ins before an account, or an address, is locked, and for how long. An admin can
+# unlock sooner ("Locked sign-ins" in the workspace).
+SIGN_IN_FAILURE_LIMIT = env_number("SIGN_IN_FAILURE_LIMIT", "5", minimum=1)
+SIGN_IN_LOCKOUT_MINUTES = env_number("SIGN_IN_LOCKOUT_MINUTES", "30", minimum=1)
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "articles.readers.protection.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/accounts/locked.html"
+AXES_ENABLE_ADMIN = False  # articles.admin.users shows lockouts with an audited unlock
+AXES_VERBOSE = False
+# Reviewers, editors and admins always sign in with a second factor; writers too when set.
+OTP_REQUIRED_FOR_WRITERS = env_bool("OTP_REQUIRED_FOR_WRITERS")
+OTP_TOTP_ISSUER = "Vetted"
+# Staff sessions end after this many minutes without a request, and after SESSION_COOKIE_AGE.
+STAFF_IDLE_TIMEOUT_MINUTES = env_number("STAFF_IDLE_TIMEOUT_MINUTES", "30", minimum=1)
+SESSION_COOKIE_AGE = env_number("SESSION_HOURS", "12", minimum=1) * 3600
+# --- end Trust (w11a) -------------------------------------------------------------------------

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from articles import workflow
-from articles.models import Article, AuthorProfile, Citation, Prompt, PromptKind
+from articles import signing, workflow
+from articles.accounts.middleware import LAST_SEEN_KEY
+from articles.models import (
+    Article,
+    AuthorProfile,
+    Citation,
+    Prompt,
+    PromptKind,
+    SignerCertification,
+)
 from articles.roles import Role, grant
 from evidence.models import Source, SourceKind, VerificationStatus
 
@@ -90,7 +103,17 @@ def _locmem_email(settings):
 
 @pytest.fixture
 def make_user(db):
-    def make(username: str, *roles: Role, credentials: str = "", staff: bool = True):
+    """`make_user(name, *roles)`: a user with PASSWORD, a public profile and, for staff, their
+    own authenticator (`totp_code` reads it); a medical reviewer has also signed the
+    certification. `factor=False` leaves both out, as for someone who has not set them up."""
+
+    def make(
+        username: str,
+        *roles: Role,
+        credentials: str = "",
+        staff: bool = True,
+        factor: bool = True,
+    ):
         user = get_user_model().objects.create_user(
             username, email=f"{username}@clinic.test", password=PASSWORD, is_staff=staff
         )
@@ -98,9 +121,57 @@ def make_user(db):
             user=user, display_name=username.replace("_", " ").title(), credentials=credentials
         )
         grant(user, *roles)
+        if staff and factor:
+            give_factor(user, certify=Role.REVIEWER in roles)
         return user
 
     return make
+
+
+def give_factor(user, *, certify: bool = False) -> None:
+    """The user's own confirmed authenticator and, with `certify`, their signed certification,
+    as if they had set them up on their own screens."""
+    TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    if certify:
+        SignerCertification.objects.create(
+            user=user,
+            signer_name=user.get_username(),
+            statement=signing.CERTIFICATION_STATEMENT,
+            certified_at=timezone.now(),
+        )
+
+
+def totp_code(user) -> str:
+    """The code the user's authenticator shows now. Tests sign many times within one 30-second
+    step, so the device forgets the step it last accepted (a code is otherwise accepted once) and
+    the wrong codes a test tried just before (which otherwise hold off the next try a while)."""
+    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).first()
+    if device is None:  # no authenticator: any code is wrong
+        return "000000"
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+def signed_by(user, password: str = PASSWORD) -> dict:
+    """What `workflow.approve` needs to sign as `user`: their user name, password and code."""
+    return {
+        "username": user.get_username() if user.is_authenticated else "",
+        "password": password,
+        "otp_token": totp_code(user),
+    }
+
+
+def log_in_verified(client, user):
+    """Sign `client` in as `user` with their second factor already proven, as the sign-in form
+    does after a correct code."""
+    client.force_login(user)
+    session = client.session
+    session[LAST_SEEN_KEY] = int(time.time())
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 @pytest.fixture
@@ -206,7 +277,7 @@ def in_review(article, writer):
 
 @pytest.fixture
 def approved(in_review, reviewer):
-    workflow.approve(in_review, reviewer, password=PASSWORD)
+    workflow.approve(in_review, reviewer, **signed_by(reviewer))
     return in_review
 
 

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from articles import audit, workflow
 from articles.models import AuditEvent, Revision, Signature, State
 from articles.models.immutable import ImmutableRowError
+from tests.conftest import signed_by
 from tests.workflow_support import PATHS, drive, edit, events_of, perform, reload, tamper
 
 # (transition, state it is performed from, who, expected to-state)
@@ -79,7 +80,7 @@ def test_every_transition_writes_exactly_one_event(
 
 def test_revision_numbers_follow_the_revision_the_event_is_about(article, writer, reviewer, editor):
     workflow.submit(article, writer)
-    workflow.approve(article, reviewer, password="correct horse battery staple")
+    workflow.approve(article, reviewer, **signed_by(reviewer))
     workflow.publish(article, editor)
     edit(article, writer)  # revision 2, a draft; revision 1 stays live
     workflow.unpublish(article, editor)

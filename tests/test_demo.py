@@ -116,8 +116,19 @@ class TestTheLoadedDemo:
         for spec in demo.USERS:
             user = get_user_model().objects.get(username=spec.username)
             assert roles_of(user) == set(spec.roles)
-            assert client.login(username=spec.username, password=spec.password), spec.username
+            signed_in = client.post(
+                "/admin/login/",
+                {
+                    "username": spec.username,
+                    "password": spec.password,
+                    "otp_token": demo.current_code(user),
+                    "next": "/admin/",
+                },
+            )
+            assert signed_in.status_code == 302, spec.username
             assert client.get("/admin/").status_code == 200
+            # Everyone but the writer has an authenticator, and signed in with its code.
+            assert bool(demo.current_code(user)) == (spec.username != "writer")
             client.logout()
         reviewer = get_user_model().objects.get(username="reviewer")
         assert reviewer.profile.credentials == "MD, internal medicine"

@@ -13,13 +13,14 @@ from django.urls import reverse
 from articles import audit
 from articles.models import AuditEvent, Topic
 from evidence.models import Source
+from tests.conftest import log_in_verified
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user)
+    log_in_verified(client, user)
     return client
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from articles import workflow
 from articles.models import Article, AuditEvent, AuditHead, Revision, Signature, State
 from articles.roles import Role, users_with_role
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 
 # The path through the workflow that reaches each state, as (transition, who) steps.
 PATHS: dict[State, list[tuple[str, str]]] = {
@@ -83,7 +83,7 @@ def perform(name: str, content, user):
     if name == "request_changes":
         return workflow.request_changes(content, user, comment="Cite the 2019 trial.")
     if name == "approve":
-        return workflow.approve(content, user, password=PASSWORD)
+        return workflow.approve(content, user, **signed_by(user))
     if name == "schedule":
         now = timezone.now()
         if content.state == State.PUBLISHED:

@@ -524,7 +524,7 @@ class WorkflowAdminMixin:
             return self._perform(request, obj, name, {}, change_url)
 
         if request.method == "POST" and "_confirm" in request.POST:
-            form = form_class(request.POST, content=obj, user=request.user)
+            form = form_class(request.POST, content=obj, user=request.user, session=request.session)
             if form.is_valid():
                 response = self._perform(request, obj, name, form.engine_kwargs(), change_url)
                 if response is not None:
@@ -539,7 +539,7 @@ class WorkflowAdminMixin:
             except workflow.WorkflowError as refusal:
                 messages.error(request, str(refusal))
                 return HttpResponseRedirect(change_url)
-            form = form_class(content=obj, user=request.user)
+            form = form_class(content=obj, user=request.user, session=request.session)
         else:
             return HttpResponseNotAllowed(["GET", "POST"])
         return self._render_confirmation(request, obj, name, form, change_url)

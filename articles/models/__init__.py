@@ -1,6 +1,7 @@
 """What the data is. Selection lives in the querysets; behaviour lives in the domain modules
 (`articles.workflow`, `articles.audit`, `articles.sanitize`)."""
 
+from articles.models.accounts import FactorReset, SignerCertification
 from articles.models.audit import AuditEvent, AuditHead
 from articles.models.content import (
     Article,
@@ -40,6 +41,7 @@ __all__ = [
     "Citation",
     "ConsentPurpose",
     "ConsentText",
+    "FactorReset",
     "Feedback",
     "FeedbackKind",
     "FeedbackStatus",
@@ -57,6 +59,7 @@ __all__ = [
     "Revision",
     "SearchEntry",
     "Signature",
+    "SignerCertification",
     "State",
     "Topic",
 ]

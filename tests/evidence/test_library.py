@@ -13,6 +13,7 @@ from evidence import library
 from evidence.identifiers import InvalidIdentifier
 from evidence.library import Identifier, format_author_lines, parse_author_lines, parse_identifier
 from evidence.models import Source, VerificationStatus
+from tests.conftest import log_in_verified
 
 INTRATHECAL_DOI = "10.1186/s13287-024-03748-7"
 
@@ -101,7 +102,7 @@ def test_author_lines_that_cannot_be_read_name_the_line(text, message):
 
 def client_for(user) -> Client:
     client = Client()
-    client.force_login(user)
+    log_in_verified(client, user)
     return client
 
 

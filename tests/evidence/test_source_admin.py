@@ -12,6 +12,7 @@ from django.urls import reverse
 from articles.roles import Role
 from evidence.library import format_author_lines
 from evidence.models import Source, VerificationStatus
+from tests.conftest import log_in_verified
 
 CHANGELIST = "admin:evidence_source_changelist"
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user)
+    log_in_verified(client, user)
     return client
 
 

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from articles import workflow
 from articles.models import Article, ArticleKind, Citation, Placement, Prompt, PromptKind
 from evidence.models import Source, VerificationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 from tests.gate import seed as seed_module
 
 _numbers = itertools.count(1)
@@ -86,7 +86,7 @@ def approved_prompt(make_prompt, writer, reviewer):
     def make(name: str = "Information packet", **fields) -> Prompt:
         prompt = make_prompt(name, **fields)
         workflow.submit(prompt, writer)
-        workflow.approve(prompt, reviewer, password=PASSWORD)
+        workflow.approve(prompt, reviewer, **signed_by(reviewer))
         return prompt
 
     return make

@@ -10,7 +10,7 @@ from articles import gate, workflow
 from articles.gate.text import html_blocks, split_sentences
 from articles.models import ArticleKind, Revision
 from evidence.models import VerificationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 from tests.gate.conftest import cited
 
 
@@ -292,7 +292,7 @@ def test_unapproved_and_reapproved_prompts(
     approved.headline = "A new headline"
     workflow.save_revision(approved, writer)
     workflow.submit(approved, writer)
-    workflow.approve(approved, reviewer, password=PASSWORD)
+    workflow.approve(approved, reviewer, **signed_by(reviewer))
     stale = only(gate.run(article), "unapproved-prompt")
     assert [f.location for f in stale] == ["prompt “Consultation”", "prompt “Information packet”"]
     assert "Save the page again" in stale[1].message

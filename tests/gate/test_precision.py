@@ -14,7 +14,7 @@ import pytest
 from articles import gate, workflow
 from articles.models import ArticleKind
 from evidence.models import VerificationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 from tests.gate.conftest import cited
 
 SOUND_SUMMARIES = ["Intrathecal", "Progressive Multiple Sclerosis", "for ALS"]
@@ -147,7 +147,7 @@ def test_back_pain_guide_with_approved_prompts_lacks_only_sources(
     prompts = seed_prompts(disclosure_label="From our clinic")
     for prompt in prompts:
         workflow.submit(prompt, writer)
-        workflow.approve(prompt, reviewer, password=PASSWORD)
+        workflow.approve(prompt, reviewer, **signed_by(reviewer))
     article = seed_article("Back Pain", prompts=prompts)
     assert set(blocker_codes(article)) == {"no-sources"}
 

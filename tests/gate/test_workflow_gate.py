@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles import gate, jobs, workflow
 from articles.models import State
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 from tests.gate.conftest import cited
 from tests.workflow_support import reload, snapshot
 
@@ -53,7 +53,7 @@ def test_approve_refuses_a_reviewer_without_credentials(in_review, make_user):
     bare = make_user("bo_reviewer", Role.REVIEWER)
     before = snapshot(in_review)
     with pytest.raises(workflow.GateBlocked) as refused:
-        workflow.approve(in_review, bare, password=PASSWORD)
+        workflow.approve(in_review, bare, **signed_by(bare))
     assert refused.value.codes == ["missing-reviewer-credentials"]
     assert "cannot be approved" in str(refused.value)
     assert snapshot(in_review) == before
@@ -63,7 +63,7 @@ def test_approve_refuses_once_a_cited_source_is_retracted(in_review, reviewer):
     retract(in_review)
     before = snapshot(in_review)
     with pytest.raises(workflow.GateBlocked) as refused:
-        workflow.approve(in_review, reviewer, password=PASSWORD)
+        workflow.approve(in_review, reviewer, **signed_by(reviewer))
     assert refused.value.codes == ["retracted-source"]
     assert snapshot(in_review) == before
 
@@ -95,7 +95,7 @@ def test_publish_refuses_a_page_whose_prompt_was_changed_since(
     prompt = approved_prompt()
     article = build(body=cited("Rest helps."), sources=[make_gate_source()], prompts=[prompt])
     workflow.submit(article, writer)
-    workflow.approve(article, reviewer, password=PASSWORD)
+    workflow.approve(article, reviewer, **signed_by(reviewer))
     prompt.headline = "Changed after the page was approved"
     workflow.save_revision(prompt, writer)
     with pytest.raises(workflow.GateBlocked) as refused:

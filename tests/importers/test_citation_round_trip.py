@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from articles.models import Article, State
+from tests.conftest import log_in_verified
 from tests.importers.conftest import run_import
 from tests.test_demo import FAST_HASHER
 
@@ -67,7 +68,7 @@ def editable(article: Article) -> bool:
 
 def assert_round_trip(user) -> int:
     client = Client()
-    client.force_login(user)
+    log_in_verified(client, user)
     checked = 0
     for article in Article.objects.exclude(citations=None).order_by("pk"):
         if not editable(article):

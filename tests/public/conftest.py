@@ -8,7 +8,7 @@ from articles import workflow
 from articles.models import Citation, Placement
 from articles.public import cache as page_cache
 from evidence.models import Source, SourceKind, VerificationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,7 @@ def go_live(writer, reviewer, editor, django_capture_on_commit_callbacks):
     def publish(content, owner=None):
         with django_capture_on_commit_callbacks(execute=True):
             workflow.submit(content, owner or writer)
-            workflow.approve(content, reviewer, password=PASSWORD)
+            workflow.approve(content, reviewer, **signed_by(reviewer))
             workflow.publish(content, editor)
         content.refresh_from_db()
         return content

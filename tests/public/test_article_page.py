@@ -20,7 +20,7 @@ from articles.audit import records
 from articles.models import Article, ArticleKind, Citation, Rendering, Topic
 from articles.roles import Role
 from evidence.models import Source, SourceKind, VerificationStatus
-from tests.conftest import CITATION_KEY, CITED_BODY, PASSWORD
+from tests.conftest import CITATION_KEY, CITED_BODY, signed_by
 
 
 def page_text(client, article) -> str:
@@ -321,7 +321,7 @@ def test_each_live_prompt_is_shown_once_with_its_label(
     packet = go_live(make_prompt())
     approved_only = make_prompt("Newsletter", headline="Subscribe to our newsletter")
     workflow.submit(approved_only, writer)
-    workflow.approve(approved_only, reviewer, password=PASSWORD)
+    workflow.approve(approved_only, reviewer, **signed_by(reviewer))
     place(published, packet, approved_only)
     go_live(published)
     text = page_text(client, published)
@@ -386,7 +386,7 @@ def test_a_prompt_going_live_appears_on_the_stored_pages_that_place_it(
 ):  # fmt: skip
     prompt = make_prompt()
     workflow.submit(prompt, writer)
-    workflow.approve(prompt, reviewer, password=PASSWORD)
+    workflow.approve(prompt, reviewer, **signed_by(reviewer))
     articles = [make_article("Knee pain"), make_article("Hip pain")]
     for article in articles:
         place(article, prompt)

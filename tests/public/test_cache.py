@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from articles import jobs, workflow
 from articles.public import cache as page_cache
-from tests.conftest import closed_port_url
+from tests.conftest import closed_port_url, log_in_verified
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
@@ -200,7 +200,7 @@ def test_a_reader_with_a_session_gets_the_page_rendered_not_from_the_cache(
     client, published, editor, django_assert_num_queries
 ):
     client.get(f"/articles/{published.slug}/")
-    client.force_login(editor)
+    log_in_verified(client, editor)
     with django_assert_num_queries(1):
         client.get(f"/articles/{published.slug}/")
 
@@ -359,7 +359,7 @@ def test_public_pages_set_no_cookies(client, published, path):
 
 def test_staff_and_readers_get_the_same_page(client, published, editor, django_assert_num_queries):
     reader = client.get(f"/articles/{published.slug}/").content
-    client.force_login(editor)
+    log_in_verified(client, editor)
     staff = client.get(f"/articles/{published.slug}/")
     assert staff.content == reader
     assert b"/admin/" not in reader

@@ -9,7 +9,7 @@ import pytest
 from articles import workflow
 from articles.models import ArticleKind, Topic
 from articles.workflow import WrongState
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 
 
 @pytest.fixture(autouse=True)
@@ -135,7 +135,7 @@ def test_a_published_address_is_never_given_to_another_article(
     with pytest.raises(Exception, match="Another article was published at this address"):
         squatter.full_clean()
     workflow.submit(squatter, writer)
-    workflow.approve(squatter, reviewer, password=PASSWORD)
+    workflow.approve(squatter, reviewer, **signed_by(reviewer))
     with pytest.raises(WrongState, match="was used by another published article"):
         workflow.publish(squatter, editor)
     assert client.get(old)["Location"] == "/articles/our-knee-service/"
