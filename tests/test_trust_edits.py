@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from articles import audit
 from articles.models import AuditEvent, Topic
+from evidence.library import format_author_lines
 from evidence.models import Source
 from tests.conftest import log_in_verified
 
@@ -59,7 +60,7 @@ def test_a_failed_audit_leaves_the_topic_unsaved(editor, settings):
 
 def _source_form(source: Source, **changes) -> dict:
     data = {
-        "kind": source.kind, "title": source.title, "authors": json.dumps(source.authors),
+        "kind": source.kind, "title": source.title, "authors": format_author_lines(source.authors),
         "journal": source.journal, "year": source.year or "", "volume": source.volume,
         "issue": source.issue, "pages": source.pages, "doi": source.doi, "pmid": source.pmid,
         "pmcid": source.pmcid, "isbn": source.isbn, "url": source.url,

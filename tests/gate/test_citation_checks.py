@@ -135,7 +135,7 @@ def test_the_data_migration_reports_broken_markers_and_changes_nothing(
         sources=[make_gate_source()],
     )
     body = article.body
-    migration = importlib.import_module("articles.migrations.0010_report_broken_citation_markers")
+    migration = importlib.import_module("articles.migrations.0015_report_broken_citation_markers")
     migration.report(apps, None)
     out = capsys.readouterr().out
     assert "article broken-markers" in out

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from articles import gate
 from evidence.verification import INCOMPLETE
+from tests.gate.conftest import cited
 
-BODY = "<p>Walking helps knee pain, a trial found [s1].</p>"
+BODY = cited("Walking helps knee pain, a trial found.")
 
 
 def incomplete_detail(listed: int, registered: int) -> dict:
@@ -39,7 +40,7 @@ def test_a_complete_or_mismatched_list_gives_no_incomplete_warning(make_gate_sou
         verification_details=[{"field": "title", "written": "A", "registry": "B"}],
     )
     article = build(
-        body="<p>Walking helps [s1]. Rest helps [s2].</p>", sources=[complete, mismatched]
+        body=cited("Walking helps.") + cited("Rest helps.", "s2"), sources=[complete, mismatched]
     )
 
     codes = [f.code for f in gate.run(article)]

@@ -644,5 +644,5 @@ def test_queries_grow_with_the_number_of_posts_not_their_length(
     body = "\n\n".join(f"Paragraph {n} about knees." for n in range(40))
     body += f'\n\n<img src="{SITE}/wp-content/uploads/a.jpg" alt="A">'
     path = write(tmp_path, export(*(item(n, f"Post {n}", body) for n in range(1, 11))))
-    with django_assert_max_num_queries(10 * 22 + 25):
+    with django_assert_max_num_queries(10 * 23 + 25):
         wxr_import(path)
