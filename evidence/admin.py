@@ -18,7 +18,7 @@ from evidence.identifiers import (
     normalize_pmcid,
     normalize_pmid,
 )
-from evidence.models import Source, VerificationStatus
+from evidence.models import Source, VerificationStatus, first_author_name
 from evidence.registry import RegistryConfigError
 from evidence.verification import reassess_from_cache, verify_sources
 
@@ -150,7 +150,7 @@ class SourceAdmin(admin.ModelAdmin):
     def first_author(self, source: Source) -> str:
         if not source.authors:
             return "—"
-        first = source.authors[0].get("family", "")
+        first = first_author_name(source.authors)
         more = len(source.authors) > 1 or source.authors_truncated
         return f"{first} et al." if more else first
 
