@@ -330,7 +330,12 @@ def test_editor_schedules_then_publishes(approved, editor):
         expire,
     )
 
-    client.post(url(approved, "transition", "publish"))
+    # "Publish now" first shows what will go live, and asks.
+    confirm = client.post(url(approved, "transition", "publish"))
+    assert confirm.status_code == 200
+    assert reload(approved).state == State.APPROVED
+    assert "Preview it first" in confirm.content.decode()
+    client.post(url(approved, "transition", "publish"), {"_confirm": "1"})
     assert reload(approved).state == State.PUBLISHED
 
 

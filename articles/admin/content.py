@@ -182,6 +182,7 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = ("hero_current",)
     prepopulated_fields = {"slug": ("title",)}
+    save_fields = ("change_note", *WorkflowAdminMixin.save_fields)
     list_display = (
         "title",
         "state_badge",

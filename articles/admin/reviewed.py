@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import audit, gate, workflow
+from articles import audit, gate, rendering, workflow
 from articles.admin.queues import BY_KEY, active_queue
 from articles.forms import TRANSITION_FORMS
 from articles.models import Signature, State
@@ -41,17 +41,13 @@ DONE = {
     "approve": "was approved; your signature is recorded",
     "schedule": "was scheduled",
     "publish": "is now published",
+    "republish": "is published again",
     "unpublish": "was unpublished",
     "assign": "now belongs to the writer you chose",
 }
 
 # The order buttons appear in, most likely next step first.
-PRIMARY = {"submit", "approve", "publish"}
-
-
-def sees_everything(user) -> bool:
-    """Reviewers, editors and admins see all content; a writer sees their own."""
-    return bool(user.is_superuser or roles_of(user) - {Role.WRITER})
+PRIMARY = {"submit", "approve", "publish", "republish"}
 
 
 def _when(value: datetime | None) -> str:
@@ -145,10 +141,10 @@ class WorkflowAdminMixin:
     # --- Who sees and edits what -------------------------------------------------------------
 
     def sees_everything(self, user) -> bool:
-        return sees_everything(user)
+        return workflow.sees_everything(user)
 
     def may_see(self, user, obj) -> bool:
-        return self.sees_everything(user) or obj.owner_id == user.pk
+        return workflow.may_see(obj, user)
 
     def get_queryset(self, request):
         qs = (
@@ -244,6 +240,7 @@ class WorkflowAdminMixin:
             request.user,
             base_revision=form.cleaned_data.get("base_revision"),
             change_summary=form.cleaned_data.get("change_summary") or "",
+            change_note=form.cleaned_data.get("change_note") or "",
             save_related=lambda: save_inlines_and_m2m(request, form, formsets, change),
         )
 
@@ -387,6 +384,7 @@ class WorkflowAdminMixin:
                     "hash_prefix": r.content_hash[:HASH_PREFIX],
                     "is_latest": r.pk == obj.latest_revision_id,
                     "is_live": r.pk == obj.live_revision_id,
+                    "preview_url": self._url("preview", obj.pk, r.number),
                     "signatures": list(r.signatures.all()),
                 }
                 for r in revisions.order_by("-number")
@@ -404,6 +402,11 @@ class WorkflowAdminMixin:
                 }
                 for e in audit.events_for(obj).order_by("-sequence")
             ],
+            "preview_url": (
+                self._url("preview", obj.pk, obj.latest_revision.number)
+                if obj.latest_revision_id
+                else ""
+            ),
             "signatures_url": self._url("signatures", obj.pk),
             "signatures_csv_url": self._url("signatures_csv", obj.pk),
         }
@@ -474,6 +477,11 @@ class WorkflowAdminMixin:
                 "<path:object_id>/override/",
                 wrap(self.override_view),
                 name=f"{prefix}_override",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:number>/preview/",
+                wrap(self.preview_view),
+                name=f"{prefix}_preview",
             ),
             path(
                 "<path:object_id>/signatures/",
@@ -597,6 +605,11 @@ class WorkflowAdminMixin:
                 display_name(obj.latest_revision.created_by) if obj.latest_revision else ""
             ),
             "change_url": change_url,
+            "preview_url": (
+                self._url("preview", obj.pk, obj.latest_revision.number)
+                if obj.latest_revision_id
+                else ""
+            ),
             "has_view_permission": True,
             "media": self.media + form.media,
         }
@@ -611,6 +624,24 @@ class WorkflowAdminMixin:
             .select_related("revision")
             .order_by("-signed_at", "-pk")
         )
+
+    def preview_view(self, request, object_id, number):
+        """Revision `number` as the public would see it if it were published: the public page's
+        own rendering (`rendering.preview`), for staff who may see this content
+        (`workflow.may_see`; others are refused). Never cached, never indexed. Other staff
+        pages (the review room) may frame it: it is allowed in a frame from this site only."""
+        obj = self._viewable(request, object_id)
+        if obj is None or not workflow.may_see(obj, request.user):
+            raise PermissionDenied
+        revision = obj.revisions.filter(number=number).first()
+        if revision is None:
+            raise Http404("This content has no such revision.")
+        response = HttpResponse(rendering.preview(obj, revision))
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {"frame-ancestors": ["'self'"]}
+        return response
 
     def signatures_view(self, request, object_id):
         obj = self._viewable(request, object_id)
