@@ -9,13 +9,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from articles import notifications, workflow
+from articles import background, notifications, workflow
 from articles.models import Article, Prompt
 from articles.readers import retention
 from evidence import verification
+from evidence.models import Source
 from evidence.registry import RegistryConfigError
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,44 @@ def run_all(now: datetime | None = None) -> JobReport:
     recheck_sources(now, report)
     report.readers_data_deleted = retention.purge(now)
     return report
+
+
+# While a person's "Check sources now" runs for an article; the page says so instead of offering
+# the button again. Expires by itself if the server stopped halfway.
+SOURCE_CHECK_SECONDS = 5 * 60
+
+
+def _source_check_key(article: Article) -> str:
+    return f"vetted:source-check:{article.pk}"
+
+
+def source_check_running(article: Article) -> bool:
+    return cache.get(_source_check_key(article)) is not None
+
+
+def check_sources_soon(article: Article, user) -> int:
+    """Check the sources the article cites (its working copy and its latest revision) against
+    Crossref and PubMed, off the request thread. Returns how many will be checked; 0 if none
+    has a DOI or PMID, or a check for this article is already running. Anyone who may see the
+    article may ask: it changes no content, only the registries' verdict on its sources."""
+    if not workflow.may_see(article, user):
+        raise workflow.NotAllowed("Only staff who may see this article may check its sources.")
+    ids = set(article.citations.values_list("source_id", flat=True))
+    if article.latest_revision_id:
+        ids |= set(article.latest_revision.cited_sources.values_list("pk", flat=True))
+    sources = list(Source.objects.with_identifier().filter(pk__in=ids))
+    key = _source_check_key(article)
+    if not sources or not cache.add(key, user.pk, SOURCE_CHECK_SECONDS):
+        return 0
+
+    def check() -> None:
+        try:
+            verification.verify_sources(Source.objects.filter(pk__in=[s.pk for s in sources]))
+        finally:
+            cache.delete(key)
+
+    background.run_after_commit(f"check-sources-{article.pk}", check)
+    return len(sources)
 
 
 def recheck_sources(now: datetime, report: JobReport) -> None:

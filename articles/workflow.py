@@ -192,6 +192,11 @@ def _state_error(t: Transition, content: ReviewedContent) -> str | None:
     return None
 
 
+def past_tense(name: str) -> str:
+    """ "submitted for review", "published"…: for messages about a transition."""
+    return _past(TRANSITIONS[name])
+
+
 def _past(t: Transition) -> str:
     return {
         "edit": "edited",
@@ -257,6 +262,11 @@ def available(content: ReviewedContent, user) -> list[Transition]:
             continue
         result.append(t)
     return result
+
+
+def who_may_edit(content: ReviewedContent) -> str:
+    """Whom to ask to change content one cannot edit oneself, in words for the person asking."""
+    return f"its writer, {display_name(content.owner)}, or an editor"
 
 
 def may_edit(content: ReviewedContent, user) -> bool:

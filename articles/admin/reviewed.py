@@ -46,6 +46,9 @@ DONE = {
     "assign": "now belongs to the writer you chose",
 }
 
+# The transitions the publication gate decides (see articles.workflow).
+GATED = {"submit", "approve", "publish", "republish"}
+
 # The order buttons appear in, most likely next step first.
 PRIMARY = {"submit", "approve", "publish", "republish"}
 
@@ -106,6 +109,44 @@ def _made_by(content, user, revisions: list[dict]) -> bool:
         return True
     last_signed = max((r["number"] for r in revisions if r["signatures"]), default=0)
     return any(r["number"] > last_signed and r["created_by_id"] == user.pk for r in revisions)
+
+
+# Findings a registry check can settle: the button to run one is offered beside them.
+SOURCE_CHECK_CODES = {"unverified-source"}
+
+
+def _hold_back_blocked(actions: list[dict], blockers: list) -> None:
+    """A step the gate would refuse is shown disabled, with the reason, not offered as if it
+    would work: the engine runs the same gate when the step is taken."""
+    if not blockers:
+        return
+    n = len(blockers)
+    for action in actions:
+        if action["name"] in GATED:
+            action["blocked"] = (
+                f"Fix the {n} blocker{'s' if n != 1 else ''} listed under “Publication gate” first."
+            )
+
+
+def _about_links(findings: list, user) -> dict[tuple[str, int], dict]:
+    """For findings about other content (a placed prompt): a link to its page, and if this
+    person cannot change it, whom to ask. One query, and only when there are such findings."""
+    from articles.models import Prompt
+
+    ids = {f.about[1] for f in findings if f.about and f.about[0] == "prompt"}
+    if not ids:
+        return {}
+    links = {}
+    for prompt in Prompt.objects.filter(pk__in=ids).select_related("owner__profile"):
+        editable = workflow.may_edit(prompt, user)
+        links[("prompt", prompt.pk)] = {
+            "url": reverse("admin:articles_prompt_change", args=[prompt.pk]),
+            "label": f"Open the prompt “{prompt}”",
+            "ask": ""
+            if editable
+            else f"You cannot change it: ask {workflow.who_may_edit(prompt)}.",
+        }
+    return links
 
 
 def _csv_cell(value) -> str:
@@ -435,10 +476,12 @@ class WorkflowAdminMixin:
             gate.Severity.WARNING: "warnings",
             gate.Severity.INFO: "info",
         }
+        about = _about_links(findings, user)
         for finding in findings:
             groups[group_of[finding.severity]].append(
                 {
                     **finding.as_dict(),
+                    "about": about.get(finding.about),
                     "override": (
                         {"code": finding.code, "sentence": finding.excerpt}
                         if may_override and finding in overridable
@@ -449,10 +492,19 @@ class WorkflowAdminMixin:
         revision = obj.latest_revision
         return {
             **groups,
+            "source_check": (
+                self.source_check(obj)
+                if any(f.code in SOURCE_CHECK_CODES for f in findings)
+                else None
+            ),
             "revision_number": revision.number if revision else None,
             "override_url": self._url("override", obj.pk),
             "stage": "approve" if may_approve else "review",
         }
+
+    def source_check(self, obj) -> dict | None:
+        """Where "Check sources now" posts, for content that cites sources (articles)."""
+        return None
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
@@ -460,6 +512,7 @@ class WorkflowAdminMixin:
             context["gate"] = self.gate_context(
                 request, obj, context["workflow"]["actions"], context["workflow"]["revisions"]
             )
+            _hold_back_blocked(context["workflow"]["actions"], context["gate"]["blockers"])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- Extra pages: transitions and signatures ---------------------------------------------
@@ -557,6 +610,26 @@ class WorkflowAdminMixin:
         engine = getattr(workflow, name)
         try:
             engine(obj, request.user, **kwargs)
+        except workflow.GateBlocked as refusal:
+            # One sentence, pointing at the panel that lists each finding and what to do.
+            n = len(refusal.blockers)
+            messages.error(
+                request,
+                format_html(
+                    "“{}” was not {}: {} blocker{} stand{}. "
+                    '<a href="{}#vetted-gate-heading">See the publication gate</a> for what '
+                    "to fix.",
+                    obj,
+                    workflow.past_tense(name),
+                    n,
+                    "s" if n != 1 else "",
+                    "" if n != 1 else "s",
+                    change_url,
+                ),
+            )
+            if name in TRANSITION_FORMS:
+                return None
+            return HttpResponseRedirect(change_url)
         except workflow.WorkflowError as refusal:
             messages.error(request, str(refusal))
             if name in TRANSITION_FORMS:
