@@ -221,19 +221,23 @@ def made_by(content: ReviewedContent, user) -> bool:
     return revisions.filter(number__gt=last_signed, created_by=user).exists()
 
 
-def sees_everything(user) -> bool:
-    """Reviewers, editors and admins see all reviewed content; a writer sees their own."""
-    return bool(user.is_superuser or roles_of(user) - {Role.WRITER})
+def sees_everything(user, model: type[ReviewedContent] | None = None) -> bool:
+    """Reviewers, editors and admins see all reviewed content; a writer sees their own articles,
+    and every prompt (they place prompts others wrote, so they may read them)."""
+    held = roles_of(user)
+    if model is not None and model._meta.model_name == "prompt" and held:
+        return True
+    return bool(user.is_superuser or held - {Role.WRITER})
 
 
 def may_see(content: ReviewedContent, user) -> bool:
     """May this person see this content as it is being worked on: its change page, every
-    revision, and each revision's preview. Staff only; a writer sees only what they own."""
+    revision, and each revision's preview. Staff only (see `sees_everything`)."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
     if not (user.is_superuser or roles_of(user)):
         return False
-    return sees_everything(user) or content.owner_id == user.pk
+    return sees_everything(user, type(content)) or content.owner_id == user.pk
 
 
 def check(name: str, content: ReviewedContent, user) -> Transition:

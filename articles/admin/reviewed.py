@@ -142,9 +142,7 @@ def _about_links(findings: list, user) -> dict[tuple[str, int], dict]:
         links[("prompt", prompt.pk)] = {
             "url": reverse("admin:articles_prompt_change", args=[prompt.pk]),
             "label": f"Open the prompt “{prompt}”",
-            "ask": ""
-            if editable
-            else f"You cannot change it: ask {workflow.who_may_edit(prompt)}.",
+            "ask": "" if editable else f"Ask {workflow.who_may_edit(prompt)} to change it.",
         }
     return links
 
@@ -182,7 +180,7 @@ class WorkflowAdminMixin:
     # --- Who sees and edits what -------------------------------------------------------------
 
     def sees_everything(self, user) -> bool:
-        return workflow.sees_everything(user)
+        return workflow.sees_everything(user, self.model)
 
     def may_see(self, user, obj) -> bool:
         return workflow.may_see(obj, user)
