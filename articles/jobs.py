@@ -6,10 +6,12 @@ runs do each thing once."""
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
+from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -77,6 +79,25 @@ def run_all(now: datetime | None = None) -> JobReport:
     recheck_sources(now, report)
     report.readers_data_deleted = retention.purge(now)
     return report
+
+
+def run_every(seconds: float, stop: threading.Event, write=None) -> None:
+    """Do the periodic work every `seconds` until `stop` is set: the development server's job
+    loop (`manage.py runserver_jobs`, which `make run` uses), so scheduled publishing works
+    without cron. Each round gets fresh database connections; a failing round is logged and
+    the loop goes on."""
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            report = run_all()
+        except Exception:
+            log.exception("The periodic jobs failed; trying again in %s seconds", seconds)
+        else:
+            if write is not None and (report.published or report.expired or report.failed):
+                write("Periodic jobs: " + "; ".join(report.lines()[:2] + report.lines()[5:]))
+        finally:
+            close_old_connections()
+        stop.wait(seconds)
 
 
 # While a person's "Check sources now" runs for an article; the page says so instead of offering

@@ -159,6 +159,36 @@ def workspace(request, site) -> list[dict]:
     return sections
 
 
+MISSED_SCHEDULE = (
+    "The time it was scheduled to go live has passed and it is not published: either the "
+    "scheduled jobs are not running (tell whoever runs this site), or publishing it was refused "
+    "(open it to see the publication gate)."
+)
+
+
+def missed_schedules(request, site) -> list[dict]:
+    """Scheduled content that should be live by now and is not, for the people who schedule
+    (editors) and run the site (admins); one query per kind of content."""
+    from articles.models import Article, Prompt
+
+    if not roles_of(request.user) & {Role.EDITOR, Role.ADMIN}:
+        return []
+    late = []
+    for model in (Article, Prompt):
+        for obj in model.objects.schedule_missed().order_by("scheduled_at")[:20]:
+            late.append(
+                {
+                    "title": str(obj),
+                    "scheduled_at": obj.scheduled_at,
+                    "url": reverse(
+                        f"{site.name}:{model._meta.app_label}_{model._meta.model_name}_change",
+                        args=[obj.pk],
+                    ),
+                }
+            )
+    return late
+
+
 def install_workspace(site) -> None:
     """Put the person's queues on the admin index. The site is configured in config/urls.py;
     this only adds `workspace_queues` to its index page's context."""
@@ -167,7 +197,12 @@ def install_workspace(site) -> None:
     original = site.index
 
     def index(request, extra_context=None):
-        context = {"workspace_queues": workspace(request, site), **(extra_context or {})}
+        context = {
+            "workspace_queues": workspace(request, site),
+            "missed_schedules": missed_schedules(request, site),
+            "missed_schedule_note": MISSED_SCHEDULE,
+            **(extra_context or {}),
+        }
         return original(request, extra_context=context)
 
     index.vetted_workspace = True

@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles import audit, gate, rendering, workflow
-from articles.admin.queues import BY_KEY, active_queue
+from articles.admin.queues import BY_KEY, MISSED_SCHEDULE, active_queue
 from articles.forms import TRANSITION_FORMS
 from articles.models import Signature, State
 from articles.models.content import display_name
@@ -444,6 +444,11 @@ class WorkflowAdminMixin:
             "preview_url": (
                 self._url("preview", obj.pk, obj.latest_revision.number)
                 if obj.latest_revision_id
+                else ""
+            ),
+            "missed_schedule": (
+                f"Scheduled to go live {_when(obj.scheduled_at)}. {MISSED_SCHEDULE}"
+                if obj.missed_schedule
                 else ""
             ),
             "signatures_url": self._url("signatures", obj.pk),
