@@ -70,6 +70,10 @@ def _fill(route: str, model_admin, obj) -> list[str]:
 def admin_urls() -> list[str]:
     """Every GET-able admin URL for the data in the database now."""
     urls = ["/admin/"]
+    for pattern in admin.site.get_urls():  # the site's own pages: password change, jsi18n…
+        route = str(getattr(pattern, "pattern", ""))
+        if isinstance(pattern, URLPattern) and "<" not in route and route != "logout/":
+            urls.append("/admin/" + route.lstrip("^").rstrip("$"))
     for model, model_admin in admin.site._registry.items():
         base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
         urls.append(f"/admin/{model._meta.app_label}/")
