@@ -195,8 +195,8 @@ class SourceAdmin(admin.ModelAdmin):
         if selected > ACTION_LIMIT:
             self.message_user(
                 request,
-                f"Select at most {ACTION_LIMIT} sources at a time, or run "
-                "“manage.py verify_sources” to check them all.",
+                f"Select at most {ACTION_LIMIT} sources at a time. Every source is also "
+                "checked again automatically, a batch at a time.",
                 messages.ERROR,
             )
             return
