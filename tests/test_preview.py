@@ -3,6 +3,8 @@ for staff who may see the content, never cached and never indexed."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -123,3 +125,16 @@ def test_preview_is_staff_content_only_for_the_roles_who_may_see_it(
     assert not workflow.may_see(article, other_writer)
     assert workflow.may_see(article, reviewer) and workflow.may_see(article, editor)
     assert Article.objects.count() == 1 and Prompt.objects.count() == 0
+
+
+def test_the_readers_note_is_kept_while_drafting_and_starts_empty_after_publication(
+    published, writer
+):
+    from articles.forms import pending_change_note
+
+    assert pending_change_note(published) == ""  # the live revision's note is history
+    workflow.save_revision(published, writer, base_revision=1, change_note="Added sleep advice.")
+    assert pending_change_note(published) == "Added sleep advice."
+    html = login(writer).get(f"/admin/articles/article/{published.pk}/change/").content.decode()
+    assert re.search(r'<textarea name="change_note"[^>]*>\s*Added sleep advice.</textarea>', html)
+    assert "Note for reviewers" in html
