@@ -48,8 +48,14 @@ def test_the_job_loop_publishes_scheduled_content_when_it_falls_due(approved, ed
 
     give_up = threading.Timer(10, stop.set)  # never hang the suite if nothing is published
     give_up.start()
+    later = timezone.now() + timedelta(minutes=1)
     try:
-        with patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(minutes=1)):
+        # The loop renews its database connections each round; here it runs inside the test's
+        # transaction, whose connection must stay open.
+        with (
+            patch("django.utils.timezone.now", return_value=later),
+            patch("articles.jobs.close_old_connections"),
+        ):
             jobs.run_every(0.05, stop, write)
     finally:
         give_up.cancel()
