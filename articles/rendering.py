@@ -24,6 +24,9 @@ at the same moment, and the other way round.
 The page is rendered without a request (no context processors, no CSRF token, no request path),
 so it is the same for every reader by construction.
 
+A staff preview of any revision (`preview`) is put together by the same `_compose` and template,
+rendered on request and never stored.
+
 Sanitizing: the body was cleaned by `clean_html` when it was written; each reference entry is
 cleaned here, as it is written into the Rendering. The only markup this module adds around them
 is its own (marker links and list items built from numbers and escaped values), which the
@@ -347,7 +350,8 @@ def preview_html(article: Article, revision: Revision, *, now: datetime | None =
     same template, body, reference list and prompts (those live now, as on the public page),
     with the reviewer's signature if one stands behind this revision and "not yet reviewed"
     otherwise. Rendered on each request and never stored or cached: previews are for staff, and
-    whoever asks must have been allowed to see the article (`workflow.may_see`)."""
+    whoever asks must have been allowed to see the article (`workflow.may_see`). The JSON-LD is
+    left out: it is for search engines, which never see a preview."""
     now = now or timezone.now()
     signature = _standing_signature(revision, now)
     prompts = _live_prompts(set(_placed_prompts(revision.content)))

@@ -388,6 +388,10 @@ class WorkflowAdminMixin:
             args=args,
         )
 
+    def _latest_preview_url(self, obj) -> str:
+        revision = obj.latest_revision
+        return self._url("preview", obj.pk, revision.number) if revision else ""
+
     def workflow_context(self, request, obj) -> dict:
         user = request.user
         actions = [
@@ -441,11 +445,7 @@ class WorkflowAdminMixin:
                 }
                 for e in audit.events_for(obj).order_by("-sequence")
             ],
-            "preview_url": (
-                self._url("preview", obj.pk, obj.latest_revision.number)
-                if obj.latest_revision_id
-                else ""
-            ),
+            "preview_url": self._latest_preview_url(obj),
             "missed_schedule": (
                 f"Scheduled to go live {_when(obj.scheduled_at)}. {MISSED_SCHEDULE}"
                 if obj.missed_schedule
@@ -681,11 +681,7 @@ class WorkflowAdminMixin:
                 display_name(obj.latest_revision.created_by) if obj.latest_revision else ""
             ),
             "change_url": change_url,
-            "preview_url": (
-                self._url("preview", obj.pk, obj.latest_revision.number)
-                if obj.latest_revision_id
-                else ""
-            ),
+            "preview_url": self._latest_preview_url(obj),
             "has_view_permission": True,
             "media": self.media + form.media,
         }
