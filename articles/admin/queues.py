@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -168,25 +168,32 @@ MISSED_SCHEDULE = (
 
 def missed_schedules(request, site) -> list[dict]:
     """Scheduled content that should be live by now and is not, for the people who schedule
-    (editors) and run the site (admins); one query per kind of content."""
+    (editors) and run the site (admins); one query for articles and prompts together."""
     from articles.models import Article, Prompt
 
     if not roles_of(request.user) & {Role.EDITOR, Role.ADMIN}:
         return []
-    late = []
-    for model in (Article, Prompt):
-        for obj in model.objects.schedule_missed().order_by("scheduled_at")[:20]:
-            late.append(
-                {
-                    "title": str(obj),
-                    "scheduled_at": obj.scheduled_at,
-                    "url": reverse(
-                        f"{site.name}:{model._meta.app_label}_{model._meta.model_name}_change",
-                        args=[obj.pk],
-                    ),
-                }
-            )
-    return late
+    late = (
+        Article.objects.schedule_missed()
+        .annotate(kind_name=Value("article"), label=F("title"))
+        .values_list("kind_name", "pk", "label", "scheduled_at")
+        .order_by()
+        .union(
+            Prompt.objects.schedule_missed()
+            .annotate(kind_name=Value("prompt"), label=F("name"))
+            .values_list("kind_name", "pk", "label", "scheduled_at")
+            .order_by()
+        )
+        .order_by("scheduled_at")[:20]
+    )
+    return [
+        {
+            "title": label,
+            "scheduled_at": scheduled_at,
+            "url": reverse(f"{site.name}:articles_{kind}_change", args=[pk]),
+        }
+        for kind, pk, label, scheduled_at in late
+    ]
 
 
 def install_workspace(site) -> None:
