@@ -110,10 +110,10 @@ class ReviewedContentForm(forms.ModelForm):
 
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     change_summary = forms.CharField(
-        label="What changed",
+        label="Note for reviewers",
         max_length=255,
         required=False,
-        help_text="Optional. Shown in the revision history and to the reviewer.",
+        help_text="Optional. Shown in the revision history and to the reviewer; never to readers.",
     )
 
     # Set by the admin when the engine refused the save, so the form re-renders with the
@@ -180,6 +180,15 @@ class CitingProseEditorWidget(ProseEditorWidget):
         return {**config, "extensions": extensions}
 
 
+def pending_change_note(article: Article) -> str:
+    """The readers' change note of the version being worked on: the latest revision's, unless
+    that revision is the one already live (then the next change needs a note of its own)."""
+    latest = article.latest_revision if article.pk else None
+    if latest is None or latest.pk == article.live_revision_id:
+        return ""
+    return latest.content.get("change_note", "")
+
+
 class ArticleForm(ReviewedContentForm):
     """The article's working copy. The hero image is uploaded through the image pipeline
     (`articles.images`): checked and encoded while the form is validated, so a refusal is a form
@@ -193,6 +202,14 @@ class ArticleForm(ReviewedContentForm):
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
     hero_remove = forms.BooleanField(label="Remove the image", required=False)
+    change_note = forms.CharField(
+        label="What changed, for readers",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional. Printed under “What changed” on the public page once this version "
+        "is published. It is part of what the medical reviewer signs.",
+    )
 
     class Meta:
         model = Article
@@ -212,6 +229,7 @@ class ArticleForm(ReviewedContentForm):
         self.hero_prepared: images.PreparedImage | None = None
         self.hero_created = False
         self.fields["body"].widget.article = self.instance
+        self.fields["change_note"].initial = pending_change_note(self.instance)
 
     def clean_hero_upload(self):
         upload = self.cleaned_data.get("hero_upload")
@@ -403,6 +421,11 @@ class UnpublishForm(TransitionForm):
     )
 
 
+class PublishForm(TransitionForm):
+    """Nothing to type: publishing is confirmed on its own page, with the revision and its hash
+    shown, because it puts the content in front of the public."""
+
+
 class AssignForm(TransitionForm):
     owner = forms.ModelChoiceField(
         label="Writer",
@@ -415,6 +438,8 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "approve": ApproveForm,
     "request_changes": RequestChangesForm,
     "schedule": ScheduleForm,
+    "publish": PublishForm,
+    "republish": PublishForm,
     "unpublish": UnpublishForm,
     "assign": AssignForm,
 }

@@ -20,6 +20,7 @@ ROUTES: dict[str, tuple[str, tuple]] = {
     "request_changes": ("Changes were requested on “{obj}”", ("owner",)),
     "approve": ("“{obj}” was approved", ("owner", Role.EDITOR)),
     "publish": ("“{obj}” is now live", ("owner",)),
+    "republish": ("“{obj}” is live again", ("owner",)),
     "unpublish": ("“{obj}” was taken off the public site", ("owner", Role.EDITOR)),
     "assign": ("“{obj}” was assigned to you", ("owner",)),
     "review_overdue": ("The medical review of “{obj}” is overdue", ("owner", Role.EDITOR)),

@@ -16,6 +16,8 @@ Who may do what, from which state:
     schedule         approved (go-live, expiry),             unchanged            editor
                      published (expiry only)
     publish          approved                                published            editor
+    republish        unpublished, while the approval of the  published            editor
+                     latest revision is valid and unchanged
     unpublish        any state while a revision is live      unpublished (if it   editor
                                                              was published)
     assign           any state                               unchanged            editor
@@ -35,6 +37,9 @@ which carries the findings; nothing is written:
                      reviewer's credentials            file; a source may be retracted since)
     publish          every check                       (sources retracted or prompts re-approved
                                                        since approval stop publication)
+
+Who may see content at all (its change page, its revisions, their previews) is decided here too
+(`may_see`): reviewers, editors and admins see everything, a writer sees their own.
 
 A medical reviewer may record an override of an unsupported-claim finding (`override_finding`),
 with a reason; it is audited and keyed to the exact sentence.
@@ -99,6 +104,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("approve", "Approve and sign", {S.IN_REVIEW}, S.APPROVED, Role.REVIEWER),
         _t("schedule", "Schedule", {S.APPROVED, S.PUBLISHED}, None, Role.EDITOR),
         _t("publish", "Publish now", {S.APPROVED}, S.PUBLISHED, Role.EDITOR),
+        _t("republish", "Publish again", {S.UNPUBLISHED}, S.PUBLISHED, Role.EDITOR),
         _t("unpublish", "Unpublish", ANY_STATE, S.UNPUBLISHED, Role.EDITOR),
         _t("assign", "Assign to a writer", ANY_STATE, None, Role.EDITOR),
     )
@@ -140,15 +146,18 @@ class GateBlocked(WorkflowError):
     def codes(self) -> list[str]:
         return list(dict.fromkeys(f.code for f in self.blockers))
 
-    def _describe(self) -> str:
+    @property
+    def summary(self) -> str:
         n = len(self.blockers)
-        what = f"{n} blocker{'s' if n != 1 else ''}"
+        return f"{n} blocker{'s' if n != 1 else ''} ({', '.join(self.codes)})"
+
+    def _describe(self) -> str:
+        # One sentence: the findings themselves (what is wrong, where, what to do) are in
+        # `findings`, for the screen or report that lists them.
         past = _past(TRANSITIONS[self.transition])
-        details = " ".join(f"[{f.code}, {f.location}] {f.message}" for f in self.blockers)
         return (
-            f"“{self.content}” cannot be {past} while the publication gate finds {what}: "
-            f"{', '.join(self.codes)}. Fix each one (the review screen and `manage.py "
-            f"check_article` list them), then try again. Nothing was changed. {details}"
+            f"“{self.content}” cannot be {past} while the publication gate finds "
+            f"{self.summary}. Nothing was changed."
         )
 
 
@@ -174,7 +183,17 @@ def _state_error(t: Transition, content: ReviewedContent) -> str | None:
         )
     if t.name == "unpublish" and content.live_revision_id is None:
         return f"“{content}” has nothing live to unpublish."
+    if t.name == "republish" and valid_signature(content) is None:
+        return (
+            f"“{content}” was changed or its approval has expired since it was unpublished; "
+            "it must be reviewed and approved again."
+        )
     return None
+
+
+def past_tense(name: str) -> str:
+    """ "submitted for review", "published"…: for messages about a transition."""
+    return _past(TRANSITIONS[name])
 
 
 def _past(t: Transition) -> str:
@@ -186,6 +205,7 @@ def _past(t: Transition) -> str:
         "approve": "approved",
         "schedule": "scheduled",
         "publish": "published",
+        "republish": "published again",
         "unpublish": "unpublished",
         "assign": "reassigned",
     }[t.name]
@@ -198,6 +218,25 @@ def made_by(content: ReviewedContent, user) -> bool:
     revisions = content.revisions.all()
     last_signed = revisions.filter(signatures__isnull=False).aggregate(n=Max("number"))["n"] or 0
     return revisions.filter(number__gt=last_signed, created_by=user).exists()
+
+
+def sees_everything(user, model: type[ReviewedContent] | None = None) -> bool:
+    """Reviewers, editors and admins see all reviewed content; a writer sees their own articles,
+    and every prompt (they place prompts others wrote, so they may read them)."""
+    held = roles_of(user)
+    if model is not None and model._meta.model_name == "prompt" and held:
+        return True
+    return bool(user.is_superuser or held - {Role.WRITER})
+
+
+def may_see(content: ReviewedContent, user) -> bool:
+    """May this person see this content as it is being worked on: its change page, every
+    revision, and each revision's preview. Staff only (see `sees_everything`)."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if not (user.is_superuser or roles_of(user)):
+        return False
+    return sees_everything(user, type(content)) or content.owner_id == user.pk
 
 
 def check(name: str, content: ReviewedContent, user) -> Transition:
@@ -226,6 +265,11 @@ def available(content: ReviewedContent, user) -> list[Transition]:
             continue
         result.append(t)
     return result
+
+
+def who_may_edit(content: ReviewedContent) -> str:
+    """Whom to ask to change content one cannot edit oneself, in words for the person asking."""
+    return f"its writer, {display_name(content.owner)}, or an editor"
 
 
 def may_edit(content: ReviewedContent, user) -> bool:
@@ -309,9 +353,14 @@ def save_revision(
     *,
     base_revision: int | None = None,
     change_summary: str = "",
+    change_note: str = "",
     save_related: Callable[[], None] | None = None,
 ) -> Revision:
     """Save the working copy and freeze it as a new revision.
+
+    `change_summary` is a note for reviewers (revision history, audit trail); `change_note` is
+    what readers are told changed, frozen into the revision's content, so the reviewer signs it
+    and the public page prints it once this revision is published.
 
     `base_revision` is the revision number the editor started from; if someone saved a newer one
     meanwhile, nothing is written and EditConflict says who. `save_related` saves whatever hangs
@@ -345,6 +394,8 @@ def save_revision(
     # The body's citation markers decide what is cited, and in which order (articles.citations).
     citations.sync_with_body(content)
     data = content.revision_content()
+    if change_note.strip():
+        data["change_note"] = change_note.strip()
     revision = Revision.objects.create(
         content_object=content,
         number=(locked.latest_revision.number + 1) if locked.latest_revision_id else 1,
@@ -523,7 +574,18 @@ def publish(content: ReviewedContent, user) -> None:
     _publish(locked, content, user)
 
 
-def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
+@transaction.atomic
+def republish(content: ReviewedContent, user) -> None:
+    """Put unpublished content back in one step: the same signed revision, while its approval is
+    still valid and nothing changed since (any edit would have made a new draft revision)."""
+    locked = _lock(content)
+    check("republish", locked, user)
+    _publish(locked, content, user, name="republish")
+
+
+def _publish(
+    locked: ReviewedContent, original: ReviewedContent, actor, *, name: str = "publish"
+) -> None:
     now = timezone.now()
     signature = valid_signature(locked, now)
     if signature is None:
@@ -533,7 +595,7 @@ def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
         )
     if locked.expire_at is not None and locked.expire_at <= now:
         raise InvalidRequest("The scheduled expiry time has passed; change it before publishing.")
-    _gate("publish", locked, "publish")
+    _gate(name, locked, "publish")
     replaced = locked.live_revision_id
     locked.going_live(locked.latest_revision)
     locked.live_revision = locked.latest_revision
@@ -544,7 +606,7 @@ def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
     locked.last_published_at = now
     locked.review_overdue_notified_at = None
     _commit(
-        "publish",
+        name,
         locked,
         original,
         actor,

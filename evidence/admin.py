@@ -24,7 +24,7 @@ from evidence.identifiers import (
     normalize_pmcid,
     normalize_pmid,
 )
-from evidence.models import Source, VerificationStatus
+from evidence.models import Source, VerificationStatus, first_author_name
 from evidence.registry import RegistryConfigError
 from evidence.verification import is_incomplete_detail, reassess_from_cache, verify_sources
 
@@ -209,7 +209,7 @@ class SourceAdmin(admin.ModelAdmin):
     def first_author(self, source: Source) -> str:
         if not source.authors:
             return "—"
-        first = source.authors[0].get("family", "")
+        first = first_author_name(source.authors)
         more = len(source.authors) > 1 or source.authors_truncated
         return f"{first} et al." if more else first
 
@@ -302,8 +302,8 @@ class SourceAdmin(admin.ModelAdmin):
         if selected > ACTION_LIMIT:
             self.message_user(
                 request,
-                f"Select at most {ACTION_LIMIT} sources at a time, or run "
-                "“manage.py verify_sources” to check them all.",
+                f"Select at most {ACTION_LIMIT} sources at a time. Every source is also "
+                "checked again automatically, a batch at a time.",
                 messages.ERROR,
             )
             return

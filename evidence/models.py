@@ -51,6 +51,17 @@ class VerificationStatus(models.TextChoices):
     UNREACHABLE = "unreachable", "Registry unreachable"
 
 
+def author_name(author: dict) -> str:
+    """How an author is named in a short label: a person by family name, a group by its name.
+    Authors are CSL names: {"family", "given"} for a person, {"literal"} for a group such as
+    "SPRINT Research Group"."""
+    return (author.get("family") or author.get("literal") or "").strip()
+
+
+def first_author_name(authors: list[dict]) -> str:
+    return author_name(authors[0]) if authors else ""
+
+
 class SourceQuerySet(models.QuerySet):
     def with_identifier(self) -> SourceQuerySet:
         return self.exclude(doi="", pmid="")
@@ -125,12 +136,7 @@ class Source(models.Model):
         ]
 
     def __str__(self) -> str:
-        # A group author is {"literal": "SPRINT Research Group"}: no family name.
-        first = (
-            self.authors[0].get("family") or self.authors[0].get("literal", "")
-            if self.authors
-            else ""
-        )
+        first = first_author_name(self.authors)
         label = f"{first} {self.year or ''}".strip()
         return f"{label}: {self.title[:80]}" if label else (self.title[:100] or f"Source {self.pk}")
 

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from evidence.models import Source, VerificationStatus
+from evidence.models import Source, VerificationStatus, author_name
 from evidence.registry import (
     CROSSREF,
     FOUND,
@@ -191,7 +191,7 @@ def _given_matches(written: str, registered: str) -> bool:
 
 
 def author_matches(written: dict[str, str], registered: dict[str, str]) -> bool:
-    wf, rf = fold(written.get("family", "")).split(), fold(registered.get("family", "")).split()
+    wf, rf = fold(author_name(written)).split(), fold(author_name(registered)).split()
     if not wf or not rf:
         return False
     if "".join(wf) == "".join(rf):  # "Mesa Bedoya" = "Mesa-Bedoya" = "MesaBedoya"

@@ -32,6 +32,7 @@ ALLOWED = {
     "approve": {"reviewer"},
     "schedule": {"editor"},
     "publish": {"editor"},
+    "republish": {"editor"},
     "unpublish": {"editor"},
     "assign": {"editor"},
 }
@@ -45,6 +46,7 @@ VALID_FROM = {
     "approve": State.IN_REVIEW,
     "schedule": State.APPROVED,
     "publish": State.APPROVED,
+    "republish": State.UNPUBLISHED,
     "unpublish": State.PUBLISHED,
     "assign": State.DRAFT,
 }
@@ -64,6 +66,8 @@ OUTCOMES = {
     ("schedule", State.APPROVED): State.APPROVED,
     ("schedule", State.PUBLISHED): State.PUBLISHED,
     ("publish", State.APPROVED): State.PUBLISHED,
+    # The same signed revision again, while its approval is valid (tests/test_republish.py).
+    ("republish", State.UNPUBLISHED): State.PUBLISHED,
     ("unpublish", State.PUBLISHED): State.UNPUBLISHED,
     # Assigning another writer never changes the state.
     **{("assign", state): state for state in State},

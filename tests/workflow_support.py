@@ -93,6 +93,8 @@ def perform(name: str, content, user):
         )
     if name == "publish":
         return workflow.publish(content, user)
+    if name == "republish":
+        return workflow.republish(content, user)
     if name == "unpublish":
         return workflow.unpublish(content, user, reason="Outdated advice.")
     if name == "assign":

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from articles import images, rendering
+from articles import images, jobs, rendering, workflow
 from articles.admin.queues import QueueFilter
 from articles.admin.reviewed import WorkflowAdminMixin
 from articles.audit import edits
@@ -204,6 +205,7 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = ("hero_current",)
     prepopulated_fields = {"slug": ("title",)}
+    save_fields = ("change_note", *WorkflowAdminMixin.save_fields)
     list_display = (
         "title",
         "state_badge",
@@ -264,6 +266,48 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
             if entries
             else "",
         )
+
+    # --- Checking the sources against the registries ---------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/check-sources/",
+                self.admin_site.admin_view(self.check_sources_view),
+                name="articles_article_check_sources",
+            ),
+            *super().get_urls(),
+        ]
+
+    def source_check(self, obj) -> dict | None:
+        return {
+            "url": self._url("check_sources", obj.pk),
+            "running": jobs.source_check_running(obj),
+        }
+
+    def check_sources_view(self, request, object_id):
+        """POST: check the article's sources against Crossref and PubMed, in the background."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._viewable(request, object_id)
+        if obj is None:
+            raise Http404("No such article.")
+        try:
+            queued = jobs.check_sources_soon(obj, request.user)
+        except workflow.WorkflowError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            if queued:
+                messages.info(
+                    request,
+                    f"Checking {queued} source{'s' if queued != 1 else ''} against Crossref and "
+                    "PubMed. Reload this page in a minute to see what they say.",
+                )
+            elif jobs.source_check_running(obj):
+                messages.info(request, "The sources are being checked already.")
+            else:
+                messages.info(request, "No source of this article has a DOI or PubMed ID to check.")
+        return HttpResponseRedirect(self._url("change", obj.pk) + "#vetted-gate-heading")
 
     @admin.display(description="Current image")
     def hero_current(self, obj):

@@ -27,6 +27,9 @@ class Finding:
     # survives re-saves that keep the sentence and lapses when the sentence changes.
     excerpt: str = field(default="", compare=False)
     overridable: bool = field(default=False, compare=False)
+    # The other content the finding is about, when fixing it means changing that content (a
+    # placed prompt): its model name and id, so a screen can link to it.
+    about: tuple[str, int] | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, str]:
         """The public shape of a finding (check_article --json, the import report)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,10 @@ class State(models.TextChoices):
     APPROVED = "approved", "Approved"
     PUBLISHED = "published", "Published"
     UNPUBLISHED = "unpublished", "Unpublished"
+
+
+# The periodic jobs run every minute; later than this, a scheduled publication was missed.
+SCHEDULE_GRACE = timedelta(minutes=3)
 
 
 class ReviewedContentQuerySet(models.QuerySet):
@@ -48,6 +53,12 @@ class ReviewedContentQuerySet(models.QuerySet):
 
     def due_for_publication(self, now=None) -> ReviewedContentQuerySet:
         return self.scheduled().filter(scheduled_at__lte=now or timezone.now())
+
+    def schedule_missed(self, now=None) -> ReviewedContentQuerySet:
+        """Scheduled content still unpublished well after its time: the periodic jobs are not
+        running, or they could not publish it (the gate refused, say)."""
+        late = (now or timezone.now()) - SCHEDULE_GRACE
+        return self.scheduled().filter(scheduled_at__lt=late)
 
     def due_for_expiry(self, now=None) -> ReviewedContentQuerySet:
         return self.filter(live_revision__isnull=False, expire_at__lte=now or timezone.now())
@@ -142,6 +153,15 @@ class ReviewedContent(models.Model):
     def revision_content(self) -> dict[str, Any]:
         """Everything a reader would see, as JSON-ready data. The content hash is taken over it."""
         raise NotImplementedError
+
+    @property
+    def missed_schedule(self) -> bool:
+        """As `ReviewedContentQuerySet.schedule_missed`, for one row already loaded."""
+        return (
+            self.state == State.APPROVED
+            and self.scheduled_at is not None
+            and self.scheduled_at < timezone.now() - SCHEDULE_GRACE
+        )
 
     @property
     def is_live(self) -> bool:

@@ -56,7 +56,7 @@ from evidence.identifiers import (
     normalize_pmcid,
     normalize_pmid,
 )
-from evidence.models import Source, SourceKind
+from evidence.models import Source, SourceKind, author_name, first_author_name
 from evidence.parsing import guess_kind
 from evidence.verification import journals_match
 
@@ -590,7 +590,7 @@ def _page_key(pages: str) -> str:
 
 def _families(authors: Sequence[dict[str, str]]) -> list[str]:
     # The suffix is not compared: "Fulton JE Jr" and "Fulton JE" are the same person in a list.
-    return [fold(a.get("family", "")) for a in authors]
+    return [fold(author_name(a)) for a in authors]
 
 
 def _url_key(url: str) -> str:
@@ -700,7 +700,7 @@ class _Index:
         return (
             fold(get("title")),
             get("year"),
-            fold(authors[0].get("family", "")) if authors else "",
+            fold(first_author_name(authors)),
         )
 
     def add(self, row: Source) -> None:

@@ -214,7 +214,7 @@ def _knee_article(make_article, go_live, writer, topic: Topic, prompt: Prompt) -
     go_live(article)
     article.summary = "Why knees hurt, what helps at home, and when to see a doctor."
     workflow.save_revision(
-        article, writer, base_revision=2, change_summary="Clarified when to see a doctor."
+        article, writer, base_revision=2, change_note="Clarified when to see a doctor."
     )
     return go_live(article)
 

@@ -31,7 +31,7 @@ def test_prose_editor_loads_edits_and_saves_under_the_csp(page, article, writer)
     editor.click()
     page.keyboard.press("End")
     page.keyboard.type(" Typed in the browser.")
-    page.get_by_label("What changed").fill("Browser edit")
+    page.get_by_label("Note for reviewers").fill("Browser edit")
     page.locator('input[name="_continue"]').click()
     page.wait_for_url(f"**/admin/articles/article/{article.pk}/change/")
 

@@ -34,7 +34,8 @@ def test_submit_refuses_gate_failing_content_and_writes_nothing(uncited_article,
     assert "cannot be submitted for review" in message
     assert "no-sources, unsupported-claim" in message
     assert "Nothing was changed" in message
-    assert "Mark this sentence with the citation" in message  # what to do
+    assert "Mark this sentence with the citation" in blocked.blockers[1].message  # what to do
+    assert len(message) < 200  # one sentence; the findings panel lists the details
     assert snapshot(uncited_article) == before
     assert reload(uncited_article).state == State.DRAFT
 

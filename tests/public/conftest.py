@@ -53,9 +53,10 @@ def take_down(editor, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def revise(writer):
-    """Save a new revision of live content with a change summary (it goes back to draft)."""
+    """Save a new revision of live content with a note for reviewers (`change_summary`) and one
+    for readers (`change_note`); it goes back to draft."""
 
-    def save(content, change_summary: str = "", owner=None, **fields):
+    def save(content, change_summary: str = "", owner=None, change_note: str = "", **fields):
         for name, value in fields.items():
             setattr(content, name, value)
         return workflow.save_revision(
@@ -63,6 +64,7 @@ def revise(writer):
             owner or writer,
             base_revision=content.latest_revision.number,
             change_summary=change_summary,
+            change_note=change_note,
         )
 
     return save

@@ -422,24 +422,39 @@ def test_taking_a_prompt_down_renders_its_pages_in_one_pass(
 # --- What changed -------------------------------------------------------------------------------
 
 
-def test_what_changed_lists_each_publication_with_its_summary(client, published, revise, go_live):
-    revise(published, "Added advice on sleep positions.")
+def test_what_changed_lists_each_publication_with_its_note_for_readers(
+    client, published, revise, go_live
+):
+    revise(published, change_note="Added advice on sleep positions.")
     go_live(published)
-    revise(published, "Corrected the six-week figure.")
+    revise(published, "Fixed typo in para 3, see Slack thread", change_note="Corrected the figure.")
     go_live(published)
     text = page_text(client, published)
     history = text[text.index('id="history-heading"') :]
     history = history[: history.index("</section>")]
     items = re.findall(r"<li>(.*?)</li>", history, re.DOTALL)
     assert len(items) == 3
-    assert "(this version)" in items[0] and "Corrected the six-week figure." in items[0]
+    assert "(this version)" in items[0] and "Corrected the figure." in items[0]
     assert "Added advice on sleep positions." in items[1]
     assert "first published." in items[2]
+    # The note for reviewers is an internal remark: never printed for readers.
+    assert "Slack thread" not in text
+
+
+def test_the_note_for_readers_is_signed_content(published, revise):
+    before = revise(published, change_note="Added advice on sleep positions.")
+    assert before.content["change_note"] == "Added advice on sleep positions."
+    again = revise(published, change_note="Added advice on sleeping.")
+    assert again.content_hash != before.content_hash
+    # A revision without a note has no such key, so older revisions hash as they did.
+    assert "change_note" not in revise(published).content
 
 
 def test_an_unpublished_new_revision_is_not_in_what_changed(client, published, revise):
-    revise(published, "A change nobody has reviewed.")
-    assert "A change nobody has reviewed." not in page_text(client, published)
+    revise(published, "A change nobody has reviewed.", change_note="Not reviewed yet.")
+    text = page_text(client, published)
+    assert "A change nobody has reviewed." not in text
+    assert "Not reviewed yet." not in text
 
 
 # --- Never shown --------------------------------------------------------------------------------

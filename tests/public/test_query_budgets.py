@@ -47,7 +47,7 @@ def test_article_page_budget_with_many_tags_prompts_and_revisions(
     place(article, *prompts)
     go_live(article)
     for n in range(6):
-        revise(article, f"Change number {n}.")
+        revise(article, change_note=f"Change number {n}.")
         go_live(article)
     with django_assert_num_queries(ARTICLE_QUERIES):
         response = client.get(f"/articles/{article.slug}/")

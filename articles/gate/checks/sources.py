@@ -202,8 +202,9 @@ def unverified_source(subject: Subject) -> Iterator[Finding]:
         yield Finding(
             "unverified-source",
             Severity.WARNING,
-            f"{location.capitalize()} ({describe(snapshot)}) {problem}. Run "
-            "`manage.py verify_sources`, or check the reference by hand before approving.",
+            f"{location.capitalize()} ({describe(snapshot)}) {problem}. Check it against the "
+            "registries (“Check sources now” on the article's page), or check the reference by "
+            "hand before approving.",
             location,
         )
 
