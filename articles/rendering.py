@@ -314,6 +314,8 @@ def _page_html(article: Article, content: dict[str, Any], page: ArticlePage) -> 
             "page": page,
             "article": article,
             "content": content,
+            # The address this revision is published at (a preview's may not be live yet).
+            "slug": content.get("slug") or article.live_slug or article.slug,
             "canonical": absolute_url(article.get_absolute_url()),
             "image_url": absolute_url(page.picture.src) if page.picture else "",
         },
