@@ -38,11 +38,15 @@ class ArticlesConfig(AppConfig):
         user_locked_out.connect(_audit_lockout, dispatch_uid="vetted-audit-lockout")
         # django-otp's own admin (registered after ours) would let whoever holds its permissions
         # add a device for someone else or read its key; people set up their own.
+        # The mail queue's own admin would show queued mail (readers' addresses among it) to any
+        # superuser; only the worker and run_jobs' retention purge read it.
         from django.contrib import admin
         from django_otp.plugins.otp_totp.models import TOTPDevice
+        from django_tasks_db.models import DBTaskResult
 
-        if admin.site.is_registered(TOTPDevice):
-            admin.site.unregister(TOTPDevice)
+        for model in (TOTPDevice, DBTaskResult):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)
 
 
 def _audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> None:

@@ -48,4 +48,6 @@ def start_sentry(dsn: str, *, environment: str) -> None:
         environment=environment,
         integrations=[DjangoIntegration()],
         send_default_pii=False,
+        # Form posts carry readers' names and addresses, passwords and authenticator codes.
+        max_request_body_size="never",
     )

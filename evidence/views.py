@@ -29,7 +29,7 @@ def describe(request: HttpRequest) -> JsonResponse:
     """The sources with the given ids (?id=1&id=2), as the editor's reference list shows them."""
     if not library.may_search(request.user):
         return _refused("You may not see the source library.")
-    ids = [int(i) for i in request.GET.getlist("id")[:200] if i.isdigit()]
+    ids = [int(i) for i in request.GET.getlist("id")[:200] if i.isascii() and i.isdigit()]
     sources = Source.objects.in_bulk(ids)
     return JsonResponse({"sources": [library.describe(sources[i]) for i in ids if i in sources]})
 

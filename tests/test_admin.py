@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, AuditEvent, Prompt, Revision, Signature, State
+from articles.roles import Role
 from tests.conftest import PASSWORD, give_factor, log_in_verified, signed_by
 
 # Query budgets, fixed whatever the number of articles.
@@ -1082,3 +1083,12 @@ def test_role_and_credential_changes_are_audited(
 
     assert sorted(m.to[0] for m in mail.outbox) == sorted([reviewer.email, writer.email])
     assert "made a medical reviewer" in mail.outbox[0].subject
+
+
+def test_the_mail_queue_has_no_admin_page(db, make_user):
+    # Queued mail holds readers' addresses; no staff page lists it, not even to a superuser.
+    root = make_user("root", Role.ADMIN)
+    root.is_superuser = True
+    root.save()
+    client = log_in_verified(Client(), root)
+    assert client.get("/admin/django_tasks_db/dbtaskresult/").status_code == 404

@@ -221,3 +221,10 @@ def test_one_click_takes_the_registrys_authors_and_journal(writer, registry_serv
     assert liver_source.verification_status == VerificationStatus.VERIFIED
     assert not library.differs_from_registry(liver_source)
     assert client.get(url).status_code == 405  # a change is never a GET
+
+
+def test_describe_ignores_ids_that_are_not_plain_numbers(writer, liver_source):
+    # "²" is a digit to str.isdigit() but not to int(): it must not become a server error.
+    answer = client_for(writer).get(URLS["describe"], {"id": ["²", str(liver_source.pk)]})
+    assert answer.status_code == 200
+    assert [s["id"] for s in answer.json()["sources"]] == [liver_source.pk]
