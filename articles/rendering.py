@@ -51,7 +51,6 @@ from django.utils.html import escape, strip_tags
 
 from articles import images
 from articles.gate.rules import rules
-from articles.gate.text import normalize
 from articles.models import (
     Article,
     ArticleKind,
@@ -65,6 +64,7 @@ from articles.public import jsonld
 from articles.public.cache import strong_etag
 from articles.public.site import absolute_url
 from articles.sanitize import clean_html
+from articles.text import normalize
 from evidence.models import EVIDENCE_IN_PLAIN_WORDS
 from evidence.references import ReferenceEntry, format_references
 
@@ -256,7 +256,12 @@ def _render(
         ),
         json_ld=jsonld.script_json(
             jsonld.medical_web_page(
-                article, content, signature, entries, picture.src if picture else "", topic
+                article,
+                content,
+                signature,
+                [reference.entry for reference in entries],
+                picture.src if picture else "",
+                topic,
             )
         ),
         render_key=render_key(article.slug),

@@ -18,7 +18,7 @@ from bibtexparser.bwriter import BibTexWriter
 from bibtexparser.customization import InvalidName, splitname
 from bibtexparser.latexenc import latex_to_unicode
 
-from evidence.importers import (
+from evidence.importers.parsed import (
     ParsedEntry,
     UnreadableFile,
     is_et_al,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from evidence.importers import ParsedEntry, UnreadableFile, is_et_al, kind_from_title, squash
+from evidence.importers.parsed import ParsedEntry, UnreadableFile, is_et_al, kind_from_title, squash
 from evidence.models import SourceKind
 
 _WEB_TYPES = {"webpage", "post", "post-weblog"}

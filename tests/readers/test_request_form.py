@@ -344,11 +344,11 @@ def test_a_mail_outage_keeps_the_request_and_logs_no_personal_data(
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr("articles.readers.requests.send_mail", refuse)
+    monkeypatch.setattr("articles.readers.information_requests.send_mail", refuse)
 
     assert send_request().status_code == 302
     stored = InformationRequest.objects.get()
-    [record] = [r for r in caplog.records if r.name == "articles.readers.requests"]
+    [record] = [r for r in caplog.records if r.name == "articles.readers.information_requests"]
     assert record.getMessage() == f"Could not email staff about information request {stored.pk}"
 
 

@@ -20,7 +20,7 @@ from articles.models import (
     NewsletterSubscription,
     RequestStatus,
 )
-from articles.readers import consent, requests
+from articles.readers import consent, information_requests
 from articles.workflow import NotAllowed
 from tests.conftest import PASSWORD
 from tests.readers.conftest import PERSONAL, make_requests
@@ -87,13 +87,13 @@ def test_the_domain_refuses_everyone_but_the_admin_role(request, who, one_reques
     user = request.getfixturevalue(who)
 
     with pytest.raises(NotAllowed, match="Admin role"):
-        requests.set_status(one_request, user, RequestStatus.CONTACTED)
+        information_requests.set_status(one_request, user, RequestStatus.CONTACTED)
     with pytest.raises(NotAllowed):
-        requests.withdraw_consent(one_request, user)
+        information_requests.withdraw_consent(one_request, user)
     with pytest.raises(NotAllowed):
-        requests.delete(one_request, user)
+        information_requests.delete(one_request, user)
     with pytest.raises(NotAllowed):
-        requests.export_csv(InformationRequest.objects.all(), user, filters={})
+        information_requests.export_csv(InformationRequest.objects.all(), user, filters={})
     one_request.refresh_from_db()
     assert one_request.status == RequestStatus.NEW and one_request.name
     assert not AuditEvent.objects.filter(action__startswith="information_request").exists()
@@ -217,7 +217,7 @@ def test_withdrawing_consent_deletes_the_personal_data_now(as_admin, one_request
     one_request.refresh_from_db()
     assert one_request.consent_withdrawn_at is not None
     assert one_request.status == RequestStatus.CLOSED
-    for field in requests.PERSONAL_FIELDS:
+    for field in information_requests.PERSONAL_FIELDS:
         assert getattr(one_request, field) == ""
     # What stays says only that consent was given, with which wording, and withdrawn.
     assert one_request.consent.version == 1 and one_request.consented_at is not None
@@ -342,7 +342,7 @@ def test_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(
 
 
 def test_ordinary_cells_are_exported_unchanged():
-    assert requests.neutralise("Zoë") == "Zoë"
-    assert requests.neutralise("") == ""
-    assert requests.neutralise(None) == ""
-    assert requests.neutralise(12) == "12"
+    assert information_requests.neutralise("Zoë") == "Zoë"
+    assert information_requests.neutralise("") == ""
+    assert information_requests.neutralise(None) == ""
+    assert information_requests.neutralise(12) == "12"
