@@ -1,42 +1,13 @@
 """The editorial workflow: one engine for every kind of reviewed content (articles and prompts).
 
-Who may do what, from which state:
+Who may do what, from which state, is `TRANSITIONS` below; docs/architecture.md ("The workflow")
+explains it in prose. Every transition is one atomic function: it locks the content row, checks
+role and ownership (`NotAllowed`), then state (`WrongState`), does its work, appends an audit
+event and queues notifications for after commit.
 
-    transition       from                                    to                   who
-    ---------------  --------------------------------------  -------------------  -----------------
-    edit             draft, changes requested, approved,     draft (changes       owner writer,
-                     published, unpublished                  requested stays)     editor
-    submit           draft, changes requested                in review            owner writer
-    withdraw         in review                               draft                owner writer
-    request_changes  in review                               changes requested    medical reviewer
-    approve          in review                               approved             medical reviewer
-                                                                                  who did not write
-                                                                                  or edit it
-    schedule         approved (go-live, expiry),             unchanged            editor
-                     published (expiry only)
-    publish          approved                                published            editor
-    unpublish        any state while a revision is live      unpublished (if it   editor
-                                                             was published)
-    assign           any state                               unchanged            editor
-
-Every transition is one atomic function: it locks the content row, checks role and ownership
-(`NotAllowed`), then state (`WrongState`), does its work, appends an audit event and queues
-notifications for after commit. Editing an approved or published item makes a new draft revision;
-the live revision stays public until a newer one is approved and published.
-
-The publication gate (`articles.gate`) runs inside submit, approve and publish (including the
-scheduled publish in `publish_if_due`), on the latest revision, after the role and state checks
-and before anything is written. A blocker finding refuses the transition with `GateBlocked`,
-which carries the findings; nothing is written:
-
-    submit           every check                       (the writer fixes blockers first)
-    approve          every check, and the approving    (the reviewer must have credentials on
-                     reviewer's credentials            file; a source may be retracted since)
-    publish          every check                       (sources retracted or prompts re-approved
-                                                       since approval stop publication)
-
-A medical reviewer may record an override of an unsupported-claim finding (`override_finding`),
-with a reason; it is audited and keyed to the exact sentence.
+The publication gate (`articles.gate`) runs inside submit, approve (with the reviewer's
+credentials) and publish (including the scheduled `publish_if_due`), after the role and state
+checks and before anything is written; a blocker refuses the transition with `GateBlocked`.
 """
 
 from __future__ import annotations

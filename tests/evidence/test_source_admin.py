@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.roles import Role
-from evidence.models import Source, VerificationStatus
+from evidence.models import Source, SourceKind, VerificationStatus
 
 CHANGELIST = "admin:evidence_source_changelist"
 pytestmark = pytest.mark.django_db
@@ -183,6 +183,16 @@ def test_change_page_shows_the_registry_check_read_only(registry_server, writer,
     liver_source.refresh_from_db()
     assert liver_source.verification_status == VerificationStatus.MISMATCH
     assert liver_source.retracted is False
+
+
+def test_change_page_says_what_readers_are_told_the_source_is(writer, liver_source):
+    liver_source.kind = SourceKind.RANDOMIZED_TRIAL
+    liver_source.save()
+
+    page = unescape(login(writer).get(change_url(liver_source)).content.decode())
+
+    shown = page.split("Readers read it as", 1)[1][:400]
+    assert "randomized trial" in shown
 
 
 def test_correcting_a_mismatch_in_the_form_clears_it_without_asking_again(
