@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils.html import format_html
 
+from articles.admin.history import AuditTrailHistory
 from articles.models import ConsentText, InformationRequest, NewsletterSubscription, RequestStatus
 from articles.readers import access, information_requests, newsletter
 from articles.workflow import WorkflowError
@@ -52,7 +53,7 @@ def _consent_html(consent: ConsentText):
 
 
 @admin.register(InformationRequest)
-class InformationRequestAdmin(AdminRoleOnly, admin.ModelAdmin):
+class InformationRequestAdmin(AuditTrailHistory, AdminRoleOnly, admin.ModelAdmin):
     list_display = ("__str__", "created_at", "name", "email", "status", "offer", "withdrawn")
     list_filter = ("status", ("consent_withdrawn_at", admin.EmptyFieldListFilter))
     list_select_related = ("prompt",)
@@ -182,7 +183,7 @@ class InformationRequestAdmin(AdminRoleOnly, admin.ModelAdmin):
 
 
 @admin.register(NewsletterSubscription)
-class NewsletterSubscriptionAdmin(AdminRoleOnly, admin.ModelAdmin):
+class NewsletterSubscriptionAdmin(AuditTrailHistory, AdminRoleOnly, admin.ModelAdmin):
     list_display = ("__str__", "email", "confirmed_at", "created_at")
     list_filter = (("confirmed_at", admin.EmptyFieldListFilter),)
     date_hierarchy = "created_at"

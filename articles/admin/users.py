@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 
 from articles import audit
+from articles.admin.history import AuditTrailHistory
 from articles.models import AuthorProfile
 from articles.roles import Role, roles_of
 
@@ -25,7 +26,7 @@ class AuthorProfileInline(admin.StackedInline):
     verbose_name_plural = "public profile"
 
 
-class VettedUserAdmin(UserAdmin):
+class VettedUserAdmin(AuditTrailHistory, UserAdmin):
     inlines = [AuthorProfileInline]
     list_display = ("username", "public_name", "email", "roles", "is_active", "is_staff")
     list_filter = ("groups", "is_active", "is_staff", "is_superuser")

@@ -9,6 +9,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -346,3 +347,23 @@ def test_ordinary_cells_are_exported_unchanged():
     assert information_requests.neutralise("") == ""
     assert information_requests.neutralise(None) == ""
     assert information_requests.neutralise(12) == "12"
+
+
+# --- One history ---------------------------------------------------------------------------
+
+
+def test_a_requests_history_is_its_audit_trail_and_no_log_entry(as_admin, packet):
+    mine, other = make_requests(2, packet)
+    for item in (mine, other):
+        as_admin.post(CHANGELIST, {"action": "mark_contacted", "_selected_action": [item.pk]})
+    change = reverse("admin:articles_informationrequest_change", args=[mine.pk])
+
+    assert "Audit trail" in as_admin.get(change).content.decode()
+    trail = as_admin.get(reverse("admin:articles_informationrequest_history", args=[mine.pk]))
+    listed = as_admin.get(trail["Location"])
+
+    assert listed.status_code == 200
+    assert list(listed.context["cl"].result_list) == list(
+        AuditEvent.objects.filter(object_id=mine.pk, action="information_request_status")
+    )
+    assert not LogEntry.objects.exists()
