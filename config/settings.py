@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -127,7 +128,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, reusing its clients (config/redis_cache.py).
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -250,3 +252,24 @@ READER_RATE_LIMIT = env_number("READER_RATE_LIMIT", "5", minimum=1)
 # Behind the proxy, the client's address is the right-most X-Forwarded-For entry (the one the
 # proxy appended), not REMOTE_ADDR (the proxy's own).
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+
+# --- One cache, many processes, many sites (issue 14) -------------------------------------------
+# Kept in one block: deployments sharing a Redis, the page cache's per-process copies, CDN purge.
+# Every key of the default cache starts with CACHE_KEY_PREFIX, so deployments can share one
+# Redis; by default the site's host from SITE_URL (page-cache keys carry SITE_URL as well).
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or urlsplit(SITE_URL).netloc or "vetted"
+CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
+# Bytes of cached pages each process keeps in memory in front of the shared cache, served only
+# while the site generation read from the shared cache on each request is theirs. 0: none.
+PAGE_CACHE_PROCESS_BYTES = env_number("PAGE_CACHE_PROCESS_BYTES", str(32 * 1024 * 1024))
+# Told, after commit, the addresses and surrogate keys of pages that changed (publish, unpublish,
+# expiry, prompts), so a CDN drops them at once instead of serving them for s-maxage. The HTTP
+# backend sends CDN_PURGE_METHOD to CDN_PURGE_URL: once per address if it holds {url} or {path},
+# once per key if it holds {key}, else once with JSON {"urls": [...], "keys": [...]}.
+CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")
+CDN_PURGE_BACKEND = os.environ.get("CDN_PURGE_BACKEND") or (
+    "articles.public.purge.HttpPurge" if CDN_PURGE_URL else "articles.public.purge.NoPurge"
+)
+CDN_PURGE_METHOD = os.environ.get("CDN_PURGE_METHOD", "")  # default: PURGE per address, else POST
+CDN_PURGE_TOKEN = os.environ.get("CDN_PURGE_TOKEN", "")  # sent as "Authorization: Bearer …"
+CDN_PURGE_TIMEOUT = env_number("CDN_PURGE_TIMEOUT", "3", float, minimum=0.1)

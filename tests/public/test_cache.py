@@ -26,7 +26,7 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 def redis_cache(location: str) -> dict:
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": location,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -134,8 +134,20 @@ def test_a_cached_page_takes_one_cache_round_trip_and_no_view(
     ):
         response = client.get(f"/articles/{published.slug}/")
     assert response.status_code == 200 and published.title in response.content.decode()
-    assert cache_calls == ["get_many"]
+    assert cache_calls == ["get"]  # the site generation; the page is this process's copy
     view_work.assert_not_called()
+
+
+def test_a_page_another_process_cached_takes_a_second_read_once(
+    client, published, cache_calls, django_assert_num_queries
+):
+    client.get(f"/articles/{published.slug}/")
+    page_cache._copies.clear()  # as in a process that has not served this page yet
+    cache_calls.clear()
+    with django_assert_num_queries(0):
+        assert client.get(f"/articles/{published.slug}/").status_code == 200
+        assert client.get(f"/articles/{published.slug}/").status_code == 200
+    assert cache_calls == ["get", "get", "get"]  # generation and page, then the generation
 
 
 @pytest.mark.parametrize("path", ["/", "/articles/living-with-back-pain/", "/feed/"])
@@ -390,7 +402,7 @@ def test_a_page_cached_in_redis_takes_one_round_trip(client, published, real_red
 
     with mock.patch.object(redis.connection.Connection, "send_command", send_command):
         assert client.get(f"/articles/{published.slug}/").status_code == 200
-    assert commands == ["MGET"]
+    assert commands == ["GET"]  # the site generation; the page is this process's copy
 
 
 def test_redis_down_serves_pages_uncached_and_logs_once(client, published, redis_down, caplog):
