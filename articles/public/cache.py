@@ -304,21 +304,31 @@ def describe(
     modified: datetime | None,
     live_until: datetime | None,
     etag: str | None = None,
+    keys: Iterable[str] = (),
 ) -> HttpResponse:
     """Tell the page cache when the page last changed, when something on it stops being live,
-    and its ETag if it is already known (a page rendered at publish time)."""
+    its ETag if it is already known (a page rendered at publish time), and the surrogate keys a
+    CDN may purge it by (`articles.public.purge`)."""
     response.page_modified = modified
     response.page_live_until = live_until
     response.page_etag = etag
+    response.page_keys = tuple(keys)
     return response
 
 
-def public_page(view: Callable[..., HttpResponse] | None = None, *, params: Iterable[str] = ()):
+def public_page(
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    params: Iterable[str] = (),
+    keys: Iterable[str] = (),
+):
     """Give the view's 200 responses ETag, Last-Modified and Cache-Control, answer conditional
     GETs, and let PageCacheMiddleware store them; `params` are the query parameters the page
-    depends on. Anything but a 200 (a 404 for a draft, a redirect) is passed through and never
-    cached."""
+    depends on, `keys` the surrogate keys a CDN may purge it by (with those the view gives
+    `describe`), sent as Surrogate-Key and Cache-Tag. Anything but a 200 (a 404 for a draft, a
+    redirect) is passed through and never cached."""
     params = tuple(params)
+    static_keys = tuple(keys)
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -327,13 +337,25 @@ def public_page(view: Callable[..., HttpResponse] | None = None, *, params: Iter
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.cookies:
                 return response
+            page_keys = (*static_keys, *getattr(response, "page_keys", ()))
+            _name_keys(response, page_keys)
             response.page = _Page.of(response, params)
-            return response.page.finish(request, response)
+            answer = response.page.finish(request, response)
+            if answer is not response:  # a 304 has the 200's keys too, as from the cache
+                _name_keys(answer, page_keys)
+            return answer
 
         serve.page_params = params
         return serve
 
     return decorate(view) if view is not None else decorate
+
+
+def _name_keys(response: HttpResponse, keys: tuple[str, ...]) -> None:
+    """The surrogate keys a CDN may purge the page by, in the headers CDNs read them from."""
+    if keys:
+        response.headers["Surrogate-Key"] = " ".join(keys)
+        response.headers["Cache-Tag"] = ",".join(keys)
 
 
 # --- This process's copies ------------------------------------------------------------------------

@@ -175,6 +175,7 @@ def tag(slug: str, number: int) -> TagPage | None:
 class StoredPage:
     """An article page as it was rendered when it went live (`articles.rendering`)."""
 
+    article_id: int
     html: str
     etag: str
     modified: datetime
@@ -227,7 +228,7 @@ def stored_article(slug: str) -> StoredPage | None:
             fresh.rendered_at,
             fresh.live_until,
         )
-    return StoredPage(html, etag, modified, _earliest([expire_at, prompts_until]))
+    return StoredPage(article_id, html, etag, modified, _earliest([expire_at, prompts_until]))
 
 
 def _passed(moment: datetime | None) -> bool:
