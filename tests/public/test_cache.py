@@ -433,6 +433,15 @@ def test_a_page_cached_in_redis_takes_one_round_trip(client, published, real_red
     assert commands == ["GET"]  # the site generation; the page is this process's copy
 
 
+def test_a_dropped_redis_connection_is_made_again(real_redis):
+    cache.set("vetted:test", 7)
+    assert cache.get("vetted:test") == 7  # opens this thread's reading connection
+    real_redis.client_kill_filter(_type="normal", skipme=True)  # as a Redis restart does
+    with contextlib.suppress(redis.exceptions.ConnectionError):
+        cache.get("vetted:test")  # the dead connection is dropped
+    assert cache.get("vetted:test") == 7
+
+
 def test_redis_down_serves_pages_uncached_and_logs_once(client, published, redis_down, caplog):
     with caplog.at_level(logging.WARNING, logger="articles.public.cache"):
         for _ in range(3):
