@@ -2,7 +2,9 @@
 
 Public pages are the same for everyone (no per-user content, no CSRF token, no session), so a
 rendered page is stored in Django's default cache (local memory, or Redis with REDIS_URL) under
-its scheme, path and the query parameters the page reads, together with the *site generation* it
+the site (SITE_URL: deployments sharing one Redis never answer each other's pages, and each has
+its own KEY_PREFIX too), its scheme, path and the query parameters the page reads, together with
+the *site generation* it
 was rendered under: a counter that every change to what the public sees (`live_changed`: publish,
 unpublish, expiry, for articles and prompts) bumps. One counter so invalidates every page: an
 entry from an earlier generation is never served again, and ages out. A page is also never kept
@@ -11,7 +13,9 @@ late.
 
 `cached_answer` is the one lookup: from what a request says (`PageRequest`: method, scheme, path,
 query string, Cookie and precondition headers) to the page cache's answer (status, headers,
-body) or None, with one cache round trip (the generation and the page together). Two thin
+body) or None, with one cache round trip: the generation, read from the shared cache on every
+request; the page is this process's copy of that generation (`_Copies`), read from the shared
+cache (a second round trip) only the first time this process serves it. Two thin
 adapters ask it: the WSGI front (`articles.public.wsgi`, wrapped around Django's handler in
 config/wsgi.py) answers hits before Django's handler runs, and `PageCacheMiddleware`, first in
 MIDDLEWARE, answers them wherever the front is not in the way (runserver, the test client) and
@@ -20,8 +24,9 @@ cache carries the same Content-Security-Policy and other headers as one rendered
 Neither adapter checks the host in the lookup; each checks ALLOWED_HOSTS as Django does before
 answering. `public_page` marks the views whose pages may be stored.
 
-Every page carries a strong ETag over its body, Last-Modified, and Cache-Control with s-maxage so
-a CDN can hold it; a conditional GET is answered 304, from the cache or not.
+Every page carries a strong ETag over its body, Last-Modified, Cache-Control with s-maxage so a
+CDN can hold it, and the surrogate keys it may be purged by (`articles.public.purge`); a
+conditional GET is answered 304, from the cache or not.
 
 A cache that fails (Redis stopped) must slow pages, never break them: the error is logged once,
 the cache is left alone for RETRY_SECONDS, and pages are rendered uncached meanwhile.
