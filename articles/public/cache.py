@@ -369,8 +369,7 @@ def _name_keys(response: HttpResponse, keys: tuple[str, ...]) -> None:
 class _Copies:
     """Pages this process read from or stored in the shared cache, with the site generation they
     were rendered under. With the cache in Redis, a hit then moves a number out of Redis instead
-    of a whole page to unpickle (a third of the time of a cached request, measured in
-    bench/public_page.py).
+    of a whole page to unpickle (bench/README.md has the figures).
 
     A copy is only served when the generation read from the shared cache for this very request
     is its own (`_fetch`), and every change to what the public sees bumps that generation before

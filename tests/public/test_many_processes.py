@@ -74,7 +74,9 @@ def demo_database(tmp_path_factory) -> Path:
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "MEDIA_ROOT": str(folder / "media"),
         "SECRET_KEY": "test-demo",
-        "DEBUG": "0",
+        "SITE_URL": "https://demo.example",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DEBUG": "1",  # a local set-up step, as `make run` makes the demo
     }
     env.pop("REDIS_URL", None)
     manage(env, "migrate", "--noinput", "-v0")
