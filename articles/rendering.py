@@ -430,17 +430,21 @@ def render_on_publish(sender, *, instance: Article, revision: Revision | None, *
 def render_pages_placing(sender, *, instance: Prompt, **kwargs) -> None:
     """live_changed receiver for prompts: render again, in the same transaction, the page of
     every live article whose live revision places the prompt."""
+    if ids := live_articles_placing(instance):
+        articles = Article.objects.filter(pk__in=ids).select_related(
+            "live_revision", "live_signature"
+        )
+        render_pages(list(articles.defer("body", "summary")), at=timezone.now())
+
+
+def live_articles_placing(prompt: Prompt) -> list[int]:
+    """The ids of the live articles whose live revision places `prompt`."""
     placed = (
         Article.objects.published()
         .annotate(placed=KeyTransform("prompts", "live_revision__content"))
         .values_list("pk", "placed")
     )
-    ids = [pk for pk, prompts in placed if instance.pk in _placed_prompts({"prompts": prompts})]
-    if ids:
-        articles = Article.objects.filter(pk__in=ids).select_related(
-            "live_revision", "live_signature"
-        )
-        render_pages(list(articles.defer("body", "summary")), at=timezone.now())
+    return [pk for pk, prompts in placed if prompt.pk in _placed_prompts({"prompts": prompts})]
 
 
 # --- Disclosure -------------------------------------------------------------------------------

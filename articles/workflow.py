@@ -613,7 +613,9 @@ def _publish(
         to_state=S.PUBLISHED,
         detail={"replaced_revision": replaced} if replaced else None,
     )
-    live_changed.send(type(locked), instance=locked, revision=locked.live_revision)
+    live_changed.send(
+        type(locked), instance=locked, revision=locked.live_revision, replaced=replaced
+    )
 
 
 @transaction.atomic
@@ -641,7 +643,9 @@ def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason
         revision=revision,
         detail={"reason": reason} if reason else None,
     )
-    live_changed.send(type(locked), instance=locked, revision=None)
+    live_changed.send(
+        type(locked), instance=locked, revision=None, replaced=revision.pk if revision else None
+    )
 
 
 # --- Overriding a gate finding ---------------------------------------------------------------
