@@ -16,9 +16,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: install
-	$(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py demo
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	# The development server, with the periodic jobs (scheduled publishing…) every minute.
+	DEBUG=1 $(PY) manage.py runserver_jobs $(HOST):$(PORT)
 
 test: install
 	$(PY) -m pytest

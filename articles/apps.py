@@ -10,17 +10,45 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from articles import rendering
+        from django.core import checks
+
+        from articles import deploy_checks, rendering  # noqa: F401 -- registers the checks
+        from articles.audit.edits import record_source_edit
+        from articles.audit.keys import check_configured
         from articles.models import Article, Prompt
         from articles.public import cache as page_cache
+        from articles.public import purge
         from articles.roles import sync_role_groups
         from articles.search import index as search_index
+        from evidence.signals import source_edited
 
+        checks.register(check_configured, checks.Tags.security, deploy=True)
         post_migrate.connect(sync_role_groups, sender=self)
+        # Sources are evidence's; their edits reach the audit trail through its signal.
+        source_edited.connect(record_source_edit, dispatch_uid="audit-source-edits")
         # The public site follows what is live: render the new live revision inside the publish
         # transaction (and again the pages placing a prompt that changed), invalidate the page
-        # cache, and keep the search index.
+        # cache, then tell the CDN (after commit, once the page cache has moved on), and keep the
+        # search index.
         live_changed.connect(rendering.render_on_publish, sender=Article)
         live_changed.connect(rendering.render_pages_placing, sender=Prompt)
         live_changed.connect(page_cache.invalidate_on_change)
+        live_changed.connect(purge.purge_on_change)
         live_changed.connect(search_index.on_live_changed, sender=Article)
+        # Sign-in lockouts (django-axes) go into the audit trail (issue 11, w11a).
+        from axes.signals import user_locked_out
+
+        user_locked_out.connect(_audit_lockout, dispatch_uid="vetted-audit-lockout")
+        # django-otp's own admin (registered after ours) would let whoever holds its permissions
+        # add a device for someone else or read its key; people set up their own.
+        from django.contrib import admin
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if admin.site.is_registered(TOTPDevice):
+            admin.site.unregister(TOTPDevice)
+
+
+def _audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> None:
+    from articles.accounts.people import record_lockout
+
+    record_lockout(request, username, ip_address)

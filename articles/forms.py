@@ -11,14 +11,16 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import Script
+from django.urls import reverse
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from articles import images
+from articles import images, signing
 from articles.limits import InputTooLarge, check_html
 from articles.models import Article, Image, Prompt
 from articles.models.content import credentials, display_name
 from articles.roles import Role, users_with_role
+from evidence import library
 
 # What the editor offers. The model's save runs `articles.sanitize.clean_html` over whatever
 # arrives, so this list is about what writers can make, not about what is safe.
@@ -30,6 +32,8 @@ ARTICLE_EXTENSIONS = {
     "Bold": True,
     "Italic": True,
     "Superscript": True,
+    # A citation marker is a node of its own (vetted/admin/citations.js), never a superscript.
+    "Citation": {"picker": True},
     "Heading": {"levels": [2, 3, 4]},
     "BulletList": True,
     "OrderedList": True,
@@ -54,6 +58,9 @@ PROMPT_EXTENSIONS = {
     "BulletList": True,
     "ListItem": True,
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+    # The same marker node, so a pasted marker is kept and the gate can name it; no picker:
+    # prompts have no cited sources.
+    "Citation": {"picker": False},
     "History": True,
     "Menu": True,
 }
@@ -78,18 +85,18 @@ class ProseEditorWidget(AdminProseEditorWidget):
                     "django_prose_editor/editor.css",
                     "django_prose_editor/overrides.css",
                     "vetted/admin/prose-editor.css",
+                    "vetted/admin/citations.css",
                 ]
             },
             js=[Script("vetted/admin/prose-editor.js", type="module")],
         )
 
 
-def prose_field(extensions: dict, **kwargs) -> ProseEditorFormField:
+def prose_field(
+    extensions: dict, widget: type[ProseEditorWidget] = ProseEditorWidget, **kwargs
+) -> ProseEditorFormField:
     return ProseEditorFormField(
-        config={"extensions": extensions},
-        widget=ProseEditorWidget,
-        required=False,
-        **kwargs,
+        config={"extensions": extensions}, widget=widget, required=False, **kwargs
     )
 
 
@@ -103,10 +110,10 @@ class ReviewedContentForm(forms.ModelForm):
 
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     change_summary = forms.CharField(
-        label="What changed",
+        label="Note for reviewers",
         max_length=255,
         required=False,
-        help_text="Optional. Shown in the revision history and to the reviewer.",
+        help_text="Optional. Shown in the revision history and to the reviewer; never to readers.",
     )
 
     # Set by the admin when the engine refused the save, so the form re-renders with the
@@ -141,19 +148,68 @@ class ReviewedContentForm(forms.ModelForm):
         return cleaned
 
 
+class CitingProseEditorWidget(ProseEditorWidget):
+    """The body's editor, given the article's cited sources and the library's endpoints when it
+    is drawn (not when the form is built: a page that only shows the body asks nothing), so its
+    reference list names each marker's source and "Cite" can find and add sources."""
+
+    article: Article | None = None
+
+    def get_config(self):
+        config = super().get_config()
+        article = self.article
+        cited = (
+            {
+                c.key: library.describe(c.source)
+                for c in article.citations.select_related("source").order_by("order", "pk")
+            }
+            if article is not None and article.pk is not None
+            else {}
+        )
+        extensions = dict(config["extensions"])
+        extensions["Citation"] = {
+            **extensions.get("Citation", {}),
+            "citations": cited,
+            "urls": {
+                "search": reverse("admin:evidence_library_search"),
+                "describe": reverse("admin:evidence_library_describe"),
+                "lookUp": reverse("admin:evidence_library_look_up"),
+                "add": reverse("admin:evidence_library_add"),
+            },
+        }
+        return {**config, "extensions": extensions}
+
+
+def pending_change_note(article: Article) -> str:
+    """The readers' change note of the version being worked on: the latest revision's, unless
+    that revision is the one already live (then the next change needs a note of its own)."""
+    latest = article.latest_revision if article.pk else None
+    if latest is None or latest.pk == article.live_revision_id:
+        return ""
+    return latest.content.get("change_note", "")
+
+
 class ArticleForm(ReviewedContentForm):
     """The article's working copy. The hero image is uploaded through the image pipeline
     (`articles.images`): checked and encoded while the form is validated, so a refusal is a form
     error, and stored only when the article is saved, so an invalid form or inline stores
     nothing."""
 
-    body = prose_field(ARTICLE_EXTENSIONS)
+    body = prose_field(ARTICLE_EXTENSIONS, widget=CitingProseEditorWidget)
     hero_upload = forms.FileField(
         label="Upload an image",
         required=False,
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
     hero_remove = forms.BooleanField(label="Remove the image", required=False)
+    change_note = forms.CharField(
+        label="What changed, for readers",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional. Printed under “What changed” on the public page once this version "
+        "is published. It is part of what the medical reviewer signs.",
+    )
 
     class Meta:
         model = Article
@@ -172,6 +228,8 @@ class ArticleForm(ReviewedContentForm):
         )
         self.hero_prepared: images.PreparedImage | None = None
         self.hero_created = False
+        self.fields["body"].widget.article = self.instance
+        self.fields["change_note"].initial = pending_change_note(self.instance)
 
     def clean_hero_upload(self):
         upload = self.cleaned_data.get("hero_upload")
@@ -236,7 +294,7 @@ class PromptForm(ReviewedContentForm):
 
 
 class TransitionForm(forms.Form):
-    def __init__(self, *args, content=None, user=None, **kwargs):
+    def __init__(self, *args, content=None, user=None, session=None, **kwargs):
         self.content = content
         self.user = user
         super().__init__(*args, **kwargs)
@@ -250,7 +308,9 @@ def _datetime_input():
 
 
 class ApproveForm(TransitionForm):
-    """An electronic signature: the reviewer re-enters their password over a stated meaning.
+    """An electronic signature over a stated meaning, by the reviewer's own password and
+    authenticator code, and user name on the first signature of the session
+    (`articles.signing`, checked by the engine).
 
     `revision` and `content_hash` record what the page showed. The engine refuses to sign if the
     content moved on since, so nobody signs a revision they were not shown.
@@ -258,6 +318,12 @@ class ApproveForm(TransitionForm):
 
     revision = forms.IntegerField(widget=forms.HiddenInput)
     content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    username = forms.CharField(
+        label="Your user name",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "required": True}),
+        help_text="Your first signature in this session asks for your user name too.",
+    )
     password = forms.CharField(
         label="Your password",
         required=False,
@@ -265,22 +331,43 @@ class ApproveForm(TransitionForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
         help_text="Re-entering your password makes this approval your electronic signature.",
     )
+    otp_token = forms.CharField(
+        label="Authenticator code",
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "required": True}
+        ),
+        help_text="The 6-digit code your authenticator app shows now.",
+    )
     comment = forms.CharField(
         label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, session=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.session = session
         revision = self.content.latest_revision
         self.fields["revision"].initial = revision.number if revision else None
         self.fields["content_hash"].initial = revision.content_hash if revision else ""
+        if not signing.needs_user_name(self.user, session):
+            del self.fields["username"]
         self.meaning = settings.SIGNATURE_MEANING
         self.signer_name = display_name(self.user)
         self.signer_credentials = credentials(self.user)
+        try:
+            signing.check_ready(self.user)
+        except signing.SignerRefused as refusal:
+            self.not_ready = str(refusal).replace(" Nothing was signed.", "")
+        else:
+            self.not_ready = ""
 
     def engine_kwargs(self) -> dict:
         return {
+            "username": self.cleaned_data.get("username"),
             "password": self.cleaned_data["password"],
+            "otp_token": self.cleaned_data["otp_token"],
+            "session": self.session,
             "comment": self.cleaned_data["comment"],
             "expected_hash": self.cleaned_data["content_hash"],
         }
@@ -334,6 +421,11 @@ class UnpublishForm(TransitionForm):
     )
 
 
+class PublishForm(TransitionForm):
+    """Nothing to type: publishing is confirmed on its own page, with the revision and its hash
+    shown, because it puts the content in front of the public."""
+
+
 class AssignForm(TransitionForm):
     owner = forms.ModelChoiceField(
         label="Writer",
@@ -346,6 +438,8 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "approve": ApproveForm,
     "request_changes": RequestChangesForm,
     "schedule": ScheduleForm,
+    "publish": PublishForm,
+    "republish": PublishForm,
     "unpublish": UnpublishForm,
     "assign": AssignForm,
 }

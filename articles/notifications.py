@@ -1,14 +1,15 @@
-"""Who hears about a workflow event, by email, once the change is committed."""
+"""Who hears about a workflow event, by email, once the change is committed (sent by the task
+worker, articles.mail)."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 
+from articles import mail
 from articles.roles import Role, users_with_role
 
 log = logging.getLogger(__name__)
@@ -19,15 +20,18 @@ ROUTES: dict[str, tuple[str, tuple]] = {
     "request_changes": ("Changes were requested on “{obj}”", ("owner",)),
     "approve": ("“{obj}” was approved", ("owner", Role.EDITOR)),
     "publish": ("“{obj}” is now live", ("owner",)),
+    "republish": ("“{obj}” is live again", ("owner",)),
     "unpublish": ("“{obj}” was taken off the public site", ("owner", Role.EDITOR)),
     "assign": ("“{obj}” was assigned to you", ("owner",)),
     "review_overdue": ("The medical review of “{obj}” is overdue", ("owner", Role.EDITOR)),
+    "reviewer_granted": ("{obj} was made a medical reviewer", (Role.REVIEWER, Role.ADMIN)),
     "source_retracted": ("A source cited by “{obj}” has been retracted", ("owner", Role.EDITOR)),
 }
 
 
 def queue(event: str, obj, actor, detail: dict) -> None:
-    """Send after commit, so nobody is told about a change that was rolled back."""
+    """Queue the emails after commit, so nobody is told about a change that was rolled back; the
+    task worker sends them."""
     if event not in ROUTES:
         return
     transaction.on_commit(lambda: _send(event, obj, actor, detail), robust=True)
@@ -45,12 +49,12 @@ def _recipients(spec: tuple, obj, actor) -> set[str]:
 
 def _send(event: str, obj, actor, detail: dict) -> None:
     try:
-        send_mass_mail(_messages(event, obj, actor, detail), fail_silently=False)
-    except Exception:  # a mail outage must not turn a committed change into an error page
-        log.exception("Could not send %s notification for %s %s", event, obj._meta.label, obj.pk)
+        mail.send_after_commit(_messages(event, obj, actor, detail))
+    except Exception:  # a queue outage must not turn a committed change into an error page
+        log.exception("Could not queue %s notification for %s %s", event, obj._meta.label, obj.pk)
 
 
-def _messages(event: str, obj, actor, detail: dict) -> list[tuple]:
+def _messages(event: str, obj, actor, detail: dict) -> list[mail.Message]:
     subject_template, spec = ROUTES[event]
     recipients = _recipients(spec, obj, actor)
     meta = obj._meta
@@ -72,6 +76,6 @@ def _messages(event: str, obj, actor, detail: dict) -> list[tuple]:
     # A title with a line break would make the mail library refuse the whole message.
     subject = " ".join(("[Vetted] " + subject_template.format(obj=obj)).split())
     return [
-        (subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [address])
+        mail.Message(subject=subject, body="\n".join(lines), to=[address])
         for address in sorted(recipients)
     ]

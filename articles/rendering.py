@@ -24,6 +24,9 @@ at the same moment, and the other way round.
 The page is rendered without a request (no context processors, no CSRF token, no request path),
 so it is the same for every reader by construction.
 
+A staff preview of any revision (`preview`) is put together by the same `_compose` and template,
+rendered on request and never stored.
+
 Sanitizing: the body was cleaned by `clean_html` when it was written; each reference entry is
 cleaned here, as it is written into the Rendering. The only markup this module adds around them
 is its own (marker links and list items built from numbers and escaped values), which the
@@ -31,6 +34,7 @@ sanitizer's allow-list would strip (ids, aria-labels)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
@@ -42,7 +46,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
-from django.db.models.fields.json import KeyTransform
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.template import engines
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -50,6 +54,7 @@ from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
 from articles import images
+from articles.audit import records
 from articles.gate.rules import rules
 from articles.models import (
     Article,
@@ -69,7 +74,7 @@ from evidence.models import EVIDENCE_IN_PLAIN_WORDS
 from evidence.references import ReferenceEntry, format_references
 
 # Part of every render_key: raise it when a change to this module changes the pages it makes.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 
 # The sanitizer stores markers in exactly this form (bleach serializes attributes consistently).
 _MARKER = re.compile(r'<sup data-citation="([^"]+)">.*?</sup>', re.DOTALL)
@@ -138,7 +143,7 @@ class Version:
 
     published_at: datetime
     number: int
-    change_summary: str
+    change_note: str  # what readers are told changed: part of the revision's signed content
     current: bool
 
 
@@ -147,13 +152,15 @@ class ArticlePage:
     """What templates/articles/detail.html shows besides the revision's content."""
 
     rendering: Rendering
-    signature: Signature
+    signature: Signature | None  # None only in a preview of a revision nobody has signed
     picture: images.Picture | None
     topic: dict[str, str] | None
     tags: list[dict[str, str]]
     prompts: list[dict[str, Any]]  # the live revisions' content of the prompts shown, with "id"
     versions: list[Version]
     disclosure: str  # a promotional page's disclosure label; "" for other pages
+    references: list[Reference] = dataclasses.field(default_factory=list)
+    preview: bool = False  # a staff preview: marked as such, never indexed, never stored
 
 
 def render_key(slug: str) -> str:
@@ -214,7 +221,7 @@ def render_pages(articles: Sequence[Article], *, at: datetime) -> list[Rendering
         unique_fields=["revision"],
         update_fields=[
             "body_html", "references_html", "json_ld", "page_html", "etag", "render_key",
-            "live_until", "rendered_at",
+            "live_until", "rendered_at", "seal",
         ],
     )  # fmt: skip
     return made
@@ -226,7 +233,7 @@ def render_live(article_id: int) -> Rendering | None:
     expiry). None if the article is not live any more."""
     article = (
         Article.objects.published()
-        .select_related("live_revision", "live_signature", "topic")
+        .select_related("live_revision", "live_signature")
         .defer("body", "summary")  # the working copy; the page shows the live revision
         .filter(pk=article_id)
         .first()
@@ -241,11 +248,40 @@ def _render(
     at: datetime,
 ) -> Rendering:
     revision = article.live_revision
+    rendering, page = _compose(article, revision, article.live_signature, prompts, versions)
+    rendering.json_ld = jsonld.script_json(
+        jsonld.medical_web_page(
+            article,
+            revision.content,
+            page.signature,
+            [reference.entry for reference in page.references],
+            page.picture.src if page.picture else "",
+            page.topic,
+        )
+    )
+    rendering.render_key = render_key(article.live_slug)
+    rendering.live_until = min((p.expire_at for p in prompts if p.expire_at), default=None)
+    rendering.rendered_at = at
+    rendering.page_html = _page_html(article, revision.content, page)
+    rendering.etag = strong_etag(rendering.page_html.encode())
+    rendering.seal = records.seal_page(rendering, revision.content_hash)
+    return rendering
+
+
+def _compose(
+    article: Article,
+    revision: Revision,
+    signature: Signature | None,
+    prompts: list[Prompt],
+    versions: list[Version],
+    *,
+    preview: bool = False,
+) -> tuple[Rendering, ArticlePage]:
+    """What the public page of `revision` shows: the one way a page is put together, for the
+    stored live page and for a staff preview alike."""
     content = revision.content
     entries = references(content)
-    picture = hero_picture(content)
-    topic, tags = _filed(article, content)
-    signature = article.live_signature
+    topic, tags = _filed(content)
     rendering = Rendering(
         revision=revision,
         body_html=body_with_linked_markers(content),
@@ -254,53 +290,90 @@ def _render(
             if entries
             else ""
         ),
-        json_ld=jsonld.script_json(
-            jsonld.medical_web_page(
-                article,
-                content,
-                signature,
-                [reference.entry for reference in entries],
-                picture.src if picture else "",
-                topic,
-            )
-        ),
-        render_key=render_key(article.slug),
-        live_until=min((p.expire_at for p in prompts if p.expire_at), default=None),
-        rendered_at=at,
     )
     page = ArticlePage(
         rendering=rendering,
         signature=signature,
-        picture=picture,
+        picture=hero_picture(content),
         topic=topic,
         tags=tags,
         # The prompt's id too: its button links to the form behind it (articles.readers).
         prompts=[{**prompt.live_revision.content, "id": prompt.pk} for prompt in prompts],
         versions=versions,
         disclosure=disclosure_label(content),
+        references=entries,
+        preview=preview,
     )
-    rendering.page_html = render_to_string(
+    return rendering, page
+
+
+def _page_html(article: Article, content: dict[str, Any], page: ArticlePage) -> str:
+    return render_to_string(
         "articles/detail.html",
         {
             "page": page,
             "article": article,
             "content": content,
             "canonical": absolute_url(article.get_absolute_url()),
-            "image_url": absolute_url(picture.src) if picture else "",
+            "image_url": absolute_url(page.picture.src) if page.picture else "",
         },
     )
-    rendering.etag = strong_etag(rendering.page_html.encode())
-    return rendering
 
 
-def _filed(article: Article, content: dict[str, Any]) -> tuple[dict | None, list[dict]]:
-    """The topic and tags the page shows: frozen in the revision; for a revision saved before they
-    were, what the working copy says, as the page showed then."""
-    if "tags" in content:
-        return content["topic"], content["tags"]
-    topic = {"name": article.topic.name, "slug": article.topic.slug} if article.topic else None
-    tags = sorted(article.tags.values_list("name", "slug"))
-    return topic, [{"name": name, "slug": slug} for name, slug in tags]
+# --- Previews ---------------------------------------------------------------------------------
+
+
+def preview(content: Article | Prompt, revision: Revision, *, now: datetime | None = None) -> str:
+    """The staff preview of one revision of an article or a prompt, as a whole HTML page."""
+    now = now or timezone.now()
+    if isinstance(content, Prompt):
+        return render_to_string(
+            "articles/prompt_preview.html",
+            {
+                "prompt": {**revision.content, "id": content.pk},
+                "name": content.name,
+                "revision": revision,
+                "signature": _standing_signature(revision, now),
+            },
+        )
+    return preview_html(content, revision, now=now)
+
+
+def _standing_signature(revision: Revision, now: datetime) -> Signature | None:
+    return (
+        revision.signatures.filter(valid_until__gt=now, content_hash=revision.content_hash)
+        .order_by("-signed_at")
+        .first()
+    )
+
+
+def preview_html(article: Article, revision: Revision, *, now: datetime | None = None) -> str:
+    """The page of `revision` exactly as the public would see it if it were published now: the
+    same template, body, reference list and prompts (those live now, as on the public page),
+    with the reviewer's signature if one stands behind this revision and "not yet reviewed"
+    otherwise. Rendered on each request and never stored or cached: previews are for staff, and
+    whoever asks must have been allowed to see the article (`workflow.may_see`). The JSON-LD is
+    left out: it is for search engines, which never see a preview."""
+    now = now or timezone.now()
+    signature = _standing_signature(revision, now)
+    prompts = _live_prompts(set(_placed_prompts(revision.content)))
+    placed = [prompts[pk] for pk in _placed_prompts(revision.content) if pk in prompts]
+    published = _versions([article]).get(article.pk, [])
+    versions = [
+        dataclasses.replace(version, current=version.number == revision.number)
+        for version in published
+    ]
+    if not any(version.current for version in versions):
+        note = revision.content.get("change_note", "")
+        versions.insert(0, Version(now, revision.number, note, current=True))
+    _, page = _compose(article, revision, signature, placed, versions, preview=True)
+    return _page_html(article, revision.content, page)
+
+
+def _filed(content: dict[str, Any]) -> tuple[dict | None, list[dict]]:
+    """The topic and tags the page shows: frozen in the revision, never the working copy's
+    (a revision saved before they were frozen shows none)."""
+    return content.get("topic"), content.get("tags", [])
 
 
 def _placed_prompts(content: dict[str, Any]) -> list[int]:
@@ -319,9 +392,12 @@ def _live_prompts(ids: set[int]) -> dict[int, Prompt]:
 
 def _versions(articles: Iterable[Article]) -> dict[int, list[Version]]:
     """Every publication of each article, newest first, from the audit trail's publish events,
-    with the change summary written when that revision was saved."""
+    with the public change note of that revision: part of its signed content, unlike the change
+    summary, which is a note for reviewers and never shown to readers."""
     live = {article.pk: article.live_revision_id for article in articles}
-    summary = Revision.objects.filter(pk=OuterRef("revision_id")).values("change_summary")
+    summary = Revision.objects.filter(pk=OuterRef("revision_id")).values(
+        note=KeyTextTransform("change_note", "content")
+    )
     events = (
         AuditEvent.objects.filter(
             action="publish",
@@ -329,9 +405,9 @@ def _versions(articles: Iterable[Article]) -> dict[int, list[Version]]:
             content_type__model="article",
             object_id__in=list(live),
         )
-        .annotate(change_summary=Subquery(summary))
+        .annotate(change_note=Subquery(summary))
         .order_by("-sequence")
-        .values_list("object_id", "created_at", "revision_id", "revision_number", "change_summary")
+        .values_list("object_id", "created_at", "revision_id", "revision_number", "change_note")
     )
     found: dict[int, list[Version]] = {}
     for article_id, at, revision_id, number, change in events:
@@ -354,17 +430,21 @@ def render_on_publish(sender, *, instance: Article, revision: Revision | None, *
 def render_pages_placing(sender, *, instance: Prompt, **kwargs) -> None:
     """live_changed receiver for prompts: render again, in the same transaction, the page of
     every live article whose live revision places the prompt."""
+    if ids := live_articles_placing(instance):
+        articles = Article.objects.filter(pk__in=ids).select_related(
+            "live_revision", "live_signature"
+        )
+        render_pages(list(articles.defer("body", "summary")), at=timezone.now())
+
+
+def live_articles_placing(prompt: Prompt) -> list[int]:
+    """The ids of the live articles whose live revision places `prompt`."""
     placed = (
         Article.objects.published()
         .annotate(placed=KeyTransform("prompts", "live_revision__content"))
         .values_list("pk", "placed")
     )
-    ids = [pk for pk, prompts in placed if instance.pk in _placed_prompts({"prompts": prompts})]
-    if ids:
-        articles = Article.objects.filter(pk__in=ids).select_related(
-            "live_revision", "live_signature", "topic"
-        )
-        render_pages(list(articles.defer("body", "summary")), at=timezone.now())
+    return [pk for pk, prompts in placed if prompt.pk in _placed_prompts({"prompts": prompts})]
 
 
 # --- Disclosure -------------------------------------------------------------------------------

@@ -8,26 +8,32 @@ event and queues notifications for after commit.
 The publication gate (`articles.gate`) runs inside submit, approve (with the reviewer's
 credentials) and publish (including the scheduled `publish_if_due`), after the role and state
 checks and before anything is written; a blocker refuses the transition with `GateBlocked`.
+Approving also takes the reviewer's own password and second-factor code (`articles.signing`).
+
+Who may see content at all (its change page, its revisions, their previews) is decided here too
+(`may_see`): reviewers, editors and admins see everything, a writer sees their own. A medical
+reviewer may record an override of an unsupported-claim finding (`override_finding`), with a
+reason; it is audited and keyed to the exact sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles import audit, gate, notifications
+from articles import audit, citations, gate, notifications, signing
+from articles.audit.records import signature_digest
 from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
 from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
-from articles.models.reviewed import WORKFLOW_FIELDS
+from articles.models.reviewed import CannotGoLive
 from articles.models.revisions import content_hash
 from articles.roles import Role, roles_of
 from articles.signals import live_changed
@@ -71,6 +77,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("approve", "Approve and sign", {S.IN_REVIEW}, S.APPROVED, Role.REVIEWER),
         _t("schedule", "Schedule", {S.APPROVED, S.PUBLISHED}, None, Role.EDITOR),
         _t("publish", "Publish now", {S.APPROVED}, S.PUBLISHED, Role.EDITOR),
+        _t("republish", "Publish again", {S.UNPUBLISHED}, S.PUBLISHED, Role.EDITOR),
         _t("unpublish", "Unpublish", ANY_STATE, S.UNPUBLISHED, Role.EDITOR),
         _t("assign", "Assign to a writer", ANY_STATE, None, Role.EDITOR),
     )
@@ -112,15 +119,18 @@ class GateBlocked(WorkflowError):
     def codes(self) -> list[str]:
         return list(dict.fromkeys(f.code for f in self.blockers))
 
-    def _describe(self) -> str:
+    @property
+    def summary(self) -> str:
         n = len(self.blockers)
-        what = f"{n} blocker{'s' if n != 1 else ''}"
+        return f"{n} blocker{'s' if n != 1 else ''} ({', '.join(self.codes)})"
+
+    def _describe(self) -> str:
+        # One sentence: the findings themselves (what is wrong, where, what to do) are in
+        # `findings`, for the screen or report that lists them.
         past = _past(TRANSITIONS[self.transition])
-        details = " ".join(f"[{f.code}, {f.location}] {f.message}" for f in self.blockers)
         return (
-            f"“{self.content}” cannot be {past} while the publication gate finds {what}: "
-            f"{', '.join(self.codes)}. Fix each one (the review screen and `manage.py "
-            f"check_article` list them), then try again. Nothing was changed. {details}"
+            f"“{self.content}” cannot be {past} while the publication gate finds "
+            f"{self.summary}. Nothing was changed."
         )
 
 
@@ -146,7 +156,17 @@ def _state_error(t: Transition, content: ReviewedContent) -> str | None:
         )
     if t.name == "unpublish" and content.live_revision_id is None:
         return f"“{content}” has nothing live to unpublish."
+    if t.name == "republish" and valid_signature(content) is None:
+        return (
+            f"“{content}” was changed or its approval has expired since it was unpublished; "
+            "it must be reviewed and approved again."
+        )
     return None
+
+
+def past_tense(name: str) -> str:
+    """ "submitted for review", "published"…: for messages about a transition."""
+    return _past(TRANSITIONS[name])
 
 
 def _past(t: Transition) -> str:
@@ -158,6 +178,7 @@ def _past(t: Transition) -> str:
         "approve": "approved",
         "schedule": "scheduled",
         "publish": "published",
+        "republish": "published again",
         "unpublish": "unpublished",
         "assign": "reassigned",
     }[t.name]
@@ -170,6 +191,25 @@ def made_by(content: ReviewedContent, user) -> bool:
     revisions = content.revisions.all()
     last_signed = revisions.filter(signatures__isnull=False).aggregate(n=Max("number"))["n"] or 0
     return revisions.filter(number__gt=last_signed, created_by=user).exists()
+
+
+def sees_everything(user, model: type[ReviewedContent] | None = None) -> bool:
+    """Reviewers, editors and admins see all reviewed content; a writer sees their own articles,
+    and every prompt (they place prompts others wrote, so they may read them)."""
+    held = roles_of(user)
+    if model is not None and model._meta.model_name == "prompt" and held:
+        return True
+    return bool(user.is_superuser or held - {Role.WRITER})
+
+
+def may_see(content: ReviewedContent, user) -> bool:
+    """May this person see this content as it is being worked on: its change page, every
+    revision, and each revision's preview. Staff only (see `sees_everything`)."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if not (user.is_superuser or roles_of(user)):
+        return False
+    return sees_everything(user, type(content)) or content.owner_id == user.pk
 
 
 def check(name: str, content: ReviewedContent, user) -> Transition:
@@ -198,6 +238,11 @@ def available(content: ReviewedContent, user) -> list[Transition]:
             continue
         result.append(t)
     return result
+
+
+def who_may_edit(content: ReviewedContent) -> str:
+    """Whom to ask to change content one cannot edit oneself, in words for the person asking."""
+    return f"its writer, {display_name(content.owner)}, or an editor"
 
 
 def may_edit(content: ReviewedContent, user) -> bool:
@@ -229,7 +274,7 @@ def _commit(
     workflow fields onto the caller's instance."""
     from_state = locked.state
     locked.state = to_state
-    locked.save(update_fields=[*WORKFLOW_FIELDS, "updated_at"])
+    locked.save(update_fields=[*locked.all_engine_fields(), "updated_at"])
     audit.record(
         name,
         actor=actor,
@@ -240,12 +285,12 @@ def _commit(
         detail=detail,
     )
     notifications.queue(name, locked, actor, detail or {})
-    for field in (*WORKFLOW_FIELDS, "updated_at"):
+    for field in (*locked.all_engine_fields(), "updated_at"):
         setattr(original, field, getattr(locked, field))
 
 
 def _working_fields(content: ReviewedContent) -> list[str]:
-    skip = {*WORKFLOW_FIELDS, "id", "owner", "created_at"}
+    skip = {*content.all_engine_fields(), "id", "owner", "created_at"}
     return [
         f.attname for f in content._meta.concrete_fields if f.name not in skip and not f.primary_key
     ]
@@ -281,9 +326,14 @@ def save_revision(
     *,
     base_revision: int | None = None,
     change_summary: str = "",
+    change_note: str = "",
     save_related: Callable[[], None] | None = None,
 ) -> Revision:
     """Save the working copy and freeze it as a new revision.
+
+    `change_summary` is a note for reviewers (revision history, audit trail); `change_note` is
+    what readers are told changed, frozen into the revision's content, so the reviewer signs it
+    and the public page prints it once this revision is published.
 
     `base_revision` is the revision number the editor started from; if someone saved a newer one
     meanwhile, nothing is written and EditConflict says who. `save_related` saves whatever hangs
@@ -314,7 +364,11 @@ def save_revision(
         from_state = locked.state
     if save_related is not None:
         save_related()
+    # The body's citation markers decide what is cited, and in which order (articles.citations).
+    citations.sync_with_body(content)
     data = content.revision_content()
+    if change_note.strip():
+        data["change_note"] = change_note.strip()
     revision = Revision.objects.create(
         content_object=content,
         number=(locked.latest_revision.number + 1) if locked.latest_revision_id else 1,
@@ -382,36 +436,21 @@ def request_changes(content: ReviewedContent, user, *, comment: str) -> None:
     )
 
 
-SIGNATURE_MAX_FAILURES = 5
-SIGNATURE_LOCKOUT_SECONDS = 15 * 60
-
-
-def _check_signing_password(user, password: str) -> None:
-    """Re-entering the password is what makes approval a signature; repeated wrong passwords pause
-    signing for the account, so a left-open session cannot be used to guess it."""
-    key = f"vetted:signature-failures:{user.pk}"
-    failures = cache.get(key, 0)
-    if failures >= SIGNATURE_MAX_FAILURES:
-        raise NotAllowed(
-            "Too many wrong passwords. Signing is paused on your account for 15 minutes. "
-            "Nothing was signed."
-        )
-    if not password or not user.check_password(password):
-        cache.set(key, failures + 1, SIGNATURE_LOCKOUT_SECONDS)
-        raise NotAllowed("That password is not correct. Nothing was signed.")
-    cache.delete(key)
-
-
 @transaction.atomic
 def approve(
     content: ReviewedContent,
     user,
     *,
     password: str,
+    otp_token: str = "",
+    username: str | None = None,
+    session: MutableMapping | None = None,
     comment: str = "",
     expected_hash: str | None = None,
 ) -> Signature:
-    """Sign the latest revision. Re-entering the password makes this an electronic signature.
+    """Sign the latest revision: an electronic signature by the reviewer's own password and
+    authenticator code (and user name, on the first signature of `session`; always without
+    one). See `articles.signing`.
 
     `expected_hash` is the hash of the content the reviewer was shown; if the content changed
     since, nothing is signed."""
@@ -423,7 +462,12 @@ def approve(
             f"“{locked}” changed after you opened it; it is now revision {revision.number}. "
             "Read it, then sign again. Nothing was signed."
         )
-    _check_signing_password(user, password)
+    try:
+        signing.verify_signer(
+            user, password=password, otp_token=otp_token, username=username, session=session
+        )
+    except signing.SignerRefused as refusal:
+        raise NotAllowed(str(refusal)) from None
     if not revision.matches_content():
         raise WrongState(
             f"Revision {revision.number} no longer matches its recorded hash; it cannot be "
@@ -448,8 +492,14 @@ def approve(
         content,
         user,
         to_state=S.APPROVED,
-        detail={"signature": signature.pk, "content_hash": revision.content_hash},
+        detail={
+            "signature": signature.pk,
+            "content_hash": revision.content_hash,
+            # Every field of the signature, under the trail's key (articles.audit.records).
+            "signed": signature_digest(signature),
+        },
     )
+    signing.remember_signer(user, session)
     return signature
 
 
@@ -497,7 +547,18 @@ def publish(content: ReviewedContent, user) -> None:
     _publish(locked, content, user)
 
 
-def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
+@transaction.atomic
+def republish(content: ReviewedContent, user) -> None:
+    """Put unpublished content back in one step: the same signed revision, while its approval is
+    still valid and nothing changed since (any edit would have made a new draft revision)."""
+    locked = _lock(content)
+    check("republish", locked, user)
+    _publish(locked, content, user, name="republish")
+
+
+def _publish(
+    locked: ReviewedContent, original: ReviewedContent, actor, *, name: str = "publish"
+) -> None:
     now = timezone.now()
     signature = valid_signature(locked, now)
     if signature is None:
@@ -507,8 +568,12 @@ def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
         )
     if locked.expire_at is not None and locked.expire_at <= now:
         raise InvalidRequest("The scheduled expiry time has passed; change it before publishing.")
-    _gate("publish", locked, "publish")
+    _gate(name, locked, "publish")
     replaced = locked.live_revision_id
+    try:
+        locked.going_live(locked.latest_revision)
+    except CannotGoLive as refusal:
+        raise WrongState(str(refusal)) from refusal
     locked.live_revision = locked.latest_revision
     locked.live_signature = signature
     locked.go_live_at = now
@@ -517,14 +582,16 @@ def _publish(locked: ReviewedContent, original: ReviewedContent, actor) -> None:
     locked.last_published_at = now
     locked.review_overdue_notified_at = None
     _commit(
-        "publish",
+        name,
         locked,
         original,
         actor,
         to_state=S.PUBLISHED,
         detail={"replaced_revision": replaced} if replaced else None,
     )
-    live_changed.send(type(locked), instance=locked, revision=locked.live_revision)
+    live_changed.send(
+        type(locked), instance=locked, revision=locked.live_revision, replaced=replaced
+    )
 
 
 @transaction.atomic
@@ -537,6 +604,7 @@ def unpublish(content: ReviewedContent, user, *, reason: str = "") -> None:
 def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason: str) -> None:
     revision = locked.live_revision
     to_state = S.UNPUBLISHED if locked.state == S.PUBLISHED else locked.state
+    locked.going_down()
     locked.live_revision = None
     locked.live_signature = None
     locked.go_live_at = None
@@ -551,7 +619,9 @@ def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason
         revision=revision,
         detail={"reason": reason} if reason else None,
     )
-    live_changed.send(type(locked), instance=locked, revision=None)
+    live_changed.send(
+        type(locked), instance=locked, revision=None, replaced=revision.pk if revision else None
+    )
 
 
 # --- Overriding a gate finding ---------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import signer  # noqa: E402 - needs the project on the path
 from bench.workflow import setup  # noqa: E402
 
 
@@ -57,7 +58,8 @@ def main() -> None:
     )
     workflow.save_revision(prompt, writer)
     workflow.submit(prompt, writer)
-    workflow.approve(prompt, reviewer, password="pw")
+    signer.ready_to_sign(reviewer)
+    workflow.approve(prompt, reviewer, **signer.credentials(reviewer, "pw"))
 
     def article_citing(n: int) -> Article:
         sources = [

@@ -45,6 +45,8 @@ from evidence.identifiers import InvalidIdentifier, normalize_doi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import signer  # noqa: E402 - needs the project on the path
+
 DEFAULT_DATABASE = ROOT / "bench" / ".bench.sqlite3"
 DEFAULT_MEDIA = ROOT / "bench" / ".bench-media"
 
@@ -520,7 +522,7 @@ def _user(username: str, name: str, credentials: str, role, password: str):
     from django.contrib.auth import get_user_model
 
     from articles.models import AuthorProfile
-    from articles.roles import grant
+    from articles.roles import Role, grant
 
     user, _ = get_user_model().objects.get_or_create(
         username=username, defaults={"email": f"{username}@bench.invalid", "is_staff": True}
@@ -531,6 +533,8 @@ def _user(username: str, name: str, credentials: str, role, password: str):
         user=user, defaults={"display_name": name, "credentials": credentials}
     )
     grant(user, role)
+    if role == Role.REVIEWER:
+        signer.ready_to_sign(user)
     return user
 
 
@@ -562,7 +566,7 @@ def _published_prompt(writer, reviewer, editor, password: str):
     prompt = Prompt(owner=writer, **PROMPT)
     workflow.save_revision(prompt, writer, change_summary="Benchmark prompt")
     workflow.submit(prompt, writer)
-    workflow.approve(prompt, reviewer, password=password)
+    workflow.approve(prompt, reviewer, **signer.credentials(reviewer, password))
     workflow.publish(prompt, editor)
     return prompt
 
@@ -622,7 +626,7 @@ def prepare(spec: dict[str, Any]) -> tuple[Any, list]:
             article, writer, change_summary="Benchmark article", save_related=related
         )
         workflow.submit(article, writer)
-        workflow.approve(article, reviewer, password=password)
+        workflow.approve(article, reviewer, **signer.credentials(reviewer, password))
         findings = gate.run(article, stage="publish")
         workflow.publish(article, editor)
     return article, findings
@@ -640,7 +644,9 @@ def setup() -> str:
         shutil.rmtree(DEFAULT_MEDIA, ignore_errors=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{DEFAULT_DATABASE}"
         os.environ.setdefault("MEDIA_ROOT", str(DEFAULT_MEDIA))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from bench.environment import local_production
+
+    local_production()
     import django
 
     django.setup()

@@ -116,8 +116,9 @@ def setup(registry_url: str) -> None:
     os.environ["CROSSREF_API_URL"] = registry_url + "/crossref"
     os.environ["PUBMED_EUTILS_URL"] = registry_url + "/eutils"
     os.environ["REGISTRY_CONTACT_EMAIL"] = "bench@vetted.test"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "bench")
+    from bench.environment import local_production
+
+    local_production()
     import django
 
     django.setup()

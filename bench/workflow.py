@@ -18,13 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import signer  # noqa: E402 - needs the project on the path
+
 
 def setup() -> None:
     if not os.environ.get("DATABASE_URL"):
         path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "bench")
+    from bench.environment import local_production
+
+    local_production()
     import django
 
     django.setup()
@@ -58,13 +61,14 @@ def main() -> None:
         grant(user, role)
         users[role] = user
     writer, reviewer, editor = users[Role.WRITER], users[Role.REVIEWER], users[Role.EDITOR]
+    signer.ready_to_sign(reviewer)
     sentence = "Blood pressure is the force of blood on artery walls."
     body = "<p>" + " ".join([sentence] * 150) + "</p>"
 
     steps = {
         "save_revision": lambda a: workflow.save_revision(a, writer),
         "submit": lambda a: workflow.submit(a, writer),
-        "approve": lambda a: workflow.approve(a, reviewer, password="pw"),
+        "approve": lambda a: workflow.approve(a, reviewer, **signer.credentials(reviewer, "pw")),
         "publish": lambda a: workflow.publish(a, editor),
     }
     timings: dict[str, list[float]] = {name: [] for name in steps}

@@ -2,7 +2,10 @@
 
 import os
 import secrets
+import warnings
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -53,6 +56,19 @@ def _local_secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG")
+
+# --- Production requirements (deployment) ----------------------------------------------------
+# With DEBUG off this is production: start-up stops, naming what is missing, rather than falling
+# back to a key file per checkout (two app servers, two keys), a SQLite file or per-machine hosts.
+PRODUCTION_REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "SITE_URL", "AUDIT_HMAC_KEY")
+if not DEBUG and (
+    missing := [name for name in PRODUCTION_REQUIRED if not os.environ.get(name, "").strip()]
+):
+    raise ImproperlyConfigured(
+        f"With DEBUG off, Vetted needs {', '.join(missing)} in the environment "
+        "(see docs/deploy.md; DEBUG=1 is for a local run)."
+    )
+# The key file is only ever written for a local run (DEBUG on).
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
@@ -74,6 +90,8 @@ MIDDLEWARE = [
     # headers the stack gave it when it was stored.
     "articles.public.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed names, compressed, cached for a year) before anything else reads them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,7 +145,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, reusing its clients (config/redis_cache.py).
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -138,7 +157,10 @@ else:
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},  # issue 11: at least 12 characters
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -150,10 +172,80 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# --- Static files and media (deployment) ------------------------------------------------------
+# Static files: WhiteNoise serves what `collectstatic` wrote to STATIC_ROOT under hashed,
+# compressed names, with a year's Cache-Control (a CDN in front caches them too). With
+# STATIC_HASHED_NAMES=0 (tests, benchmarks, DEBUG) names are plain and WhiteNoise reads the apps'
+# static folders, so nothing has to be collected first.
+STATIC_URL = os.environ.get("STATIC_URL", "/static/")
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_HASHED_NAMES = env_bool("STATIC_HASHED_NAMES", default=not DEBUG)
+WHITENOISE_USE_FINDERS = not STATIC_HASHED_NAMES
+if WHITENOISE_USE_FINDERS:
+    # Nothing collected is expected then; WhiteNoise would warn that STATIC_ROOT is missing.
+    warnings.filterwarnings("ignore", message="No directory at")
+
+# Media (uploaded images and their renditions): local files under MEDIA_ROOT by default; with
+# AWS_STORAGE_BUCKET_NAME set, an S3-compatible bucket through django-storages. Files are named
+# after their content, so they are never overwritten and may be cached for a year.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_BUCKET = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+
+
+def _s3_media_storage() -> dict:
+    options = {
+        "bucket_name": MEDIA_BUCKET,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "url_protocol": os.environ.get("AWS_S3_URL_PROTOCOL", "https:"),
+        # Public pictures on public pages: plain URLs a CDN can cache, not signed ones.
+        "querystring_auth": False,
+        "file_overwrite": False,
+        "default_acl": None,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {key: value for key, value in options.items() if value is not None},
+    }
+
+
+def _media_origin() -> str | None:
+    """Where media URLs point when they are not on this site: the custom domain (a CDN), else the
+    endpoint (path-style) or AWS's bucket host. The Content-Security-Policy allows images from
+    it."""
+    if not MEDIA_BUCKET:
+        return None
+    protocol = os.environ.get("AWS_S3_URL_PROTOCOL", "https:")
+    if domain := os.environ.get("AWS_S3_CUSTOM_DOMAIN"):
+        return f"{protocol}//{domain.split('/')[0]}"
+    if endpoint := os.environ.get("AWS_S3_ENDPOINT_URL"):
+        parts = urlsplit(endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
+    region = os.environ.get("AWS_S3_REGION_NAME", "us-east-1")
+    return f"https://{MEDIA_BUCKET}.s3.{region}.amazonaws.com"
+
+
+STORAGES = {
+    "default": (
+        _s3_media_storage()
+        if MEDIA_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_HASHED_NAMES
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+MEDIA_ORIGIN = _media_origin()
 # The image pipeline (articles.images) refuses bigger files before Pillow reads them, and images
 # declaring more pixels before it decodes them (40 million pixels decode to about 160 MB).
 IMAGE_MAX_BYTES = env_number("IMAGE_MAX_BYTES", str(10 * 1024 * 1024), minimum=1)
@@ -162,10 +254,40 @@ IMAGE_MAX_PIXELS = env_number("IMAGE_MAX_PIXELS", "40000000", minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# --- Email (notifications) ------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# --- Email and the task queue (deployment) -----------------------------------------------------
+# SMTP from the environment once EMAIL_HOST is set; else printed to the console (a local run).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_number("EMAIL_PORT", "587", minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+if EMAIL_USE_SSL:
+    EMAIL_USE_TLS = False  # implicit TLS (port 465) instead of STARTTLS; Django takes one
+EMAIL_TIMEOUT = env_number("EMAIL_TIMEOUT", "10", minimum=1)
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vetted <vetted@localhost>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Mail is sent by a task, queued once the change is committed and run outside the request by the
+# worker (`manage.py db_worker`, a systemd unit in production). TASKS_BACKEND=immediate runs
+# tasks at once, in the process that queues them (a local run without a worker).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+# run_jobs deletes the queue's records of sent (or failed) email after this many hours: they hold
+# the recipients' addresses, readers' among them.
+TASK_RESULT_RETENTION_HOURS = env_number("TASK_RESULT_RETENTION_HOURS", "48", minimum=1)
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")]
+    }
+}
 
 # --- Security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -174,17 +296,38 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-if env_bool("BEHIND_TLS_PROXY"):
+# --- HTTPS (deployment) ---
+# HSTS (sent on HTTPS responses only) with subdomains and preload, on with DEBUG off; each can be
+# turned off, e.g. SECURE_HSTS_PRELOAD=0 for a domain that is not to be on browsers' preload list.
+SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Behind a proxy that terminates TLS, the proxy's header says the request came over HTTPS:
+# BEHIND_TLS_PROXY=1 trusts X-Forwarded-Proto; SECURE_PROXY_SSL_HEADER="Name: value" another one.
+# Only the proxy may set it (it must overwrite what the client sent).
+SECURE_PROXY_SSL_HEADER = None
+if proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", ""):
+    header_name, _, header_value = proxy_header.partition(":")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + header_name.strip().upper().replace("-", "_"),
+        header_value.strip(),
+    )
+elif env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Plain HTTP is redirected to HTTPS by default behind TLS (without the proxy's header a redirect
+# would loop); /healthz stays answerable over plain HTTP for the load balancer.
+SECURE_SSL_REDIRECT = env_bool(
+    "SECURE_SSL_REDIRECT", default=not DEBUG and SECURE_PROXY_SSL_HEADER is not None
+)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # Media on a bucket or CDN of its own (MEDIA_ORIGIN) is the one other origin.
+        "img-src": [SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -202,12 +345,48 @@ SIGNATURE_MEANING = (
     "I have reviewed this content and it is medically accurate and appropriately sourced."
 )
 
+# --- Logging and error reporting (deployment) --------------------------------------------------
+# One JSON object a line on stderr in production (journald and log shippers read it as is);
+# LOG_FORMAT=text for people reading a terminal, the default with DEBUG on.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}; it must be json or text.")
+# --- Audit trail: what must live outside the database -----------------------------------------
+# The key that signs audit events, the anchor and stored public pages (HMAC-SHA256). Required
+# with DEBUG off; keep it like SECRET_KEY, and apart from database backups. To rotate, move the
+# old key into AUDIT_HMAC_KEYS (comma-separated) and set a new AUDIT_HMAC_KEY: what the old key
+# signed still verifies, and everything new is signed with the new one.
+AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
+AUDIT_HMAC_KEYS = env_list("AUDIT_HMAC_KEYS", "")
+# Where run_jobs keeps the signed head of the audit trail, for verify_audit to compare: a file
+# path, or with AUDIT_ANCHOR_STORAGE (an alias in STORAGES, e.g. an S3 bucket through
+# django-storages) the name of the object there. Put it where database access does not reach.
+AUDIT_ANCHOR = os.environ.get("AUDIT_ANCHOR", str(BASE_DIR / "audit-anchor.json"))
+AUDIT_ANCHOR_STORAGE = os.environ.get("AUDIT_ANCHOR_STORAGE", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# Errors to Sentry when SENTRY_DSN is set (pip install 'vetted[sentry]'). No personal data is
+# sent: readers' requests carry health questions.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.logging import start_sentry
+
+    start_sentry(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
+
+# --- Health (deployment) ---
+# /healthz answers 503 when run_jobs (cron, every minute) has not finished a run for this long.
+JOBS_STALE_MINUTES = env_number("JOBS_STALE_MINUTES", "10", minimum=1)
 
 # --- Registries (source verification) --------------------------------------------------------
 # Where sources are checked: Crossref by DOI, PubMed E-utilities by PMID. Tests point these at a
@@ -225,6 +404,9 @@ REGISTRY_TIMEOUT = env_number("REGISTRY_TIMEOUT", "5", float, minimum=0.1)
 RETRACTION_RECHECK_DAYS = env_number("RETRACTION_RECHECK_DAYS", "7", minimum=1)
 # httpx logs every request at INFO; registry checks make hundreds, and failures are reported.
 LOGGING["loggers"] = {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}}
+# Every task's start and end at INFO only in the worker (db_worker sets its own level), not in
+# every process that runs one at once (the demo, tests, TASKS_BACKEND=immediate).
+LOGGING["loggers"]["django_tasks"] = {"level": "WARNING"}
 
 # --- Public site --------------------------------------------------------------------------------
 # The sitemap framework's templates.
@@ -271,3 +453,64 @@ SOURCE_AS_WRITTEN_MAX = env_number("SOURCE_AS_WRITTEN_MAX", "100000", minimum=1)
 # included, however slowly the answer arrives.
 REGISTRY_MAX_BYTES = env_number("REGISTRY_MAX_BYTES", str(5 * 1024 * 1024), minimum=1)
 REGISTRY_DEADLINE = env_number("REGISTRY_DEADLINE", "20", float, minimum=0.1)
+# --- Trust: sign-in and signer identity (issue 11, w11a) ---------------------------------------
+# A second factor (TOTP, django-otp) for sign-in and for every signature; sign-in throttling and
+# lockout per account and per address (django-axes); an idle timeout for staff sessions; a
+# Permissions-Policy header on every response. See articles/accounts/ and articles/signing.py.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "articles.accounts.middleware.permissions_policy",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "articles.accounts.middleware.StaffSessionMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked accounts and addresses first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Wrong sign-ins before an account, or an address, is locked, and for how long. An admin can
+# unlock sooner ("Locked sign-ins" in the workspace).
+SIGN_IN_FAILURE_LIMIT = env_number("SIGN_IN_FAILURE_LIMIT", "5", minimum=1)
+SIGN_IN_LOCKOUT_MINUTES = env_number("SIGN_IN_LOCKOUT_MINUTES", "30", minimum=1)
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "articles.readers.protection.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/accounts/locked.html"
+AXES_ENABLE_ADMIN = False  # articles.admin.users shows lockouts with an audited unlock
+AXES_VERBOSE = False
+# Reviewers, editors and admins always sign in with a second factor; writers too when set.
+OTP_REQUIRED_FOR_WRITERS = env_bool("OTP_REQUIRED_FOR_WRITERS")
+OTP_TOTP_ISSUER = "Vetted"
+# Staff sessions end after this many minutes without a request, and after SESSION_COOKIE_AGE.
+STAFF_IDLE_TIMEOUT_MINUTES = env_number("STAFF_IDLE_TIMEOUT_MINUTES", "30", minimum=1)
+SESSION_COOKIE_AGE = env_number("SESSION_HOURS", "12", minimum=1) * 3600
+# --- end Trust (w11a) -------------------------------------------------------------------------
+# --- One cache, many processes, many sites (issue 14) -------------------------------------------
+# Kept in one block: deployments sharing a Redis, the page cache's per-process copies, CDN purge.
+# Every key of the default cache starts with CACHE_KEY_PREFIX, so deployments can share one
+# Redis; by default the site's host from SITE_URL (page-cache keys carry SITE_URL as well).
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or urlsplit(SITE_URL).netloc or "vetted"
+CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
+# Bytes of cached pages each process keeps in memory in front of the shared cache, served only
+# while the site generation read from the shared cache on each request is theirs. 0: none.
+PAGE_CACHE_PROCESS_BYTES = env_number("PAGE_CACHE_PROCESS_BYTES", str(32 * 1024 * 1024))
+# Told, after commit, the addresses and surrogate keys of pages that changed (publish, unpublish,
+# expiry, prompts), so a CDN drops them at once instead of serving them for s-maxage. The HTTP
+# backend sends CDN_PURGE_METHOD to CDN_PURGE_URL: once per address if it holds {url} or {path},
+# once per key if it holds {key}, else once with JSON {"urls": [...], "keys": [...]}.
+CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")
+CDN_PURGE_BACKEND = os.environ.get("CDN_PURGE_BACKEND") or (
+    "articles.public.purge.HttpPurge" if CDN_PURGE_URL else "articles.public.purge.NoPurge"
+)
+CDN_PURGE_METHOD = os.environ.get("CDN_PURGE_METHOD", "")  # default: PURGE per address, else POST
+CDN_PURGE_TOKEN = os.environ.get("CDN_PURGE_TOKEN", "")  # sent as "Authorization: Bearer …"
+CDN_PURGE_TIMEOUT = env_number("CDN_PURGE_TIMEOUT", "3", float, minimum=0.1)

@@ -8,6 +8,8 @@ admin.site.site_title = "Vetted staff"
 admin.site.index_title = "Workspace"
 
 urlpatterns = [
+    # Own-account screens (second factor, certification, password reset) before the admin's.
+    path("admin/", include("articles.accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
     path("", include("articles.readers.urls")),

@@ -9,10 +9,14 @@ from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
-from django.forms.fields import InvalidJSONInput
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
-from evidence import limits
+from evidence import library, views
+from evidence.editing import delete_source, save_source
 from evidence.identifiers import (
     InvalidIdentifier,
     normalize_doi,
@@ -20,36 +24,15 @@ from evidence.identifiers import (
     normalize_pmcid,
     normalize_pmid,
 )
-from evidence.models import Source, VerificationStatus
+from evidence.models import Source, VerificationStatus, first_author_name
 from evidence.registry import RegistryConfigError
-from evidence.verification import reassess_from_cache, verify_sources
+from evidence.verification import is_incomplete_detail, reassess_from_cache, verify_sources
 
 # More than this in one admin request would keep the page waiting on the registries.
 ACTION_LIMIT = 100
 # Editing these changes what the registries' answer is compared with.
 COMPARED_FIELDS = {"title", "authors", "authors_truncated", "journal", "year", "doi", "pmid"}
 IDENTIFIER_FIELDS = {"doi", "pmid"}
-# A list of objects is two levels; json.loads recurses, so far deeper input is refused first.
-AUTHORS_DEPTH = 10
-
-
-class AuthorsField(forms.JSONField):
-    """The authors as JSON, refused in words if nested past what the parser can read."""
-
-    @staticmethod
-    def _too_deep(value) -> bool:
-        return isinstance(value, str) and limits.json_depth(value, AUTHORS_DEPTH) > AUTHORS_DEPTH
-
-    def to_python(self, value):
-        if self._too_deep(value):
-            raise forms.ValidationError(
-                'Give the authors as a list of names: [{"family": "…", "given": "…"}, …].'
-            )
-        return super().to_python(value)
-
-    def bound_data(self, data, initial):
-        # Shown again as typed, never parsed: that is where the form would fail otherwise.
-        return InvalidJSONInput(data) if self._too_deep(data) else super().bound_data(data, initial)
 
 
 class SourceForm(forms.ModelForm):
@@ -62,14 +45,51 @@ class SourceForm(forms.ModelForm):
     pmcid = forms.CharField(label="PubMed Central ID", max_length=40, required=False)
     isbn = forms.CharField(label="ISBN-13", max_length=40, required=False)
     url = forms.URLField(max_length=500, required=False, assume_scheme="https")
-    authors = AuthorsField(required=False)
+    # Plain lines, never JSON: `evidence.library.parse_author_lines` reads them.
+    authors = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 50}),
+        help_text="One author per line, in the order the work lists them: “Williamson JD”, "
+        "“Mesa Bedoya, L.E.” or a group name (“SPRINT Research Group”). End with a line "
+        "“et al.” if the list is incomplete.",
+    )
+
+    editors = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
+        help_text="A chapter's book editors, one per line, written like the authors.",
+    )
 
     class Meta:
         model = Source
         fields = (
-            "kind", "title", "authors", "authors_truncated", "journal", "year", "volume",
-            "issue", "pages", "doi", "pmid", "pmcid", "isbn", "url", "as_written",
+            "kind", "title", "authors", "journal", "year", "volume",
+            "issue", "pages", "book_title", "editors", "publisher", "publisher_place", "accessed",
+            "issn", "doi", "pmid", "pmcid", "isbn", "url", "as_written",
         )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        self.initial["authors"] = library.format_author_lines(
+            instance.authors or [], instance.authors_truncated
+        )
+        self.initial["editors"] = library.format_author_lines(instance.editors or [])
+
+    def clean_authors(self) -> list:
+        try:
+            authors, truncated = library.parse_author_lines(self.cleaned_data.get("authors") or "")
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        self.instance.authors_truncated = truncated
+        return authors
+
+    def clean_editors(self) -> list:
+        try:
+            editors, _ = library.parse_author_lines(self.cleaned_data.get("editors") or "")
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return editors
 
     def _normalized(self, name: str, normalize) -> str:
         value = (self.cleaned_data.get(name) or "").strip()
@@ -117,6 +137,7 @@ class SourceAdmin(admin.ModelAdmin):
         "readers_read_it_as",
         "verification_status",
         "verification_summary",
+        "registry_offer",
         "verified_at",
         "retracted",
         "retraction_notice",
@@ -134,19 +155,32 @@ class SourceAdmin(admin.ModelAdmin):
                     "readers_read_it_as",
                     "title",
                     "authors",
-                    "authors_truncated",
                     "journal",
                     "year",
                     "volume",
                     "issue",
                     "pages",
                 ),
-                "description": 'Authors in the order the work lists them, as JSON: [{"family": '
-                '"Mesa Bedoya", "given": "L.E."}, …]. Tick "authors truncated" when the '
-                'reference ends with "et al.".',
+                "description": "The work as its reference lists it. Adding a source by its DOI "
+                "or PubMed ID in the article editor's “Cite” fills these in from the registry.",
             },
         ),
-        ("Identifiers", {"fields": ("doi", "pmid", "pmcid", "isbn", "url")}),
+        (
+            "Books, chapters, reports, theses and web pages",
+            {
+                "fields": (
+                    "book_title",
+                    "editors",
+                    "publisher",
+                    "publisher_place",
+                    "accessed",
+                ),
+                "classes": ("collapse",),
+                "description": "A chapter's book and its editors (as JSON, like authors); the "
+                "publisher, or a thesis's university; the day a web page was read.",
+            },
+        ),
+        ("Identifiers", {"fields": ("doi", "pmid", "pmcid", "isbn", "issn", "url")}),
         ("As written", {"fields": ("as_written",), "classes": ("collapse",)}),
         (
             "Registry check",
@@ -154,6 +188,7 @@ class SourceAdmin(admin.ModelAdmin):
                 "fields": (
                     "verification_status",
                     "verification_summary",
+                    "registry_offer",
                     "verified_at",
                     "retracted",
                     "retraction_notice",
@@ -182,7 +217,7 @@ class SourceAdmin(admin.ModelAdmin):
     def first_author(self, source: Source) -> str:
         if not source.authors:
             return "—"
-        first = source.authors[0].get("family", "")
+        first = first_author_name(source.authors)
         more = len(source.authors) > 1 or source.authors_truncated
         return f"{first} et al." if more else first
 
@@ -198,13 +233,54 @@ class SourceAdmin(admin.ModelAdmin):
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                "<li><strong>{}</strong>: written “{}”; registry “{}”</li>",
+                "<li><strong>{}</strong>{}: written “{}”; registry “{}”</li>",
                 (
-                    (d.get("field", ""), d.get("written", ""), d.get("registry", ""))
+                    (
+                        d.get("field", ""),
+                        " (incomplete: complete it from the registry, or end it with “et al.”)"
+                        if is_incomplete_detail(d)
+                        else "",
+                        d.get("written", ""),
+                        d.get("registry", ""),
+                    )
                     for d in source.verification_details
                 ),
             ),
         )
+
+    @admin.display(description="The registry's details")
+    def registry_offer(self, source: Source) -> str:
+        """One click replaces the written details with the registry's, when they differ."""
+        if source.pk is None or not library.differs_from_registry(source):
+            return "—"
+        details = library.registry_details(source)
+        return format_html(
+            "<p>{}</p><p>{}. {}</p>"
+            '<button type="submit" class="button" formaction="{}" formnovalidate>'
+            "Use the registry's details</button>",
+            library.format_author_lines(details["authors"]).replace("\n", "; "),
+            details["title"].rstrip("."),
+            " ".join(str(details[k] or "") for k in ("journal", "year")).strip(),
+            reverse("admin:evidence_source_use_registry", args=(source.pk,)),
+        )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("library/search/", wrap(views.search), name="evidence_library_search"),
+            path("library/describe/", wrap(views.describe), name="evidence_library_describe"),
+            path("library/look-up/", wrap(views.look_up), name="evidence_library_look_up"),
+            path("library/add/", wrap(views.add_by_hand), name="evidence_library_add"),
+            path(
+                "<int:pk>/use-registry/",
+                wrap(self.use_registry_view),
+                name="evidence_source_use_registry",
+            ),
+            *super().get_urls(),
+        ]
+
+    def use_registry_view(self, request, pk: int):
+        return require_POST(lambda request: _use_registry(self, request, pk))(request)
 
     @admin.display(description="Registry metadata")
     def registry_record(self, source: Source) -> str:
@@ -219,7 +295,14 @@ class SourceAdmin(admin.ModelAdmin):
         if change and changed & COMPARED_FIELDS:
             # Judge the edit against what the registries said last time (no network here).
             reassess_from_cache(obj, identifiers_changed=bool(changed & IDENTIFIER_FIELDS))
-        super().save_model(request, obj, form, change)
+        save_source(obj, request.user, changed=changed, created=not change)
+
+    def delete_model(self, request, obj: Source) -> None:
+        delete_source(obj, request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for source in queryset:
+            delete_source(source, request.user)
 
     @admin.action(description="Verify against registries", permissions=["change"])
     def verify_against_registries(self, request, queryset) -> None:
@@ -227,8 +310,8 @@ class SourceAdmin(admin.ModelAdmin):
         if selected > ACTION_LIMIT:
             self.message_user(
                 request,
-                f"Select at most {ACTION_LIMIT} sources at a time, or run "
-                "“manage.py verify_sources” to check them all.",
+                f"Select at most {ACTION_LIMIT} sources at a time. Every source is also "
+                "checked again automatically, a batch at a time.",
                 messages.ERROR,
             )
             return
@@ -250,3 +333,19 @@ class SourceAdmin(admin.ModelAdmin):
             text += f" {skipped} without a DOI or PMID could not be checked."
         ok = counts.get(VerificationStatus.VERIFIED, 0) == len(outcomes) and not skipped
         self.message_user(request, text, messages.SUCCESS if ok else messages.WARNING)
+
+
+def _use_registry(model_admin: SourceAdmin, request, pk: int):
+    source = get_object_or_404(Source, pk=pk)
+    if not library.may_change(request.user):
+        model_admin.message_user(request, "You may not change sources.", messages.ERROR)
+    elif changed := library.use_registry_details(source):
+        model_admin.message_user(
+            request,
+            f"Took the registry's {', '.join(changed)}. Articles citing it show the new details "
+            "once they are saved again.",
+            messages.SUCCESS,
+        )
+    else:
+        model_admin.message_user(request, "The details already match the registry's.")
+    return HttpResponseRedirect(reverse("admin:evidence_source_change", args=(pk,)))

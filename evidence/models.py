@@ -18,6 +18,11 @@ class SourceKind(models.TextChoices):
     PRECLINICAL = "preclinical", "Preclinical (laboratory or animal) study"
     GUIDELINE = "guideline", "Clinical guideline"
     WEBSITE = "website", "Website"
+    # Kinds of publication rather than of study design: each has its own AMA layout.
+    BOOK = "book", "Book"
+    CHAPTER = "chapter", "Book chapter"
+    REPORT = "report", "Report"
+    THESIS = "thesis", "Thesis or dissertation"
 
 
 # What each kind of evidence is, in words a patient understands.
@@ -30,6 +35,10 @@ EVIDENCE_IN_PLAIN_WORDS = {
     SourceKind.GUIDELINE: "clinical guideline",
     SourceKind.JOURNAL_ARTICLE: "journal article",
     SourceKind.WEBSITE: "website",
+    SourceKind.BOOK: "book",
+    SourceKind.CHAPTER: "book chapter",
+    SourceKind.REPORT: "report",
+    SourceKind.THESIS: "thesis",
 }
 
 
@@ -40,6 +49,17 @@ class VerificationStatus(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
     NOT_FOUND = "not-found", "Not found in the registry"
     UNREACHABLE = "unreachable", "Registry unreachable"
+
+
+def author_name(author: dict) -> str:
+    """How an author is named in a short label: a person by family name, a group by its name.
+    Authors are CSL names: {"family", "given"} for a person, {"literal"} for a group such as
+    "SPRINT Research Group"."""
+    return (author.get("family") or author.get("literal") or "").strip()
+
+
+def first_author_name(authors: list[dict]) -> str:
+    return author_name(authors[0]) if authors else ""
 
 
 class SourceQuerySet(models.QuerySet):
@@ -70,6 +90,22 @@ class Source(models.Model):
     volume = models.CharField(max_length=40, blank=True)
     issue = models.CharField(max_length=40, blank=True)
     pages = models.CharField("pages or article number", max_length=60, blank=True)
+    # Books, chapters, reports, theses and web pages (AMA prints each its own way).
+    book_title = models.CharField(
+        max_length=500, blank=True, help_text="The book a chapter appears in."
+    )
+    # [{"family": "Adam", "given": "M.P."}, ...]: a chapter's book editors.
+    editors = models.JSONField(default=list, blank=True)
+    publisher = models.CharField(
+        max_length=300, blank=True, help_text="Publisher, or the university of a thesis."
+    )
+    publisher_place = models.CharField("place of publication", max_length=200, blank=True)
+    accessed = models.DateField(
+        "date accessed", null=True, blank=True, help_text="When the web page was read."
+    )
+    # The journal's ISSNs as the file or registry gives them ("1093-9946 1093-4715"); journals
+    # are matched by ISSN before their names are compared.
+    issn = models.CharField("ISSN", max_length=40, blank=True)
     # The reference exactly as it was written (a "Source:" line, a BibTeX entry's fields).
     as_written = models.TextField(blank=True)
 
@@ -100,7 +136,7 @@ class Source(models.Model):
         ]
 
     def __str__(self) -> str:
-        first = self.authors[0]["family"] if self.authors else ""
+        first = first_author_name(self.authors)
         label = f"{first} {self.year or ''}".strip()
         return f"{label}: {self.title[:80]}" if label else (self.title[:100] or f"Source {self.pk}")
 
@@ -143,4 +179,9 @@ class Source(models.Model):
             "volume": self.volume,
             "issue": self.issue,
             "pages": self.pages,
+            "book_title": self.book_title,
+            "editors": self.editors,
+            "publisher": self.publisher,
+            "publisher_place": self.publisher_place,
+            "accessed": self.accessed.isoformat() if self.accessed else "",
         }

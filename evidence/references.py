@@ -56,7 +56,7 @@ _TAG = re.compile(r"<[^>]*>")
 # itself, so an escaped "&lt;" in a given name can leave a bare "&" behind; we escape it.
 _BARE_AMPERSAND = re.compile(r"&(?!(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);)")
 # What a name in a snapshot may carry; citeproc-py rejects any other key.
-_NAME_PARTS = ("family", "given")
+_NAME_PARTS = ("family", "given", "suffix")
 
 
 @dataclass(frozen=True)
@@ -119,11 +119,21 @@ def web_url(url: str) -> str:
     return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
 
+# Kinds that are kinds of publication, each with its own AMA layout.
+_PUBLICATION_TYPES = {
+    SourceKind.WEBSITE: "webpage",
+    SourceKind.BOOK: "book",
+    SourceKind.CHAPTER: "chapter",
+    SourceKind.REPORT: "report",
+    SourceKind.THESIS: "thesis",
+}
+
+
 def _csl_type(snapshot: Mapping[str, Any]) -> str:
     """The CSL item type: it decides the AMA layout, so it follows what the fields describe."""
     kind = snapshot.get("kind") or SourceKind.JOURNAL_ARTICLE
-    if kind == SourceKind.WEBSITE:
-        return "webpage"
+    if kind in _PUBLICATION_TYPES:
+        return _PUBLICATION_TYPES[kind]
     if snapshot.get("journal"):
         return "article-journal"
     if snapshot.get("isbn"):
@@ -146,9 +156,9 @@ def _given(given: str) -> str:
     return given
 
 
-def _names(snapshot: Mapping[str, Any]) -> list[dict[str, str]]:
+def _names(snapshot: Mapping[str, Any], variable: str = "authors") -> list[dict[str, str]]:
     names: list[dict[str, str]] = []
-    for author in snapshot.get("authors") or []:
+    for author in snapshot.get(variable) or []:
         if isinstance(author, str):
             name = {"literal": author.strip()} if author.strip() else {}
         elif isinstance(author, Mapping):
@@ -162,11 +172,13 @@ def _names(snapshot: Mapping[str, Any]) -> list[dict[str, str]]:
                 }
                 if "given" in name:
                     name["given"] = _given(name["given"])
+                if "suffix" in name:
+                    name["suffix"] = name["suffix"].replace(".", "")  # AMA: "Fulton JE Jr"
         else:
             name = {}
         if name:
             names.append(name)
-    if names and snapshot.get("authors_truncated"):
+    if names and variable == "authors" and snapshot.get("authors_truncated"):
         # The source as written ended its list with "et al.": we do not know the other names,
         # so the style cannot count them. A literal "et al" name prints as AMA writes it, and
         # past six names the style's own truncation (3 + "et al.") hides it.
@@ -189,15 +201,28 @@ def _expanded_pages(pages: str) -> str:
     return f"{first}-{last}"
 
 
+def _date_parts(value: Any) -> list[int]:
+    """[2024, 3, 5] for "2024-03-05" (a snapshot's ISO date), else []."""
+    found = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", str(value or "").strip())
+    return [int(part) for part in found.groups()] if found else []
+
+
 def snapshot_to_csl(snapshot: Mapping[str, Any], item_id: str = "ref") -> dict[str, Any]:
     """CSL-JSON for a `Source.snapshot()` dict; blank fields are left out, values unescaped."""
     item: dict[str, Any] = {"id": item_id, "type": _csl_type(snapshot)}
     names = _names(snapshot)
     if names:
         item["author"] = names
+    editors = _names(snapshot, "editors")
+    if editors:
+        item["editor"] = editors
     text_fields = {
         "title": "title",
         "journal": "container-title",
+        # A chapter's container is its book (a chapter has no journal).
+        "book_title": "container-title",
+        "publisher": "publisher",
+        "publisher_place": "publisher-place",
         "volume": "volume",
         "issue": "issue",
         "pages": "page",
@@ -217,6 +242,15 @@ def snapshot_to_csl(snapshot: Mapping[str, Any], item_id: str = "ref") -> dict[s
         # Shown as the link resolves it; a malformed DOI is shown as written (and not linked).
         with contextlib.suppress(InvalidIdentifier):
             item["DOI"] = normalize_doi(item["DOI"])
+    if item["type"] == "webpage" and "publisher" in item and "container-title" not in item:
+        # AMA names the site a page belongs to ("Example Health Agency") after its title.
+        item["container-title"] = item.pop("publisher")
+    if item["type"] == "thesis":
+        # AMA names the kind of thesis; the generic word when the record does not say.
+        item["genre"] = "Thesis"
+    accessed = _date_parts(snapshot.get("accessed"))
+    if accessed:
+        item["accessed"] = {"date-parts": [accessed]}
     year = snapshot.get("year")
     if isinstance(year, str) and re.fullmatch(r"[0-9]{1,4}", year.strip()):
         year = int(year)  # a snapshot that went through JSON elsewhere

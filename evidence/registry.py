@@ -80,6 +80,7 @@ class RegistryRecord:
     pmid: str = ""
     retracted: bool = False
     retraction_notice: str = ""
+    issns: list[str] = field(default_factory=list)  # the journal's print and electronic ISSNs
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,6 +155,7 @@ def parse_crossref(message: dict[str, Any]) -> RegistryRecord:
         issue=_clean(message.get("issue")),
         pages=_clean(message.get("page") or message.get("article-number")),
         doi=doi,
+        issns=_issns(message.get("ISSN")),
     )
     notices = [
         update
@@ -220,6 +222,7 @@ def parse_pubmed(summary: dict[str, Any]) -> RegistryRecord:
         doi=articleids.get("doi", "").lower(),
         pmid=str(summary.get("uid", "")),
         retracted="Retracted Publication" in pubtypes,
+        issns=_issns([summary.get("issn"), summary.get("essn")]),
     )
     if record.retracted:
         notices = [
@@ -234,6 +237,19 @@ def parse_pubmed(summary: dict[str, Any]) -> RegistryRecord:
         else:
             record.retraction_notice = "PubMed lists it as a Retracted Publication"
     return record
+
+
+_ISSN = re.compile(r"^([0-9]{4})-?([0-9]{3}[0-9X])$")
+
+
+def _issns(values: Any) -> list[str]:
+    """ISSNs in the form "1234-567X", each once; anything else is left out."""
+    found = []
+    for value in values if isinstance(values, list) else [values]:
+        match = _ISSN.match(_clean(value).upper())
+        if match and f"{match.group(1)}-{match.group(2)}" not in found:
+            found.append(f"{match.group(1)}-{match.group(2)}")
+    return found
 
 
 def _year_in(value: Any) -> int | None:

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from evidence.models import Source, VerificationStatus
+from evidence.models import Source, VerificationStatus, author_name
 from evidence.registry import (
     CROSSREF,
     FOUND,
@@ -106,8 +106,36 @@ def title_key(title: str) -> str:
 _JOURNAL_SKIP = {"the", "of", "and", "in", "for", "on", "de", "la", "le", "und", "et"}
 
 
+# Words that mark an edition, volume or medium of a journal rather than name it: NLM writes
+# "Front Biosci (Landmark Ed)" for "Frontiers in Bioscience-Landmark", and "J Bone Joint Surg Am"
+# for "The Journal of Bone and Joint Surgery. American Volume".
+_SERIES_MARKERS = {"ed", "edition", "volume", "vol", "series", "ser", "online", "print", "internet"}
+_PARENTHETICAL = re.compile(r"\(([^()]*)\)")
+
+
 def _journal_words(name: str) -> list[str]:
     return [w for w in fold(name).split() if w not in _JOURNAL_SKIP]
+
+
+def _journal_variants(name: str) -> list[list[str]]:
+    """The name's words with a parenthetical read as part of the name ("(Landmark Ed)": a
+    sub-series) and without it ("Medicine (Baltimore)": a place), edition and medium markers
+    left out after the first word."""
+    variants: list[list[str]] = []
+    for text in (_PARENTHETICAL.sub(r" \1 ", name), _PARENTHETICAL.sub(" ", name)):
+        words = _journal_words(text)
+        words = words[:1] + [w for w in words[1:] if w not in _SERIES_MARKERS]
+        if words and words not in variants:
+            variants.append(words)
+    return variants
+
+
+def _same_journal_words(a: list[str], b: list[str]) -> bool:
+    if "".join(a) == "".join(b):
+        return True
+    return len(a) == len(b) and all(
+        _abbreviates(x, y) or _abbreviates(y, x) for x, y in zip(a, b, strict=True)
+    )
 
 
 def _abbreviates(short: str, full: str) -> bool:
@@ -119,16 +147,20 @@ def _abbreviates(short: str, full: str) -> bool:
 
 
 def journals_match(written: str, registered: str) -> bool:
-    """Whether two names are the same journal, in full or abbreviated: "Stem Cell Res Ther" is
-    "Stem Cell Research & Therapy"; "Cell Rep" is not "Cell Research"."""
-    a, b = _journal_words(written), _journal_words(registered)
-    if not a or not b:
-        return False
-    if "".join(a) == "".join(b):
-        return True
-    return len(a) == len(b) and all(
-        _abbreviates(x, y) or _abbreviates(y, x) for x, y in zip(a, b, strict=True)
+    """Whether two names are the same journal, in full or abbreviated (NLM or ISO 4): "Stem Cell
+    Res Ther" is "Stem Cell Research & Therapy", "Front. Biosci. (Landmark Ed)" is "Frontiers in
+    Bioscience-Landmark"; "Cell Rep" is not "Cell Research"."""
+    return any(
+        _same_journal_words(a, b)
+        for a in _journal_variants(written)
+        for b in _journal_variants(registered)
     )
+
+
+def issns_overlap(written: str, registered: Iterable[str]) -> bool:
+    """The source's ISSNs ("1093-9946 1093-4715") share one with the registry's."""
+    mine = {i.replace("-", "").upper() for i in str(written or "").split()}
+    return bool(mine & {str(i).replace("-", "").upper() for i in registered})
 
 
 # --- Authors -----------------------------------------------------------------------------------
@@ -159,7 +191,7 @@ def _given_matches(written: str, registered: str) -> bool:
 
 
 def author_matches(written: dict[str, str], registered: dict[str, str]) -> bool:
-    wf, rf = fold(written.get("family", "")).split(), fold(registered.get("family", "")).split()
+    wf, rf = fold(author_name(written)).split(), fold(author_name(registered)).split()
     if not wf or not rf:
         return False
     if "".join(wf) == "".join(rf):  # "Mesa Bedoya" = "Mesa-Bedoya" = "MesaBedoya"
@@ -169,6 +201,18 @@ def author_matches(written: dict[str, str], registered: dict[str, str]) -> bool:
     w_all = set(wf) | set(fold(written.get("given", "")).split())
     r_all = set(rf) | set(fold(registered.get("given", "")).split())
     return set(wf) <= r_all and set(rf) <= w_all
+
+
+def is_incomplete_list(
+    written: Sequence[dict[str, str]], truncated: bool, registered: Sequence[dict[str, str]]
+) -> bool:
+    """The written list is the registry's first names, in order, and stops without "et al.":
+    right as far as it goes, but not the whole list."""
+    return (
+        not truncated
+        and 0 < len(written) < len(registered)
+        and all(author_matches(w, r) for w, r in zip(written, registered, strict=False))
+    )
 
 
 def authors_match(
@@ -196,6 +240,21 @@ def _difference(field_name: str, written: Any, registry: Any) -> dict[str, str]:
     return {"field": field_name, "written": str(written), "registry": str(registry)}
 
 
+# `problem` of a detail that is not a mismatch: the author list is right but stops early. The
+# source stays verified, and the gate warns (`incomplete-authors`) until the list is completed
+# (`apply_registry_details`) or ends with "et al.".
+INCOMPLETE = "incomplete"
+
+
+def is_incomplete_detail(detail: Any) -> bool:
+    return isinstance(detail, dict) and detail.get("problem") == INCOMPLETE
+
+
+def mismatches(details: Iterable[Any]) -> list[Any]:
+    """The details that are real differences (everything but an incomplete author list)."""
+    return [d for d in details or [] if not is_incomplete_detail(d)]
+
+
 def _title_difference(source: Source, records: Sequence[RegistryRecord]) -> dict | None:
     titled = [r for r in records if r.title]
     if not source.title.strip() or not titled:
@@ -211,6 +270,21 @@ def _authors_difference(source: Source, records: Sequence[RegistryRecord]) -> di
         return None
     if any(authors_match(source.authors, source.authors_truncated, a) for a in listed):
         return None
+    complete = next(
+        (a for a in listed if is_incomplete_list(source.authors, source.authors_truncated, a)),
+        None,
+    )
+    if complete is not None:
+        return {
+            **_difference(
+                "authors",
+                format_authors(source.authors),
+                format_authors(complete),
+            ),
+            "problem": INCOMPLETE,
+            "listed": str(len(source.authors)),
+            "registered": str(len(complete)),
+        }
     # Against "et al." show as many registered names as were written.
     shown = listed[0][: len(source.authors)] if source.authors_truncated else listed[0]
     return _difference(
@@ -224,6 +298,8 @@ def _journal_difference(source: Source, records: Sequence[RegistryRecord]) -> di
     named = [r for r in records if r.journal or r.journal_short]
     if not source.journal.strip() or not named:
         return None
+    if source.issn and any(issns_overlap(source.issn, r.issns) for r in named):
+        return None  # the same ISSN is the same journal, however its name is written
     names = [n for r in named for n in (r.journal, r.journal_short) if n]
     if any(journals_match(source.journal, n) for n in names):
         return None
@@ -299,10 +375,10 @@ def assess(source: Source, lookups: Sequence[Lookup]) -> Assessment:
     if retracted or (retracted is None and source.retracted):
         status = VerificationStatus.RETRACTED
         details.insert(0, _difference("retraction", "", notice))
-    elif details:
+    elif mismatches(details):
         status = VerificationStatus.MISMATCH
     else:
-        status = VerificationStatus.VERIFIED
+        status = VerificationStatus.VERIFIED  # perhaps with an incomplete author list noted
     return Assessment(status, details, records, retracted, notice)
 
 
@@ -505,10 +581,77 @@ def reassess_from_cache(source: Source, *, identifiers_changed: bool) -> None:
     for detail in source.verification_details or []:
         if detail.get("field") in ("doi", "pmid") and detail not in judged.details:
             judged.details.append(detail)
-    if judged.status == VerificationStatus.VERIFIED and judged.details:
+    if judged.status == VerificationStatus.VERIFIED and mismatches(judged.details):
         judged.status = VerificationStatus.MISMATCH
     source.verification_status = judged.status
     source.verification_details = judged.details
     if judged.retracted is not None:
         source.retracted = judged.retracted
         source.retraction_notice = judged.retraction_notice[:500]
+
+
+# --- Taking the registry's details ---------------------------------------------------------------
+
+# What a source takes from the registry record: everything `compare` judges, and the rest of
+# what a reference list prints.
+REGISTRY_FIELDS = ("authors", "title", "journal", "year", "volume", "issue", "pages", "issn")
+
+
+def registry_record(source: Source) -> RegistryRecord | None:
+    """The cached registry record the source would take its details from: Crossref's (it has
+    whole given names) before PubMed's; None if it was never found."""
+    cached = _cached_records(source)
+    return cached.get(CROSSREF) or cached.get(PUBMED)
+
+
+def apply_registry_details(source: Source, record: RegistryRecord | None = None) -> list[str]:
+    """Make the source say what its registry record says, in one step: the whole author list
+    (an incomplete list completed, "et al." cleared), title, journal (the abbreviation AMA
+    prints, when the registry gives one), year, volume, issue, pages and ISSN. Only fields the
+    record has are taken. The source is then judged again against its cached records and saved
+    under its row lock. Returns the names of the fields that changed ([] when nothing did, or
+    when there is no record). Identifiers are never changed, so the record stays its own."""
+    with transaction.atomic():
+        row = Source.objects.select_for_update().get(pk=source.pk)
+        record = record or registry_record(row)
+        if record is None:
+            return []
+        offered = {
+            "authors": [
+                {"family": a["family"], "given": a.get("given", "")} for a in record.authors
+            ],
+            "title": record.title,
+            "journal": record.journal_short or record.journal,
+            "year": record.year,
+            "volume": record.volume,
+            "issue": record.issue,
+            "pages": record.pages,
+            "issn": " ".join(record.issns),
+        }
+        # A field that already agrees is left as the writer wrote it ("Front Cell Dev Biol" is
+        # not rewritten "Front. Cell Dev. Biol.").
+        agrees = {
+            "authors": lambda: (
+                not row.authors_truncated and authors_match(row.authors, False, offered["authors"])
+            ),
+            "title": lambda: title_key(row.title) == title_key(offered["title"]),
+            "journal": lambda: any(
+                journals_match(row.journal, n) for n in (record.journal, record.journal_short) if n
+            ),
+        }
+        changed = [
+            name
+            for name in REGISTRY_FIELDS
+            if offered[name]
+            and not agrees.get(name, lambda name=name: getattr(row, name) == offered[name])()
+        ]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(row, name, offered[name])
+        if "authors" in changed:
+            row.authors_truncated = False
+        reassess_from_cache(row, identifiers_changed=False)
+        row.save()
+    source.refresh_from_db()
+    return changed

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from articles import workflow
-from articles.models import Article, AuthorProfile, Citation, Prompt, PromptKind
+from articles import signing, workflow
+from articles.accounts.middleware import LAST_SEEN_KEY
+from articles.models import (
+    Article,
+    AuthorProfile,
+    Citation,
+    Prompt,
+    PromptKind,
+    SignerCertification,
+)
 from articles.roles import Role, grant
 from evidence.models import Source, SourceKind, VerificationStatus
 
@@ -42,6 +55,18 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+# The audit key tests sign with; production reads AUDIT_HMAC_KEY from the environment.
+AUDIT_KEY = "test audit key, never used outside the tests"
+
+
+@pytest.fixture(autouse=True)
+def _audit_key_and_anchor(settings, tmp_path):
+    settings.AUDIT_HMAC_KEY = AUDIT_KEY
+    settings.AUDIT_HMAC_KEYS = []
+    settings.AUDIT_ANCHOR = str(tmp_path / "anchor" / "audit-anchor.json")
+    settings.AUDIT_ANCHOR_STORAGE = ""
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +103,17 @@ def _locmem_email(settings):
 
 @pytest.fixture
 def make_user(db):
-    def make(username: str, *roles: Role, credentials: str = "", staff: bool = True):
+    """`make_user(name, *roles)`: a user with PASSWORD, a public profile and, for staff, their
+    own authenticator (`totp_code` reads it); a medical reviewer has also signed the
+    certification. `factor=False` leaves both out, as for someone who has not set them up."""
+
+    def make(
+        username: str,
+        *roles: Role,
+        credentials: str = "",
+        staff: bool = True,
+        factor: bool = True,
+    ):
         user = get_user_model().objects.create_user(
             username, email=f"{username}@clinic.test", password=PASSWORD, is_staff=staff
         )
@@ -86,9 +121,57 @@ def make_user(db):
             user=user, display_name=username.replace("_", " ").title(), credentials=credentials
         )
         grant(user, *roles)
+        if staff and factor:
+            give_factor(user, certify=Role.REVIEWER in roles)
         return user
 
     return make
+
+
+def give_factor(user, *, certify: bool = False) -> None:
+    """The user's own confirmed authenticator and, with `certify`, their signed certification,
+    as if they had set them up on their own screens."""
+    TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    if certify:
+        SignerCertification.objects.create(
+            user=user,
+            signer_name=user.get_username(),
+            statement=signing.CERTIFICATION_STATEMENT,
+            certified_at=timezone.now(),
+        )
+
+
+def totp_code(user) -> str:
+    """The code the user's authenticator shows now. Tests sign many times within one 30-second
+    step, so the device forgets the step it last accepted (a code is otherwise accepted once) and
+    the wrong codes a test tried just before (which otherwise hold off the next try a while)."""
+    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).first()
+    if device is None:  # no authenticator: any code is wrong
+        return "000000"
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+def signed_by(user, password: str = PASSWORD) -> dict:
+    """What `workflow.approve` needs to sign as `user`: their user name, password and code."""
+    return {
+        "username": user.get_username() if user.is_authenticated else "",
+        "password": password,
+        "otp_token": totp_code(user),
+    }
+
+
+def log_in_verified(client, user):
+    """Sign `client` in as `user` with their second factor already proven, as the sign-in form
+    does after a correct code."""
+    client.force_login(user)
+    session = client.session
+    session[LAST_SEEN_KEY] = int(time.time())
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 @pytest.fixture
@@ -194,7 +277,7 @@ def in_review(article, writer):
 
 @pytest.fixture
 def approved(in_review, reviewer):
-    workflow.approve(in_review, reviewer, password=PASSWORD)
+    workflow.approve(in_review, reviewer, **signed_by(reviewer))
     return in_review
 
 
@@ -222,3 +305,96 @@ def make_prompt(writer):
         return prompt
 
     return make
+
+
+# --- S3-compatible media storage: moto's standalone server -------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def public_read_policy(bucket: str) -> str:
+    import json
+
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }],
+    })  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 API on this machine (moto_server on a free port) with one bucket for the test
+    run; stopped at the end of the session."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import boto3
+    import httpx
+
+    server = Path(sys.executable).with_name("moto_server")
+    if not server.exists():
+        pytest.skip("moto_server is not installed (pip install -e '.[test]')")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(server), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(endpoint + "/moto-api/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"moto_server did not start on {endpoint}") from None
+                time.sleep(0.1)
+        bucket = f"vetted-test-{port}"
+        s3 = boto3.client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+        )  # fmt: skip
+        s3.create_bucket(Bucket=bucket)
+        # Readers' browsers fetch the pictures: the bucket is public for reading, as
+        # docs/deploy.md sets it up (or a CDN in front of it is).
+        s3.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket))
+        yield endpoint, bucket
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_media(settings, s3_endpoint):
+    """Media on the S3 bucket, configured as production configures it (config/settings.py)."""
+    endpoint, bucket = s3_endpoint
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": endpoint,
+                "region_name": "us-east-1",
+                "access_key": "test",
+                "secret_key": "test",
+                "addressing_style": "path",
+                "querystring_auth": False,
+                "file_overwrite": False,
+                "default_acl": None,
+                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            },
+        },
+    }
+    return endpoint, bucket

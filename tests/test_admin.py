@@ -16,6 +16,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
@@ -25,15 +26,18 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, AuditEvent, Prompt, Revision, Signature, State
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, give_factor, log_in_verified, signed_by
 
 # Query budgets, fixed whatever the number of articles.
-CHANGELIST_BUDGET = 10
+CHANGELIST_BUDGET = 11
 # 15 before the publication gate; the review panel adds the cited sources' live state (1), the
 # citation inline (1) and, for a reviewer who may sign, their credentials (1). Fixed whatever the
 # number of articles or citations (tests/gate/test_admin_gate.py checks citations).
-CHANGE_PAGE_BUDGET = 18
-INDEX_BUDGET = 12
+# +1 in each: the session's second factor (django-otp reads the verified device).
+CHANGE_PAGE_BUDGET = 19
+# 12, the warning about scheduled content nothing published (1, editors and admins), and the
+# session's second factor (1).
+INDEX_BUDGET = 14
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -50,7 +54,7 @@ def changelist(model) -> str:
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user)
+    log_in_verified(client, user)
     return client
 
 
@@ -67,13 +71,14 @@ def messages_of(response) -> list[str]:
 
 
 def sign(client, content, revision, password: str = PASSWORD, *, follow: bool = False, **extra):
-    """Post the approval page's form as the reviewer fills it: the revision it showed, the
-    password, any comment."""
+    """Post the approval page's form as the reviewer fills it: the revision it showed, their
+    user name, the password, their authenticator's code, any comment."""
+    signer = get_user_model().objects.get(pk=client.session["_auth_user_id"])
     data = {
         "_confirm": "1",
         "revision": revision.number,
         "content_hash": revision.content_hash,
-        "password": password,
+        **signed_by(signer, password),
         **extra,
     }
     return client.post(url(content, "transition", "approve"), data, follow=follow)
@@ -141,7 +146,7 @@ def many_articles(make_article, writer, reviewer, editor, n: int, start: int = 0
         if step >= 1:
             workflow.submit(article, writer)
         if step >= 2:
-            workflow.approve(article, reviewer, password=PASSWORD)
+            workflow.approve(article, reviewer, **signed_by(reviewer))
         if step >= 3:
             workflow.publish(article, editor)
         if step == 4:
@@ -188,7 +193,7 @@ def test_buttons_post_with_csrf_to_the_transition_urls(get, article, writer):
 
 def test_a_transition_post_without_csrf_token_is_refused(article, writer):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(writer)
+    log_in_verified(client, writer)
     response = client.post(url(article, "transition", "submit"))
     assert response.status_code == 403
     assert reload(article).state == State.DRAFT
@@ -206,7 +211,7 @@ def test_the_owner_edits_a_draft_but_not_content_in_review(get, in_review, write
 def test_workflow_fields_are_displays_never_form_fields(get, article, writer):
     response = get(login(writer), url(article), CHANGE_PAGE_BUDGET)
     form = response.context["adminform"].form
-    assert set(workflow.WORKFLOW_FIELDS).isdisjoint(form.fields)
+    assert set(Article.all_engine_fields()).isdisjoint(form.fields)
     assert "owner" not in form.fields
     assert {"base_revision", "change_summary", "body", "tags", "hero_alt"} <= set(form.fields)
     assert form.fields["base_revision"].widget.is_hidden
@@ -330,7 +335,12 @@ def test_editor_schedules_then_publishes(approved, editor):
         expire,
     )
 
-    client.post(url(approved, "transition", "publish"))
+    # "Publish now" first shows what will go live, and asks.
+    confirm = client.post(url(approved, "transition", "publish"))
+    assert confirm.status_code == 200
+    assert reload(approved).state == State.APPROVED
+    assert "Preview it first" in confirm.content.decode()
+    client.post(url(approved, "transition", "publish"), {"_confirm": "1"})
     assert reload(approved).state == State.PUBLISHED
 
 
@@ -598,6 +608,7 @@ def test_a_form_posted_after_the_content_was_submitted_keeps_the_text(article, w
 
 def test_a_save_the_engine_refuses_is_a_message_not_a_500(django_user_model):
     root = django_user_model.objects.create_superuser("root", "root@clinic.test", PASSWORD)
+    give_factor(root)
     response = login(root).post(
         reverse("admin:articles_article_add"),
         {
@@ -664,12 +675,12 @@ def test_queues_per_role(
         workflow.submit(article, writer)
     workflow.request_changes(sent_back, reviewer, comment="Add sources.")
     for article in (approved, scheduled):
-        workflow.approve(article, reviewer, password=PASSWORD)
+        workflow.approve(article, reviewer, **signed_by(reviewer))
     workflow.schedule(scheduled, editor, go_live_at=timezone.now() + timedelta(days=1))
     # Approved and published long ago, so its approval has expired by now.
     long_ago = timezone.now() - timedelta(days=settings.REVIEW_VALIDITY_DAYS + 30)
     with mock.patch("django.utils.timezone.now", return_value=long_ago):
-        workflow.approve(overdue, reviewer, password=PASSWORD)
+        workflow.approve(overdue, reviewer, **signed_by(reviewer))
         workflow.publish(overdue, editor)
     assert overdue in Article.objects.review_overdue()
     make_article("Someone else's draft", owner=request.getfixturevalue("other_writer"))
@@ -688,7 +699,7 @@ def test_a_reapproved_update_of_live_content_waits_in_the_editors_queue(
     article.summary = "Revised after new guidance."
     workflow.save_revision(article, writer, base_revision=1)
     workflow.submit(article, writer)
-    workflow.approve(article, reviewer, password=PASSWORD)
+    workflow.approve(article, reviewer, **signed_by(reviewer))
     client = login(editor)
 
     waiting = get(client, changelist(Article), CHANGELIST_BUDGET)  # default: approved, waiting
@@ -868,7 +879,7 @@ def test_csv_cells_that_look_like_formulas_are_quoted(in_review, make_user):
     from articles.roles import Role
 
     sneaky = make_user("sneaky_reviewer", Role.REVIEWER, credentials="=HYPERLINK(1)")
-    workflow.approve(reload(in_review), sneaky, password=PASSWORD)
+    workflow.approve(reload(in_review), sneaky, **signed_by(sneaky))
     rows = list(
         csv.reader(
             io.StringIO(login(sneaky).get(url(in_review, "signatures_csv")).content.decode())
@@ -959,6 +970,7 @@ def test_admin_manages_users_roles_and_profiles(get, admin_user, writer):
 
 def test_admins_cannot_change_superusers(get, admin_user, django_user_model):
     root = django_user_model.objects.create_superuser("root", "root@clinic.test", PASSWORD)
+    give_factor(root)
     client = login(admin_user)
     assert (
         client.post(
@@ -1016,7 +1028,9 @@ def test_an_admin_cannot_set_a_reviewers_password(admin_user, reviewer):
     assert reviewer.check_password(PASSWORD)
 
 
-def test_role_and_credential_changes_are_audited(admin_user, writer):
+def test_role_and_credential_changes_are_audited(
+    admin_user, writer, reviewer, django_capture_on_commit_callbacks
+):
     from django.contrib.auth.models import Group
 
     from articles.models import AuditEvent
@@ -1050,9 +1064,21 @@ def test_role_and_credential_changes_are_audited(admin_user, writer):
             "profile-0-bio": "",
         }
     )
-    response = client.post(reverse("admin:auth_user_change", args=[writer.pk]), data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:auth_user_change", args=[writer.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     event = AuditEvent.objects.get(action="user_saved")
     assert event.actor == admin_user
     assert event.detail["roles"] == sorted([Role.REVIEWER.value, Role.WRITER.value])
     assert event.detail["credentials"] == "MD"
+    granted = AuditEvent.objects.get(action="role_granted")
+    assert (granted.actor, granted.object_id, granted.detail) == (
+        admin_user,
+        writer.pk,
+        {"role": Role.REVIEWER.value},
+    )
+    # The other reviewers hear of a new signer (and the new reviewer; the admin did it).
+    from django.core import mail
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([reviewer.email, writer.email])
+    assert "made a medical reviewer" in mail.outbox[0].subject

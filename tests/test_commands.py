@@ -5,11 +5,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone
 
 from articles import audit, workflow
 from articles.models import Article, AuditEvent
+from tests.workflow_support import tamper
 
 
 def run(*args, **options) -> str:
@@ -20,10 +20,7 @@ def run(*args, **options) -> str:
 
 def test_verify_audit_names_the_tampered_event(published):
     target = AuditEvent.objects.get(action="approve")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE articles_auditevent SET actor_name = %s WHERE id = %s", ["someone", target.pk]
-        )
+    tamper("UPDATE articles_auditevent SET actor_name = %s WHERE id = %s", ["someone", target.pk])
     err = StringIO()
     with pytest.raises(CommandError, match="tampered"):
         call_command("verify_audit", stdout=StringIO(), stderr=err)

@@ -15,7 +15,7 @@ from django.db import connection
 from articles import audit, workflow
 from articles.models import AuditEvent, Revision, Signature, State
 from articles.roles import Role
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 from tests.workflow_support import change_text, events_of, reload
 
 pytestmark = [
@@ -63,7 +63,7 @@ def errors(outcomes) -> list[Exception]:
 
 def test_two_reviewers_approving_at_once_sign_exactly_once(in_review, reviewer, second_reviewer):
     def approve_as(user):
-        return lambda: workflow.approve(reload(in_review), user, password=PASSWORD)
+        return lambda: workflow.approve(reload(in_review), user, **signed_by(user))
 
     outcomes = race(approve_as(reviewer), approve_as(second_reviewer))
 

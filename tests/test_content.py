@@ -11,7 +11,7 @@ from articles import workflow
 from articles.images import store_image
 from articles.models import Article, Placement
 from articles.models.revisions import content_hash
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 
 
 def stored_image(colour: str = "steelblue"):
@@ -74,7 +74,7 @@ def test_placed_prompt_enters_the_hash_with_its_approved_hash(
         {"prompt": prompt.pk, "approved_hash": None}
     ]
     workflow.submit(prompt, writer)
-    workflow.approve(prompt, reviewer, password=PASSWORD)
+    workflow.approve(prompt, reviewer, **signed_by(reviewer))
     workflow.save_revision(article, writer, base_revision=2)
     assert article.latest_revision.content["prompts"] == [
         {"prompt": prompt.pk, "approved_hash": prompt.latest_revision.content_hash}

@@ -23,6 +23,7 @@ from articles.models import (
 )
 from articles.roles import roles_of
 from evidence.models import Source, VerificationStatus
+from tests.conftest import AUDIT_KEY
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -92,7 +93,7 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("demo-media")
     with (
         django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=media),
+        override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=media, AUDIT_HMAC_KEY=AUDIT_KEY),
         transaction.atomic(),
     ):
         yield run("demo", force=True)
@@ -115,8 +116,19 @@ class TestTheLoadedDemo:
         for spec in demo.USERS:
             user = get_user_model().objects.get(username=spec.username)
             assert roles_of(user) == set(spec.roles)
-            assert client.login(username=spec.username, password=spec.password), spec.username
+            signed_in = client.post(
+                "/admin/login/",
+                {
+                    "username": spec.username,
+                    "password": spec.password,
+                    "otp_token": demo.current_code(user),
+                    "next": "/admin/",
+                },
+            )
+            assert signed_in.status_code == 302, spec.username
             assert client.get("/admin/").status_code == 200
+            # Everyone but the writer has an authenticator, and signed in with its code.
+            assert bool(demo.current_code(user)) == (spec.username != "writer")
             client.logout()
         reviewer = get_user_model().objects.get(username="reviewer")
         assert reviewer.profile.credentials == "MD, internal medicine"
@@ -146,6 +158,7 @@ class TestTheLoadedDemo:
         assert blockers(demo.PROMOTIONAL) == {
             "no-sources",
             "empty-reference",
+            "citation-unused",
             "vague-source",
             "unsupported-claim",
             "missing-disclosure",

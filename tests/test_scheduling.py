@@ -13,7 +13,7 @@ from django.utils import timezone
 from articles import workflow
 from articles.models import Article, State
 from articles.roles import Role
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 from tests.workflow_support import edit, events_of, reload, snapshot
 
 DAY = timedelta(days=1)
@@ -88,7 +88,7 @@ def test_live_content_may_only_have_its_expiry_scheduled(published, editor):
 
 def test_expired_approval_cannot_be_scheduled(in_review, reviewer, editor, settings):
     settings.REVIEW_VALIDITY_DAYS = 1
-    workflow.approve(in_review, reviewer, password=PASSWORD)
+    workflow.approve(in_review, reviewer, **signed_by(reviewer))
     later = timezone.now() + 2 * DAY
     before = snapshot(in_review)
     with at(later), pytest.raises(workflow.WrongState, match="expired"):
@@ -145,7 +145,7 @@ def test_published_scheduled_content_appears_on_the_site(approved, editor, clien
 
 def test_expired_approval_is_not_published(in_review, reviewer, editor, settings):
     settings.REVIEW_VALIDITY_DAYS = 1
-    workflow.approve(in_review, reviewer, password=PASSWORD)
+    workflow.approve(in_review, reviewer, **signed_by(reviewer))
     later = timezone.now() + 2 * DAY
     before = snapshot(in_review)
 
@@ -158,7 +158,7 @@ def test_scheduled_content_whose_approval_expired_is_not_published_by_the_job(
     in_review, reviewer, editor, settings
 ):
     settings.REVIEW_VALIDITY_DAYS = 2
-    workflow.approve(in_review, reviewer, password=PASSWORD)
+    workflow.approve(in_review, reviewer, **signed_by(reviewer))
     go_live = timezone.now() + 3 * DAY  # after the approval runs out
     workflow.schedule(in_review, editor, go_live_at=go_live)
     before = snapshot(in_review)
@@ -286,7 +286,7 @@ def test_reapproval_and_republish_clears_the_overdue_flag(
         workflow.flag_review_overdue(reload(published), overdue)
         edit(published, writer)
         workflow.submit(published, writer)
-        workflow.approve(published, second_reviewer, password=PASSWORD)
+        workflow.approve(published, second_reviewer, **signed_by(second_reviewer))
         workflow.publish(published, editor)
     renewed = reload(published)
     assert renewed.review_overdue_notified_at is None
@@ -300,7 +300,7 @@ def test_reapproval_and_republish_clears_the_overdue_flag(
 def test_approved_update_of_live_content_waits_for_an_editor(published, writer, second_reviewer):
     edit(published, writer)
     workflow.submit(published, writer)
-    workflow.approve(published, second_reviewer, password=PASSWORD)
+    workflow.approve(published, second_reviewer, **signed_by(second_reviewer))
 
     assert workflow.publish_if_due(reload(published), timezone.now() + DAY) is False
     assert reload(published).live_revision.number == 1
@@ -311,7 +311,7 @@ def test_scheduling_an_update_keeps_the_live_version_public(
 ):
     edit(published, writer)
     workflow.submit(published, writer)
-    workflow.approve(published, second_reviewer, password=PASSWORD)
+    workflow.approve(published, second_reviewer, **signed_by(second_reviewer))
 
     workflow.schedule(published, editor, go_live_at=timezone.now() + 7 * DAY)
 
@@ -322,7 +322,7 @@ def test_editing_scheduled_content_cancels_the_schedule(approved, writer, second
     workflow.schedule(approved, editor, go_live_at=timezone.now() + DAY)
     edit(approved, writer)
     workflow.submit(approved, writer)
-    workflow.approve(approved, second_reviewer, password=PASSWORD)
+    workflow.approve(approved, second_reviewer, **signed_by(second_reviewer))
 
     assert reload(approved).scheduled_at is None
     assert workflow.publish_if_due(reload(approved), timezone.now() + 2 * DAY) is False

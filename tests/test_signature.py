@@ -9,25 +9,24 @@ from unittest.mock import patch
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
-from articles import workflow
+from articles import signing, workflow
 from articles.models import AuthorProfile, Placement, Signature, State
 from articles.models.revisions import content_hash
 from articles.roles import Role, grant
-from tests.conftest import PASSWORD
+from tests import workflow_support
+from tests.conftest import PASSWORD, give_factor, signed_by
 from tests.workflow_support import edit, events_of, reload, snapshot
 
 
 def tamper(revision, **changes) -> None:
     """Change a revision's stored content behind the application's back."""
     content = {**revision.content, **changes}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE articles_revision SET content = %s WHERE id = %s",
-            [json.dumps(content), revision.pk],
-        )
+    workflow_support.tamper(
+        "UPDATE articles_revision SET content = %s WHERE id = %s",
+        [json.dumps(content), revision.pk],
+    )
 
 
 @pytest.mark.parametrize("password", ["", "wrong password", PASSWORD.upper()])
@@ -39,7 +38,7 @@ def test_wrong_or_empty_password_signs_nothing(
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(workflow.NotAllowed, match="password"),
     ):
-        workflow.approve(reload(in_review), reviewer, password=password)
+        workflow.approve(reload(in_review), reviewer, **signed_by(reviewer, password=password))
     assert snapshot(in_review) == before
     assert reload(in_review).state == State.IN_REVIEW
     assert not Signature.objects.exists()
@@ -54,7 +53,9 @@ def test_signature_records_who_what_and_when(in_review, reviewer, settings):
     moment = timezone.now() + timedelta(hours=3)
 
     with patch("django.utils.timezone.now", return_value=moment):
-        signature = workflow.approve(in_review, reviewer, password=PASSWORD, comment=" Looks good.")
+        signature = workflow.approve(
+            in_review, reviewer, **signed_by(reviewer), comment=" Looks good."
+        )
 
     signature = Signature.objects.get(pk=signature.pk)
     assert signature.reviewer == reviewer
@@ -89,16 +90,17 @@ def test_reviewer_without_a_display_name_signs_with_their_name(in_review):
         "nora", password=PASSWORD, first_name="Nora", last_name="Ng"
     )
     grant(user, Role.REVIEWER)
+    give_factor(user, certify=True)
     # Without a profile there are no credentials on file, and the gate refuses the signature.
     before = snapshot(in_review)
     with pytest.raises(workflow.GateBlocked) as refused:
-        workflow.approve(in_review, user, password=PASSWORD)
+        workflow.approve(in_review, user, **signed_by(user))
     assert refused.value.codes == ["missing-reviewer-credentials"]
     assert snapshot(in_review) == before
     # With credentials but no display name, the signature names the user.
     AuthorProfile.objects.create(user=user, display_name="", credentials="MD, rheumatology")
     user = get_user_model().objects.get(pk=user.pk)
-    signature = workflow.approve(in_review, user, password=PASSWORD)
+    signature = workflow.approve(in_review, user, **signed_by(user))
     assert signature.reviewer_name == "Nora Ng"
     assert signature.reviewer_credentials == "MD, rheumatology"
 
@@ -108,7 +110,7 @@ def test_a_tampered_revision_cannot_be_signed(in_review, reviewer):
     before = snapshot(in_review)
 
     with pytest.raises(workflow.WrongState, match="altered"):
-        workflow.approve(reload(in_review), reviewer, password=PASSWORD)
+        workflow.approve(reload(in_review), reviewer, **signed_by(reviewer))
     assert snapshot(in_review) == before
     assert not Signature.objects.exists()
 
@@ -156,7 +158,7 @@ def test_an_approved_prompt_edit_changes_the_hash_of_articles_that_embed_it(
     changes the article's content, so the article needs review again."""
     prompt = make_prompt()
     workflow.submit(prompt, writer)
-    workflow.approve(prompt, reviewer, password=PASSWORD)
+    workflow.approve(prompt, reviewer, **signed_by(reviewer))
     article = make_article("Back pain and you")
     Placement.objects.create(article=article, prompt=prompt)
     workflow.save_revision(article, writer)
@@ -165,7 +167,7 @@ def test_an_approved_prompt_edit_changes_the_hash_of_articles_that_embed_it(
 
     edit(prompt, writer)
     workflow.submit(prompt, writer)
-    workflow.approve(prompt, second_reviewer, password=PASSWORD)
+    workflow.approve(prompt, second_reviewer, **signed_by(second_reviewer))
     workflow.save_revision(article, writer)
     assert reload(article).latest_revision.content["prompts"] != first
 
@@ -178,34 +180,34 @@ def test_signing_what_was_shown_refuses_content_changed_since(in_review, writer,
     before = snapshot(in_review)
 
     with pytest.raises(workflow.WrongState, match="changed after you opened it"):
-        workflow.approve(in_review, reviewer, password=PASSWORD, expected_hash=shown)
+        workflow.approve(in_review, reviewer, **signed_by(reviewer), expected_hash=shown)
 
     assert snapshot(in_review) == before
     assert not Signature.objects.exists()
     current = reload(in_review).latest_revision.content_hash
-    workflow.approve(in_review, reviewer, password=PASSWORD, expected_hash=current)
+    workflow.approve(in_review, reviewer, **signed_by(reviewer), expected_hash=current)
     assert reload(in_review).state == State.APPROVED
 
 
 def test_repeated_wrong_passwords_pause_signing(in_review, reviewer):
-    for _ in range(workflow.SIGNATURE_MAX_FAILURES):
+    for _ in range(signing.SIGNATURE_MAX_FAILURES):
         with pytest.raises(workflow.NotAllowed, match="not correct"):
-            workflow.approve(in_review, reviewer, password="guess")
+            workflow.approve(in_review, reviewer, **signed_by(reviewer, password="guess"))
 
     with pytest.raises(workflow.NotAllowed, match="Signing is paused"):
-        workflow.approve(in_review, reviewer, password=PASSWORD)
+        workflow.approve(in_review, reviewer, **signed_by(reviewer))
     assert not Signature.objects.exists()
 
 
 def test_a_correct_password_clears_earlier_mistakes(in_review, reviewer, make_article, writer):
-    for _ in range(workflow.SIGNATURE_MAX_FAILURES - 1):
+    for _ in range(signing.SIGNATURE_MAX_FAILURES - 1):
         with pytest.raises(workflow.NotAllowed):
-            workflow.approve(in_review, reviewer, password="guess")
-    workflow.approve(in_review, reviewer, password=PASSWORD)
+            workflow.approve(in_review, reviewer, **signed_by(reviewer, password="guess"))
+    workflow.approve(in_review, reviewer, **signed_by(reviewer))
 
     other = make_article("Knee pain")
     workflow.submit(other, writer)
-    for _ in range(workflow.SIGNATURE_MAX_FAILURES - 1):
+    for _ in range(signing.SIGNATURE_MAX_FAILURES - 1):
         with pytest.raises(workflow.NotAllowed, match="not correct"):
-            workflow.approve(other, reviewer, password="guess")
-    workflow.approve(other, reviewer, password=PASSWORD)
+            workflow.approve(other, reviewer, **signed_by(reviewer, password="guess"))
+    workflow.approve(other, reviewer, **signed_by(reviewer))

@@ -5,15 +5,17 @@ Content is always moved through the real engine (`articles.workflow`), never by 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, AuditEvent, AuditHead, Revision, Signature, State
 from articles.roles import Role, users_with_role
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 
 # The path through the workflow that reaches each state, as (transition, who) steps.
 PATHS: dict[State, list[tuple[str, str]]] = {
@@ -29,6 +31,27 @@ PATHS: dict[State, list[tuple[str, str]]] = {
         ("unpublish", "editor"),
     ],
 }
+
+
+@contextmanager
+def triggers_off():
+    """As the database owner: on PostgreSQL, switch off the triggers that refuse changes to
+    records (migration 0011), which only a superuser can."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            yield
+        finally:
+            cursor.execute("SET session_replication_role = origin")
+
+
+def tamper(sql: str, params=()) -> None:
+    """Change the database behind the application's back, with the database owner's rights."""
+    with triggers_off(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def reload(content):
@@ -60,7 +83,7 @@ def perform(name: str, content, user):
     if name == "request_changes":
         return workflow.request_changes(content, user, comment="Cite the 2019 trial.")
     if name == "approve":
-        return workflow.approve(content, user, password=PASSWORD)
+        return workflow.approve(content, user, **signed_by(user))
     if name == "schedule":
         now = timezone.now()
         if content.state == State.PUBLISHED:
@@ -70,6 +93,8 @@ def perform(name: str, content, user):
         )
     if name == "publish":
         return workflow.publish(content, user)
+    if name == "republish":
+        return workflow.republish(content, user)
     if name == "unpublish":
         return workflow.unpublish(content, user, reason="Outdated advice.")
     if name == "assign":

@@ -5,18 +5,24 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from articles import images
+from articles import images, jobs, rendering, workflow
+from articles.admin.history import AuditTrailHistory
 from articles.admin.queues import QueueFilter
 from articles.admin.reviewed import WorkflowAdminMixin
+from articles.audit import edits
+from articles.citations import new_key
 from articles.forms import ArticleForm, PromptForm
 from articles.models import Article, Citation, Placement, Prompt, Topic
 from articles.readers import feedback
+from articles.sanitize import clean_html
 
 # What a body's citation marker may name (articles.sanitize keeps only such keys).
 CITATION_KEY = re.compile(r"[A-Za-z0-9:_-]{1,64}")
@@ -71,17 +77,33 @@ class SourceIdWidget(ForeignKeyRawIdWidget):
 class CitationForm(forms.ModelForm):
     class Meta:
         model = Citation
-        fields = ("order", "key", "source", "attribution", "supports")
+        fields = ("key", "source", "attribution", "supports")
         widgets = {"supports": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        help_texts = {
+            "key": "Filled in for you. Cite sources in the text with “Cite” in the editor's "
+            "toolbar; a source listed here that no marker cites blocks publication."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].required = False
 
     def clean_key(self) -> str:
         key = (self.cleaned_data.get("key") or "").strip()
-        if not CITATION_KEY.fullmatch(key):
+        if key and not CITATION_KEY.fullmatch(key):
             raise forms.ValidationError(
                 "Use letters, digits, “-”, “_” or “:” only (up to 64): the body's citation marker "
                 '<sup data-citation="KEY"> names it.'
             )
         return key
+
+    def clean(self):
+        cleaned = super().clean()
+        source = cleaned.get("source")
+        if not cleaned.get("key") and source is not None:
+            # The key the editor's "Cite" gives a source cited for the first time.
+            cleaned["key"] = self.instance.key = new_key(source.pk)
+        return cleaned
 
 
 class CitationFormSet(forms.BaseInlineFormSet):
@@ -105,6 +127,8 @@ class CitationInline(EditableByArticleEditorsMixin, admin.TabularInline):
     form = CitationForm
     formset = CitationFormSet
     fields = ("order", "key", "source", "attribution", "supports")
+    # Numbered by the body: the order in which its markers first cite each source.
+    readonly_fields = ("order",)
     raw_id_fields = ("source",)
     extra = 0
     verbose_name = "cited source"
@@ -182,6 +206,7 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = ("hero_current",)
     prepopulated_fields = {"slug": ("title",)}
+    save_fields = ("change_note", *WorkflowAdminMixin.save_fields)
     list_display = (
         "title",
         "state_badge",
@@ -224,6 +249,66 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
         if obj is not None and obj.pk is not None:
             context["reader_feedback"] = feedback.accepted_feedback_for(obj, request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="Body")
+    def body_preview(self, obj):
+        """The body as the public page will number and link its citations, with the same AMA
+        reference list, so the reviewer reads what readers will."""
+        content = obj.latest_revision.content if obj.latest_revision_id else obj.revision_content()
+        entries = format_html_join(
+            "",
+            '<li id="{}">{}</li>',
+            ((ref.anchor, mark_safe(ref.html)) for ref in rendering.references(content)),  # noqa: S308 - cleaned by Reference.html
+        )
+        return format_html(
+            '<div class="vetted-preview">{}</div>{}',
+            mark_safe(clean_html(rendering.body_with_linked_markers(content))),  # noqa: S308 - the one sanitizer's output
+            format_html('<h3>References</h3><ol class="vetted-references">{}</ol>', entries)
+            if entries
+            else "",
+        )
+
+    # --- Checking the sources against the registries ---------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/check-sources/",
+                self.admin_site.admin_view(self.check_sources_view),
+                name="articles_article_check_sources",
+            ),
+            *super().get_urls(),
+        ]
+
+    def source_check(self, obj) -> dict | None:
+        return {
+            "url": self._url("check_sources", obj.pk),
+            "running": jobs.source_check_running(obj),
+        }
+
+    def check_sources_view(self, request, object_id):
+        """POST: check the article's sources against Crossref and PubMed, in the background."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._viewable(request, object_id)
+        if obj is None:
+            raise Http404("No such article.")
+        try:
+            queued = jobs.check_sources_soon(obj, request.user)
+        except workflow.WorkflowError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            if queued:
+                messages.info(
+                    request,
+                    f"Checking {queued} source{'s' if queued != 1 else ''} against Crossref and "
+                    "PubMed. Reload this page in a minute to see what they say.",
+                )
+            elif jobs.source_check_running(obj):
+                messages.info(request, "The sources are being checked already.")
+            else:
+                messages.info(request, "No source of this article has a DOI or PubMed ID to check.")
+        return HttpResponseRedirect(self._url("change", obj.pk) + "#vetted-gate-heading")
 
     @admin.display(description="Current image")
     def hero_current(self, obj):
@@ -287,7 +372,20 @@ class PromptAdmin(WorkflowAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(AuditTrailHistory, admin.ModelAdmin):
+    """Every save and deletion is audited (`articles.audit.edits`), so the audit trail is its
+    history."""
+
     list_display = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        edits.save_topic(obj, request.user, changed=form.changed_data, created=not change)
+
+    def delete_model(self, request, obj) -> None:
+        edits.delete_topic(obj, request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for topic in queryset:
+            edits.delete_topic(topic, request.user)

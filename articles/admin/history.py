@@ -1,11 +1,11 @@
 """One history per object in the staff workspace: the audit trail.
 
 Django's admin writes a LogEntry on every save and lists them behind a "History" button. For what
-the audit trail already records (reviewed content, readers' requests, subscriptions and problem
-reports, users), that is a second history: unchained, editable in the database, and free to
-disagree with the real one. `AuditTrailHistory` writes no LogEntry for these admins, and its
-History button (templates/admin/change_form_object_tools.html) leads to the audit trail instead,
-for those who may read it."""
+the audit trail already records (reviewed content, topics, sources, readers' requests,
+subscriptions and problem reports, users), that is a second history: unchained, editable in the
+database, and free to disagree with the real one. `AuditTrailHistory` writes no LogEntry for
+these admins, and its History button (templates/admin/change_form_object_tools.html) leads to the
+audit trail instead, for those who may read it."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -159,6 +159,43 @@ def workspace(request, site) -> list[dict]:
     return sections
 
 
+MISSED_SCHEDULE = (
+    "The time it was scheduled to go live has passed and it is not published: either the "
+    "scheduled jobs are not running (tell whoever runs this site), or publishing it was refused "
+    "(open it to see the publication gate)."
+)
+
+
+def missed_schedules(request, site) -> list[dict]:
+    """Scheduled content that should be live by now and is not, for the people who schedule
+    (editors) and run the site (admins); one query for articles and prompts together."""
+    from articles.models import Article, Prompt
+
+    if not roles_of(request.user) & {Role.EDITOR, Role.ADMIN}:
+        return []
+    late = (
+        Article.objects.schedule_missed()
+        .annotate(kind_name=Value("article"), label=F("title"))
+        .values_list("kind_name", "pk", "label", "scheduled_at")
+        .order_by()
+        .union(
+            Prompt.objects.schedule_missed()
+            .annotate(kind_name=Value("prompt"), label=F("name"))
+            .values_list("kind_name", "pk", "label", "scheduled_at")
+            .order_by()
+        )
+        .order_by("scheduled_at")[:20]
+    )
+    return [
+        {
+            "title": label,
+            "scheduled_at": scheduled_at,
+            "url": reverse(f"{site.name}:articles_{kind}_change", args=[pk]),
+        }
+        for kind, pk, label, scheduled_at in late
+    ]
+
+
 def install_workspace(site) -> None:
     """Put the person's queues on the admin index. The site is configured in config/urls.py;
     this only adds `workspace_queues` to its index page's context."""
@@ -167,7 +204,12 @@ def install_workspace(site) -> None:
     original = site.index
 
     def index(request, extra_context=None):
-        context = {"workspace_queues": workspace(request, site), **(extra_context or {})}
+        context = {
+            "workspace_queues": workspace(request, site),
+            "missed_schedules": missed_schedules(request, site),
+            "missed_schedule_note": MISSED_SCHEDULE,
+            **(extra_context or {}),
+        }
         return original(request, extra_context=context)
 
     index.vetted_workspace = True

@@ -45,7 +45,9 @@ class AuditEventAdmin(admin.ModelAdmin):
         "from_state",
         "to_state",
         "detail",
+        "revision_hash",
         "prev_hash",
+        "key_id",
         "hash",
     )
     readonly_fields = fields

@@ -23,9 +23,9 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import audit, gate, workflow
+from articles import audit, gate, rendering, workflow
 from articles.admin.history import AuditTrailHistory
-from articles.admin.queues import BY_KEY, active_queue
+from articles.admin.queues import BY_KEY, MISSED_SCHEDULE, active_queue
 from articles.forms import TRANSITION_FORMS
 from articles.limits import InputTooLarge
 from articles.models import Signature, State
@@ -43,17 +43,16 @@ DONE = {
     "approve": "was approved; your signature is recorded",
     "schedule": "was scheduled",
     "publish": "is now published",
+    "republish": "is published again",
     "unpublish": "was unpublished",
     "assign": "now belongs to the writer you chose",
 }
 
+# The transitions the publication gate decides (see articles.workflow).
+GATED = {"submit", "approve", "publish", "republish"}
+
 # The order buttons appear in, most likely next step first.
-PRIMARY = {"submit", "approve", "publish"}
-
-
-def sees_everything(user) -> bool:
-    """Reviewers, editors and admins see all content; a writer sees their own."""
-    return bool(user.is_superuser or roles_of(user) - {Role.WRITER})
+PRIMARY = {"submit", "approve", "publish", "republish"}
 
 
 def _when(value: datetime | None) -> str:
@@ -114,6 +113,42 @@ def _made_by(content, user, revisions: list[dict]) -> bool:
     return any(r["number"] > last_signed and r["created_by_id"] == user.pk for r in revisions)
 
 
+# Findings a registry check can settle: the button to run one is offered beside them.
+SOURCE_CHECK_CODES = {"unverified-source"}
+
+
+def _hold_back_blocked(actions: list[dict], blockers: list) -> None:
+    """A step the gate would refuse is shown disabled, with the reason, not offered as if it
+    would work: the engine runs the same gate when the step is taken."""
+    if not blockers:
+        return
+    n = len(blockers)
+    for action in actions:
+        if action["name"] in GATED:
+            action["blocked"] = (
+                f"Fix the {n} blocker{'s' if n != 1 else ''} listed under “Publication gate” first."
+            )
+
+
+def _about_links(findings: list, user) -> dict[tuple[str, int], dict]:
+    """For findings about other content (a placed prompt): a link to its page, and if this
+    person cannot change it, whom to ask. One query, and only when there are such findings."""
+    from articles.models import Prompt
+
+    ids = {f.about[1] for f in findings if f.about and f.about[0] == "prompt"}
+    if not ids:
+        return {}
+    links = {}
+    for prompt in Prompt.objects.filter(pk__in=ids).select_related("owner__profile"):
+        editable = workflow.may_edit(prompt, user)
+        links[("prompt", prompt.pk)] = {
+            "url": reverse("admin:articles_prompt_change", args=[prompt.pk]),
+            "label": f"Open the prompt “{prompt}”",
+            "ask": "" if editable else f"Ask {workflow.who_may_edit(prompt)} to change it.",
+        }
+    return links
+
+
 def _csv_cell(value) -> str:
     """Cells a spreadsheet would run as a formula are quoted as text."""
     text = "" if value is None else str(value)
@@ -147,10 +182,10 @@ class WorkflowAdminMixin(AuditTrailHistory):
     # --- Who sees and edits what -------------------------------------------------------------
 
     def sees_everything(self, user) -> bool:
-        return sees_everything(user)
+        return workflow.sees_everything(user, self.model)
 
     def may_see(self, user, obj) -> bool:
-        return self.sees_everything(user) or obj.owner_id == user.pk
+        return workflow.may_see(obj, user)
 
     def get_queryset(self, request):
         qs = (
@@ -246,6 +281,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
             request.user,
             base_revision=form.cleaned_data.get("base_revision"),
             change_summary=form.cleaned_data.get("change_summary") or "",
+            change_note=form.cleaned_data.get("change_note") or "",
             save_related=lambda: save_inlines_and_m2m(request, form, formsets, change),
         )
 
@@ -359,6 +395,10 @@ class WorkflowAdminMixin(AuditTrailHistory):
         """The change page shows its own audit trail to everyone who may open it."""
         return f"{self._url('change', obj.pk)}#vetted-events-heading"
 
+    def _latest_preview_url(self, obj) -> str:
+        revision = obj.latest_revision
+        return self._url("preview", obj.pk, revision.number) if revision else ""
+
     def workflow_context(self, request, obj) -> dict:
         user = request.user
         actions = [
@@ -394,6 +434,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
                     "hash_prefix": r.content_hash[:HASH_PREFIX],
                     "is_latest": r.pk == obj.latest_revision_id,
                     "is_live": r.pk == obj.live_revision_id,
+                    "preview_url": self._url("preview", obj.pk, r.number),
                     "signatures": list(r.signatures.all()),
                 }
                 for r in revisions.order_by("-number")
@@ -411,6 +452,12 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 }
                 for e in audit.events_for(obj).order_by("-sequence")
             ],
+            "preview_url": self._latest_preview_url(obj),
+            "missed_schedule": (
+                f"Scheduled to go live {_when(obj.scheduled_at)}. {MISSED_SCHEDULE}"
+                if obj.missed_schedule
+                else ""
+            ),
             "signatures_url": self._url("signatures", obj.pk),
             "signatures_csv_url": self._url("signatures_csv", obj.pk),
         }
@@ -439,10 +486,12 @@ class WorkflowAdminMixin(AuditTrailHistory):
             gate.Severity.WARNING: "warnings",
             gate.Severity.INFO: "info",
         }
+        about = _about_links(findings, user)
         for finding in findings:
             groups[group_of[finding.severity]].append(
                 {
                     **finding.as_dict(),
+                    "about": about.get(finding.about),
                     "override": (
                         {"code": finding.code, "sentence": finding.excerpt}
                         if may_override and finding in overridable
@@ -453,10 +502,19 @@ class WorkflowAdminMixin(AuditTrailHistory):
         revision = obj.latest_revision
         return {
             **groups,
+            "source_check": (
+                self.source_check(obj)
+                if any(f.code in SOURCE_CHECK_CODES for f in findings)
+                else None
+            ),
             "revision_number": revision.number if revision else None,
             "override_url": self._url("override", obj.pk),
             "stage": "approve" if may_approve else "review",
         }
+
+    def source_check(self, obj) -> dict | None:
+        """Where "Check sources now" posts, for content that cites sources (articles)."""
+        return None
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
@@ -464,6 +522,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
             context["gate"] = self.gate_context(
                 request, obj, context["workflow"]["actions"], context["workflow"]["revisions"]
             )
+            _hold_back_blocked(context["workflow"]["actions"], context["gate"]["blockers"])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- Extra pages: transitions and signatures ---------------------------------------------
@@ -481,6 +540,11 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 "<path:object_id>/override/",
                 wrap(self.override_view),
                 name=f"{prefix}_override",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:number>/preview/",
+                wrap(self.preview_view),
+                name=f"{prefix}_preview",
             ),
             path(
                 "<path:object_id>/signatures/",
@@ -529,7 +593,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
             return self._perform(request, obj, name, {}, change_url)
 
         if request.method == "POST" and "_confirm" in request.POST:
-            form = form_class(request.POST, content=obj, user=request.user)
+            form = form_class(request.POST, content=obj, user=request.user, session=request.session)
             if form.is_valid():
                 response = self._perform(request, obj, name, form.engine_kwargs(), change_url)
                 if response is not None:
@@ -544,7 +608,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
             except workflow.WorkflowError as refusal:
                 messages.error(request, str(refusal))
                 return HttpResponseRedirect(change_url)
-            form = form_class(content=obj, user=request.user)
+            form = form_class(content=obj, user=request.user, session=request.session)
         else:
             return HttpResponseNotAllowed(["GET", "POST"])
         return self._render_confirmation(request, obj, name, form, change_url)
@@ -556,6 +620,26 @@ class WorkflowAdminMixin(AuditTrailHistory):
         engine = getattr(workflow, name)
         try:
             engine(obj, request.user, **kwargs)
+        except workflow.GateBlocked as refusal:
+            # One sentence, pointing at the panel that lists each finding and what to do.
+            n = len(refusal.blockers)
+            messages.error(
+                request,
+                format_html(
+                    "“{}” was not {}: {} blocker{} stand{}. "
+                    '<a href="{}#vetted-gate-heading">See the publication gate</a> for what '
+                    "to fix.",
+                    obj,
+                    workflow.past_tense(name),
+                    n,
+                    "s" if n != 1 else "",
+                    "" if n != 1 else "s",
+                    change_url,
+                ),
+            )
+            if name in TRANSITION_FORMS:
+                return None
+            return HttpResponseRedirect(change_url)
         except workflow.WorkflowError as refusal:
             messages.error(request, str(refusal))
             if name in TRANSITION_FORMS:
@@ -604,6 +688,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 display_name(obj.latest_revision.created_by) if obj.latest_revision else ""
             ),
             "change_url": change_url,
+            "preview_url": self._latest_preview_url(obj),
             "has_view_permission": True,
             "media": self.media + form.media,
         }
@@ -618,6 +703,24 @@ class WorkflowAdminMixin(AuditTrailHistory):
             .select_related("revision")
             .order_by("-signed_at", "-pk")
         )
+
+    def preview_view(self, request, object_id, number):
+        """Revision `number` as the public would see it if it were published: the public page's
+        own rendering (`rendering.preview`), for staff who may see this content
+        (`workflow.may_see`; others are refused). Never cached, never indexed. Other staff
+        pages (the review room) may frame it: it is allowed in a frame from this site only."""
+        obj = self._viewable(request, object_id)
+        if obj is None or not workflow.may_see(obj, request.user):
+            raise PermissionDenied
+        revision = obj.revisions.filter(number=number).first()
+        if revision is None:
+            raise Http404("This content has no such revision.")
+        response = HttpResponse(rendering.preview(obj, revision))
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {"frame-ancestors": ["'self'"]}
+        return response
 
     def signatures_view(self, request, object_id):
         obj = self._viewable(request, object_id)

@@ -15,14 +15,18 @@ content still exactly as the importer left it is taken through the workflow.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from articles import gate, images, workflow
+from articles import gate, images, signing, workflow
+from articles.accounts import factors, people
 from articles.demo import illustrations
 from articles.importers import load as importer
 from articles.importers import parse_text, read_text
@@ -240,11 +244,59 @@ def _user(spec: DemoUser) -> AbstractBaseUser:
             user=user, display_name=spec.name, credentials=spec.credentials
         )
         grant(user, *spec.roles)
+    if factors.requires_two_factor(user) and not factors.has_factor(user):
+        TOTPDevice.objects.create(
+            user=user, name="Demo authenticator", key=demo_key(spec.username), confirmed=True
+        )
+    if Role.REVIEWER in spec.roles and not signing.has_certified(user):
+        people.certify_signature(user, **signature_of(user))
     return user
 
 
 def _password(user: AbstractBaseUser) -> str:
     return next(spec.password for spec in USERS if spec.username == user.username)
+
+
+# --- The demo users' authenticators ------------------------------------------------------------
+# Like their passwords, the demo users' authenticator keys are published (printed by the demo
+# command, derived from the user name), so anyone can sign in to a local demo: add the key to an
+# authenticator app, or read the current codes with `manage.py demo --codes`.
+
+
+def demo_key(username: str) -> str:
+    """The demo user's authenticator key (hex, as django-otp stores it)."""
+    return hashlib.sha1(f"vetted-demo-{username}".encode()).hexdigest()  # noqa: S324 - a label
+
+
+def current_code(user: AbstractBaseUser) -> str:
+    """The code the demo user's authenticator shows now ("" without one)."""
+    device = factors.confirmed_device(user)
+    if device is None:
+        return ""
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+def users_with_codes() -> list[AbstractBaseUser]:
+    """The demo users that have an authenticator, in the order of USERS."""
+    users = get_user_model().objects.filter(username__in=[spec.username for spec in USERS])
+    by_name = {user.username: user for user in users}
+    return [
+        by_name[spec.username]
+        for spec in USERS
+        if spec.username in by_name and factors.has_factor(by_name[spec.username])
+    ]
+
+
+def signature_of(user: AbstractBaseUser) -> dict:
+    """What the demo reviewer types to sign: user name, password and the current code. The
+    demo signs several times within one 30-second step, so its device forgets the last step it
+    accepted (a real one takes each code once)."""
+    TOTPDevice.objects.filter(user=user).update(last_t=-1)
+    return {
+        "username": user.get_username(),
+        "password": _password(user),
+        "otp_token": current_code(user),
+    }
 
 
 def _topics() -> dict[str, Topic]:
@@ -308,7 +360,7 @@ def _take_prompt_through(prompt: Prompt, users: Users) -> None:
         prompt, writer, change_summary="Honest copy and a disclosure label for review"
     )
     workflow.submit(prompt, writer)
-    workflow.approve(prompt, reviewer, password=_password(reviewer), comment=APPROVAL_COMMENT)
+    workflow.approve(prompt, reviewer, **signature_of(reviewer), comment=APPROVAL_COMMENT)
     workflow.publish(prompt, editor)
 
 
@@ -355,7 +407,7 @@ def _take_through(
     if plan.state == State.CHANGES_REQUESTED:
         workflow.request_changes(article, reviewer, comment=plan.review_comment)
         return
-    workflow.approve(article, reviewer, password=_password(reviewer), comment=APPROVAL_COMMENT)
+    workflow.approve(article, reviewer, **signature_of(reviewer), comment=APPROVAL_COMMENT)
     if plan.state == State.PUBLISHED:
         workflow.publish(article, editor)
 
@@ -390,6 +442,8 @@ def _load(stored: list[Image]) -> Result:
         if _as_imported(articles[plan.title]):
             _take_through(articles[plan.title], plan, users, topics, stored)
     created = sum(1 for outcome in report.articles if outcome.status == "created")
+    # The demo's own signatures used this step's code; the person trying the demo may too.
+    TOTPDevice.objects.filter(user__in=users.values()).update(last_t=-1)
     return Result(articles_created=created, articles=articles)
 
 
@@ -428,8 +482,8 @@ def what_to_try(result: Result, site: str = "http://127.0.0.1:8000") -> list[str
         f"{named(PROMOTIONAL)} is the clinic's marketing page: promises such as “guaranteed "
         f"results”, references without links and no disclosure label keep it a draft "
         f"({blocked(PROMOTIONAL)}).",
-        f"As reviewer, open {named(KNEE_GUIDE)} and approve it: you are asked for your password, "
-        "because approving is a signature.",
+        f"As reviewer, open {named(KNEE_GUIDE)} and approve it: approving is a signature, so "
+        "you are asked for your user name, password and a fresh authenticator code.",
         f"As writer, open {named(HOME_BP)} to read what the reviewer asked for, then edit and "
         "resubmit it.",
         f"As editor, publish {named(PREDIABETES)}.",

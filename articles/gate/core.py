@@ -30,6 +30,9 @@ class Finding:
     # survives re-saves that keep the sentence and lapses when the sentence changes.
     excerpt: str = field(default="", compare=False)
     overridable: bool = field(default=False, compare=False)
+    # The other content the finding is about, when fixing it means changing that content (a
+    # placed prompt): its model name and id, so a screen can link to it.
+    about: tuple[str, int] | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, str]:
         """The public shape of a finding (check_article --json, the import report)."""
@@ -99,7 +102,8 @@ class Subject:
 # row as it is now says nothing about what the revision would publish).
 LIVE_SOURCE_FIELDS = (
     "id", "kind", "doi", "pmid", "pmcid", "isbn", "url", "title", "authors", "authors_truncated",
-    "journal", "year", "volume", "issue", "pages", "retracted", "retraction_notice",
+    "journal", "year", "volume", "issue", "pages", "book_title", "editors", "publisher",
+    "publisher_place", "accessed", "retracted", "retraction_notice",
     "verification_status", "verification_details",
 )  # fmt: skip
 

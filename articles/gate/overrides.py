@@ -8,9 +8,10 @@ from dataclasses import replace
 
 from articles.gate.core import Finding, Severity
 
-# The codes a medical reviewer may override. Only claims are a matter of judgement; a missing
-# source, a retracted study or an unapproved prompt is fixed, not overridden.
-OVERRIDABLE_CODES = frozenset({"unsupported-claim"})
+# The codes a medical reviewer may override. Only claims, and whether a once password-protected
+# post may be public, are a matter of judgement; a missing source, a retracted study or an
+# unapproved prompt is fixed, not overridden.
+OVERRIDABLE_CODES = frozenset({"unsupported-claim", "protected-origin"})
 
 
 def sentence_hash(sentence: str) -> str:

@@ -29,10 +29,21 @@ class ClaimCategory:
     case_sensitive: bool  # matched against the text as written, not lower-cased
     hedged: bool  # "may", "potential"… in the sentence make it a possibility, not a claim
     pattern: re.Pattern
+    health: bool = False  # a claim only in a paragraph that speaks of health
 
     @property
     def absolute(self) -> bool:
-        return self.severity == Severity.BLOCKER and not self.citation_supports
+        """A promise nothing can support: blocks, cited or not, and cannot be overridden."""
+        return (
+            self.severity == Severity.BLOCKER
+            and not self.citation_supports
+            and not self.overridable
+        )
+
+    @property
+    def needs_review(self) -> bool:
+        """Blocks cited or not (a testimonial, "clinically proven"), until a reviewer overrides."""
+        return self.severity == Severity.BLOCKER and not self.citation_supports and self.overridable
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,9 @@ class Rules:
     vague_publisher: re.Pattern
     vague_phrase: re.Pattern
     disclosure_labels: tuple[str, ...]
+    health: re.Pattern  # a word that makes a paragraph about health
+    authoritative_hosts: tuple[str, ...]  # public-health sites (see [vague_source])
+    announcement: re.Pattern  # a product announcement (see [announcement])
 
 
 _LETTER = re.compile(r"(?<![\\?])[A-Z]")  # not the letter of an escape (\W) or a group (?P<…>)
@@ -95,6 +109,7 @@ def rules() -> Rules:
                 case_sensitive=case_sensitive,
                 hedged=spec.get("hedged", False),
                 pattern=re.compile(pattern),
+                health=spec.get("health", False),
             )
         )
     # The pre-filter covers the case-sensitive categories too, lower-cased: it only says "look".
@@ -121,4 +136,7 @@ def rules() -> Rules:
         vague_publisher=re.compile(_lower(publisher)),
         vague_phrase=re.compile(_words(vague["phrases"])),
         disclosure_labels=tuple(label.casefold() for label in data["disclosure"]["labels"]),
+        health=re.compile(_words([re.escape(w) for w in data["health"]["words"]])),
+        authoritative_hosts=tuple(h.casefold() for h in vague.get("authoritative_hosts", [])),
+        announcement=re.compile(_words(data["announcement"]["phrases"])),
     )

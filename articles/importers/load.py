@@ -27,6 +27,7 @@ images through `articles.importers.media`.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.utils.text import slugify
 
 from articles import gate, workflow
 from articles.importers.media import MediaLibrary, MediaNote
@@ -47,9 +47,20 @@ from articles.importers.parsed import (
     ParsedPost,
     ParsedPrompt,
     ParseError,
+    PossiblePrompt,
+    slug_for,
 )
 from articles.importers.wxr import WxrAuthor, WxrFile, WxrPost
-from articles.models import Article, AuthorProfile, Citation, Placement, Prompt, State, Topic
+from articles.models import (
+    Article,
+    ArticleSlug,
+    AuthorProfile,
+    Citation,
+    Placement,
+    Prompt,
+    State,
+    Topic,
+)
 from articles.roles import Role, grant
 from articles.sanitize import clean_html
 from evidence.models import Source
@@ -106,6 +117,7 @@ class ImportReport:
     errors: list[ParseError] = field(default_factory=list)
     dry_run: bool = False
     media: list[MediaNote] | None = None  # images not brought in (WordPress exports only)
+    possible_prompts: list[PossiblePrompt] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """The command-line contract's shape; extra keys inside each item are allowed."""
@@ -155,9 +167,30 @@ class ImportReport:
         }
         if self.media is not None:
             report["media"] = [
-                {"file": note.file, "post": note.post, "reason": note.reason} for note in self.media
+                {"file": note.file, "post": note.post, "reason": note.reason, "posts": note.posts}
+                for note in self.media
             ]
+        report["possible_prompts"] = [
+            {"where": p.where, "headline": p.headline, "appearances": p.appearances,
+             "message": p.message}
+            for p in self.possible_prompts
+        ]  # fmt: skip
+        report["not_imported"] = self.not_imported()
         return report
+
+    def not_imported(self) -> dict[str, int]:
+        """Totals of what the export had and the import left out (WordPress exports; zeros
+        for a text export)."""
+        details = [outcome.details for outcome in self.articles]
+        return {
+            "comments": sum(d.get("comments_not_imported", 0) for d in details),
+            "password_protected": sum(1 for d in details if d.get("password_protected")),
+            "parent_pages": sum(1 for d in details if d.get("parent_page")),
+            "galleries": sum(d.get("galleries_not_imported", 0) for d in details),
+            "media": sum(len(d.get("media_not_imported", [])) for d in details),
+            "embeds_kept_as_links": sum(len(d.get("embeds_kept_as_links", [])) for d in details),
+            "images": len(self.media or []),
+        }
 
 
 # --- The importer's account --------------------------------------------------------------------
@@ -253,12 +286,15 @@ def _why_not_updated(obj: Article | Prompt, user, owner=None) -> str:
 
 
 def _unique_slug(title: str) -> str:
-    base = slugify(title)
+    base = slug_for(title)
     if len(base) > SLUG_MAX:
         base = base[:SLUG_MAX].rsplit("-", 1)[0]
     base = base or "imported-post"
     slug, number = base, 2
-    while Article.objects.filter(slug=slug).exists():
+    # A slug ever published belongs to its article for good (ArticleSlug), even after it moved.
+    while (
+        Article.objects.filter(slug=slug).exists() or ArticleSlug.objects.filter(slug=slug).exists()
+    ):
         slug = f"{base}-{number}"
         number += 1
     return slug
@@ -431,7 +467,9 @@ def load(
 
     With `dry_run` everything is written, checked and reported, then rolled back, so the report
     is exactly what a real import would say. Any exception rolls the whole file back."""
-    report = ImportReport(errors=list(parsed.errors), dry_run=dry_run)
+    report = ImportReport(
+        errors=list(parsed.errors), dry_run=dry_run, possible_prompts=parsed.possible_prompts
+    )
     with transaction.atomic():
         _write(parsed, report, user or importer_user(), origin, progress=progress)
         if dry_run:
@@ -448,7 +486,9 @@ def load_wxr(
     progress: Progress | None = None,
 ) -> ImportReport:
     """`load` for a WordPress export: the same, with authors, topics, tags, dates and images."""
-    report = ImportReport(errors=list(parsed.errors), dry_run=dry_run)
+    report = ImportReport(
+        errors=list(parsed.errors), dry_run=dry_run, possible_prompts=parsed.possible_prompts
+    )
     library = MediaLibrary(media_dir, parsed)
     try:
         with transaction.atomic():
@@ -510,7 +550,10 @@ class _WordPress:
         body_html = post.body_html
         for ref in post.images:
             src = self.library.src(ref, post.title)
-            body_html = body_html.replace(ref.token, html.escape(src, quote=True))
+            if src is None:
+                body_html = _without_image(body_html, ref.token)
+            else:
+                body_html = body_html.replace(ref.token, html.escape(src, quote=True))
         hero, alt = (
             self.library.featured(post.thumbnail_id, post.title)
             if post.thumbnail_id
@@ -527,6 +570,7 @@ class _WordPress:
                 "origin_published_at": post.published_at,
                 "hero_image_id": hero.pk if hero else None,
                 "hero_alt": alt[:300] if hero else "",
+                "origin_password_protected": post.password_protected,
             },
             tags=post.tags,
             history=post.history,
@@ -535,6 +579,7 @@ class _WordPress:
                 "post_type": post.post_type,
                 "original_status": post.status,
                 "history": post.history,
+                **post.not_imported,
             },
         )
 
@@ -587,6 +632,18 @@ def _free_username(login: str) -> str:
     while User.objects.filter(username__iexact=name).exists():
         name, number = f"{base}-{number}", number + 1
     return name
+
+
+def _without_image(body_html: str, token: str) -> str:
+    """The body without the <img> that holds `token`, and without the figure, link or
+    paragraph it leaves empty."""
+    body_html = re.sub(rf"<img\b[^>]*{re.escape(token)}[^>]*>", "", body_html)
+    for _ in range(2):  # an emptied link inside an emptied figure
+        body_html = _EMPTIED.sub("", body_html)
+    return body_html
+
+
+_EMPTIED = re.compile(r"<(a|figure|p)\b[^>]*>\s*</\1>")
 
 
 def _valid_url(url: str) -> str:

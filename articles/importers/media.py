@@ -11,7 +11,7 @@ import created are deleted again when it rolls back (a dry run, or a failure).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -27,11 +27,13 @@ NOT_GIVEN = (
 
 @dataclass
 class MediaNote:
-    """An image the import could not bring in, and why."""
+    """An image the import could not bring in, and why: once per file, naming every post that
+    shows it (`post` is the first)."""
 
     file: str
     post: str
     reason: str
+    posts: list[str] = field(default_factory=list)
 
 
 class MediaLibrary:
@@ -86,9 +88,12 @@ class MediaLibrary:
         return result
 
     def _note(self, file: str, post: str, reason: str) -> None:
-        note = MediaNote(file, post, reason)
-        if note not in self.notes:  # a post showing one picture twice needs telling once
-            self.notes.append(note)
+        # A picture missing from fifty posts is one thing to fix: told once, with its posts.
+        note = next((n for n in self.notes if n.file == file), None)
+        if note is None:
+            self.notes.append(MediaNote(file, post, reason, [post]))
+        elif post not in note.posts:
+            note.posts.append(post)
 
     def _lookup(self, relative: str | None, shown: str, post: str) -> Image | None:
         if self.root is None:
@@ -107,14 +112,15 @@ class MediaLibrary:
 
     # --- What the loader asks ---
 
-    def src(self, ref: ImageRef, post: str) -> str:
-        """The address an <img> gets: the stored image's, or the one it had (which the sanitizer
-        drops, because it is not this site's)."""
+    def src(self, ref: ImageRef, post: str) -> str | None:
+        """The address an <img> gets (the stored image's), or None when the image was not
+        brought in: the loader then removes the <img>, which would otherwise be an image with
+        no picture and, usually, no alt text."""
         if not ref.url and not ref.attachment_id:
-            return ""
+            return None
         image = self._lookup(self._relative(ref.url, ref.attachment_id), ref.url, post)
         if image is None:
-            return ref.url
+            return None
         return picture({**image.snapshot(), "alt": "", "decorative": False}).src
 
     def featured(self, attachment_id: str, post: str) -> tuple[Image | None, str]:

@@ -8,6 +8,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from anyascii import anyascii
+from django.utils.text import slugify
+
 from articles.models.content import ArticleKind
 from evidence.parsing import ParsedReference
 
@@ -86,10 +89,29 @@ class ParsedPost:
 
 
 @dataclass
+class PossiblePrompt:
+    """Text that repeats like a call to action but does not ask the reader to act: it was kept in
+    the body, and the report asks a person to look."""
+
+    headline: str
+    appearances: int
+    where: str  # where it first appears
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Possible call to action: “{self.headline}” appears {self.appearances} times but "
+            "offers nothing, so it was kept in the text. If it is a call to action, make it a "
+            "prompt."
+        )
+
+
+@dataclass
 class ParsedFile:
     posts: list[ParsedPost] = field(default_factory=list)
     prompts: dict[str, ParsedPrompt] = field(default_factory=dict)
     errors: list[ParseError] = field(default_factory=list)
+    possible_prompts: list[PossiblePrompt] = field(default_factory=list)
 
 
 # --- Normalizing -------------------------------------------------------------------------------
@@ -112,3 +134,19 @@ def prompt_import_key(headline: str) -> str:
 
 def escape_text(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+# Characters that change how text is shown without being text: C0/C1 controls and the
+# bidirectional marks, embeddings, overrides and isolates (a title can be made to read backwards).
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_title(title: str) -> str:
+    """A title without control or bidirectional formatting characters, spaces collapsed."""
+    return " ".join(_INVISIBLE.sub("", title).split())
+
+
+def slug_for(text: str) -> str:
+    """A readable ASCII slug for any script: "Άσκηση για το γόνατο" → "askisi-gia-to-gonato",
+    "Боль в спине" → "bol-v-spine" (transliterated by anyascii, then Django's slugify)."""
+    return slugify(anyascii(clean_title(text)))

@@ -39,6 +39,7 @@ class Block:
 
     line: int  # 1-based number of its first line (the WordPress importer counts blocks instead)
     lines: list[str]
+    links: list[str] = field(default_factory=list)  # where its links point (WordPress only)
 
     @property
     def text(self) -> str:
@@ -127,6 +128,35 @@ def prompt_kind(headline: str, body: str = "") -> str | None:
     return None
 
 
+# What makes repeated text a call to action rather than a section two pages share: an offer, a
+# phone number, a form or a link to book or sign up, or one of the prompts the brief names.
+_OFFER = re.compile(
+    r"\b(?:free|offer|discount|\d+\s?% off|limited time|special price|no obligation|"
+    r"call (?:us|now|today)|contact us|sign up|register|book (?:now|today|online|your|an?)|"
+    r"schedule (?:your|an?)|request (?:your|an?|more)|get (?:your|started))\b"
+)
+_PHONE = re.compile(r"(?:\+?\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
+_ACTION_LINK = re.compile(
+    r"^(?:tel:|mailto:)|book|appointment|schedule|sign-?up|subscribe|register|contact|"
+    r"consult|newsletter|calendly|request",
+    re.IGNORECASE,
+)
+FORM_MARK = "#form"  # in a block's links where a form followed it (WordPress)
+
+
+def looks_like_call_to_action(headline: str, body: list[str], links: list[str]) -> bool:
+    """Whether repeated text asks the reader to act, the way a clinic's prompt does. Repetition
+    alone proves nothing: a post and a page often share whole sections."""
+    text = normalize(" ".join([headline, *body]))
+    return bool(
+        prompt_kind(headline, " ".join(body))
+        or _OFFER.search(text)
+        or _PHONE.search(text)
+        or re.search(_CALL_VERB, normalize(headline))
+        or any(link == FORM_MARK or _ACTION_LINK.search(link) for link in links)
+    )
+
+
 @dataclass
 class PromptSpan:
     start: int  # block index of the headline
@@ -135,6 +165,7 @@ class PromptSpan:
     body: list[str]
     confirmation: str
     kind: str
+    appearances: int = 1  # how often the same text repeats (repeated spans)
 
 
 def _body_block_ok(block: Block) -> bool:
@@ -216,12 +247,23 @@ def _repeated_prompts(blocks: list[Block], taken: set[int]) -> list[PromptSpan]:
             if len(parts) > 1 and _is_confirmation(blocks[s + length]):
                 confirmation = parts.pop()
             kind = prompt_kind(blocks[s].text, " ".join(parts)) or PromptKind.CONSULTATION
-            spans.append(PromptSpan(s, s + 1 + length, blocks[s].text, parts, confirmation, kind))
+            span = PromptSpan(s, s + 1 + length, blocks[s].text, parts, confirmation, kind)
+            span.appearances = len(starts)
+            spans.append(span)
     return spans
 
 
-def find_prompts(blocks: list[Block]) -> dict[int, PromptSpan]:
-    """Every call-to-action occurrence, by the block index where it starts."""
+def _asks_to_act(blocks: list[Block], span: PromptSpan) -> bool:
+    links = [link for block in blocks[span.start : span.end] for link in block.links]
+    return looks_like_call_to_action(span.headline, span.body, links)
+
+
+def find_prompts(
+    blocks: list[Block], possible: list[PromptSpan] | None = None
+) -> dict[int, PromptSpan]:
+    """Every call-to-action occurrence, by the block index where it starts. Repeated text that
+    does not look like one stays in the body; its first occurrence is added to `possible`, for
+    the report's "possible call to action"."""
     spans: dict[int, PromptSpan] = {}
     taken: set[int] = set()
     i = 0
@@ -233,10 +275,17 @@ def find_prompts(blocks: list[Block]) -> dict[int, PromptSpan]:
         spans[i] = span
         taken.update(range(span.start, span.end))
         i = span.end
+    noted: set[str] = set()
     for span in _repeated_prompts(blocks, taken):
-        if not taken.intersection(range(span.start, span.end)):
-            spans[span.start] = span
-            taken.update(range(span.start, span.end))
+        if taken.intersection(range(span.start, span.end)):
+            continue
+        if not _asks_to_act(blocks, span):
+            if possible is not None and normalize(span.headline) not in noted:
+                noted.add(normalize(span.headline))
+                possible.append(span)
+            continue
+        spans[span.start] = span
+        taken.update(range(span.start, span.end))
     return spans
 
 
@@ -368,11 +417,34 @@ def place_marker(nodes: list[Node], citation: ParsedCitation) -> None:
     put(node, index, value[: match.end()] + CITE.format(citation.key) + value[match.end() :])
 
 
+_NUMBERED_REFERENCE = re.compile(r"\s?\[(\d{1,3})\]")
+
+
+def mark_numbered_references(nodes: list[Node], numbered: dict[int, ParsedCitation]) -> None:
+    """ "[2]" in the text, naming item 2 of the post's numbered reading list, becomes that item's
+    citation marker; a number naming no item stays as written (the gate reports it)."""
+
+    def mark(value: str) -> str:
+        def marker(match: re.Match) -> str:
+            citation = numbered.get(int(match.group(1)))
+            if citation is None:
+                return match.group(0)
+            if not citation.supports:
+                citation.supports = plain(value)
+            return CITE.format(citation.key)
+
+        return _NUMBERED_REFERENCE.sub(marker, value) if "[" in value else value
+
+    for node in nodes:
+        node.text = mark(node.text)
+        node.items = [mark(item) for item in node.items]
+
+
 def plain(value: str) -> str:
     return re.sub("\x00[^\x00]*\x00", "", value)
 
 
-def _same_work(a: ParsedReference, b: ParsedReference) -> bool:
+def same_work(a: ParsedReference, b: ParsedReference) -> bool:
     for name in ("doi", "pmid", "pmcid"):
         if getattr(a, name) and getattr(a, name) == getattr(b, name):
             return True
@@ -381,7 +453,7 @@ def _same_work(a: ParsedReference, b: ParsedReference) -> bool:
 
 def add_citation(post: ParsedPost, reference: ParsedReference, origin: str, line: int) -> None:
     """Cite a reference once per post, however often the post lists it."""
-    if any(_same_work(reference, c.reference) for c in post.citations):
+    if any(same_work(reference, c.reference) for c in post.citations):
         return
     # Keys are "1", "2", … in the order the post cites: its Source: lines, then its reading list.
     post.citations.append(

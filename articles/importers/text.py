@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 
 from articles.importers.parsed import (
     TITLE_MAX,
+    ParsedCitation,
     ParsedFile,
     ParsedPost,
     ParseError,
+    PossiblePrompt,
     escape_text,
     import_key,
 )
@@ -40,10 +42,12 @@ from articles.importers.recognize import (
     is_heading,
     is_title_pair,
     list_item,
+    mark_numbered_references,
     place_marker,
     plain,
     prompt_kind,
     remember_prompt,
+    same_work,
 )
 from evidence.parsing import parse_reference
 
@@ -129,6 +133,7 @@ def _build_post(title: str, line: int, blocks: list[Block], errors: list[ParseEr
     post = ParsedPost(title=title, line=line)
     nodes: list[Node] = []
     reading_list = False
+    numbered: dict[int, ParsedCitation] = {}  # a numbered reading list's items, by number
     for block in blocks:
         source = SOURCE_LINE.match(block.lines[0])
         if source is not None:
@@ -145,7 +150,12 @@ def _build_post(title: str, line: int, blocks: list[Block], errors: list[ParseEr
                 # The reading list becomes the article's references (the page renders them from
                 # its sources); its heading and the prose around it stay, as the clinic wrote it.
                 for offset, item in enumerate(node.items):
-                    add_citation(post, parse_reference(item), "reading-list", node.line + offset)
+                    reference = parse_reference(item)
+                    add_citation(post, reference, "reading-list", node.line + offset)
+                    if node.tag == "ol":
+                        numbered[len(numbered) + 1] = next(
+                            c for c in post.citations if same_work(reference, c.reference)
+                        )
                 continue
             if nodes and node.tag in ("ol", "ul") and nodes[-1].tag == node.tag:
                 nodes[-1].items.extend(node.items)  # items separated by blank lines: one list
@@ -154,6 +164,7 @@ def _build_post(title: str, line: int, blocks: list[Block], errors: list[ParseEr
     for citation in post.citations:
         if citation.origin == "source-line":
             place_marker(nodes, citation)
+    mark_numbered_references(nodes, numbered)
     body_text = " ".join(plain(n.text) or " ".join(map(plain, n.items)) for n in nodes)
     post.kind, post.kind_reason = classify(title, body_text, post.citations)
     post.body_html = _render(nodes, {c.key: c.key for c in post.citations})
@@ -167,7 +178,12 @@ def parse_text(text: str) -> ParsedFile:
     # NUL is the citation placeholder's delimiter, and never text.
     text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     blocks = split_blocks(text)
-    spans = find_prompts(blocks)
+    possible: list = []
+    spans = find_prompts(blocks, possible)
+    result.possible_prompts = [
+        PossiblePrompt(span.headline, span.appearances, f"line {blocks[span.start].line}")
+        for span in possible
+    ]
     posts: list[_RawPost] = []
     orphan_line: int | None = None
 

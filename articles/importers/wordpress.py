@@ -382,8 +382,12 @@ def _items(element: Element) -> list[Element]:
     return [li for li in element.children if isinstance(li, Element) and li.tag == "li"]
 
 
+FORM_MARK = "#form"  # in a block's links: a form followed it (see wxr._forms)
+
+
 def _links(element: Element) -> list[str]:
-    return [href for a in element.iter("a") if (href := a.get("href"))]
+    found = [href for a in element.iter("a") if (href := a.get("href"))]
+    return found + [FORM_MARK] if element.get("data-form") else found
 
 
 def _has_content(element: Element) -> bool:

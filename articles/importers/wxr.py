@@ -16,8 +16,13 @@ What becomes what:
 * `content:encoded` goes through `articles.importers.wordpress` (block comments, shortcodes,
   wpautop), then the same recognizers as the text importer (`articles.importers.recognize`):
   calls to action become prompts, `Source:` lines and reading lists become citations;
-* comments are ignored; categories and tags, the excerpt, the author, the dates and the address
-  are kept for the loader.
+* categories and tags, the excerpt, the author, the dates and the address are kept for the
+  loader. What is not imported is counted per post for the report: comments, the password of a
+  password-protected post (the post is imported as a draft and flagged, so the gate blocks it
+  until a reviewer has judged whether it may be public), the parent of a page, galleries, and
+  audio, video and embeds (an embed's address is kept in the text as a link);
+* two items with the same GUID are two posts when their post IDs differ (WordPress copies and
+  some migration plugins repeat GUIDs): the second is keyed on GUID and post ID.
 """
 
 from __future__ import annotations
@@ -38,7 +43,6 @@ from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReference
 from defusedxml.ElementTree import iterparse
 from django.conf import settings
 from django.utils import timezone
-from django.utils.text import slugify
 
 from articles.importers import wordpress
 from articles.importers.parsed import (
@@ -47,6 +51,9 @@ from articles.importers.parsed import (
     ParsedFile,
     ParsedPost,
     ParseError,
+    PossiblePrompt,
+    clean_title,
+    slug_for,
 )
 from articles.importers.recognize import (
     CITE,
@@ -86,6 +93,10 @@ _TRUNCATED = {
 _WP_IMAGE_CLASS = re.compile(r"\bwp-image-(\d+)\b")
 # Shortcodes that show media WordPress assembles on display; their images are not in the text.
 _MEDIA_SHORTCODE = re.compile(r"(?<!\[)\[(gallery|video|audio|playlist)\b", re.IGNORECASE)
+_GALLERY = re.compile(r"(?<!\[)\[gallery\b|<!--\s*wp:gallery\b", re.IGNORECASE)
+# Elements that play or show something from elsewhere; their address is kept as a link.
+_EMBEDDED = frozenset({"iframe", "video", "audio", "embed", "object"})
+_BARE_URL = re.compile(r"^https?://\S+$")
 _TAGS = re.compile(r"<[^>]+>")
 UPLOADS = "/wp-content/uploads/"  # where WordPress keeps media, under the site's address
 # Where an image's address stands in a body until the loader knows what it becomes.
@@ -136,10 +147,29 @@ class WxrPost(ParsedPost):
     thumbnail_id: str = ""
     images: list[ImageRef] = field(default_factory=list)
     blocks: list[wordpress.HtmlBlock] = field(default_factory=list)  # until assembled
+    # What the export has that is not imported, for the report.
+    comments: int = 0
+    password_protected: bool = False
+    parent_id: str = ""  # the parent page's post ID; Vetted's pages have no hierarchy
+    galleries: int = 0
+    media_left_out: list[str] = field(default_factory=list)  # "[video]", "[playlist]"
+    embeds: list[str] = field(default_factory=list)  # addresses kept as links
 
     @property
     def import_key(self) -> str:
         return f"wxr:{self.guid}"[:500]
+
+    @property
+    def not_imported(self) -> dict[str, object]:
+        """The report's per-post account of what was left out (added keys in the JSON)."""
+        return {
+            "comments_not_imported": self.comments,
+            "password_protected": self.password_protected,
+            "parent_page": self.parent_id,
+            "galleries_not_imported": self.galleries,
+            "media_not_imported": self.media_left_out,
+            "embeds_kept_as_links": self.embeds,
+        }
 
     @property
     def where(self) -> str:
@@ -182,6 +212,7 @@ class _Reader:
         self.items = 0
         self.ignored: Counter[str] = Counter()
         self.seen: dict[str, int] = {}  # import key -> item number
+        self.items_seen: set[tuple[str, str]] = set()  # (GUID, post ID) of each post read
 
     def fail(self, reason: str) -> ImportFailed:
         return ImportFailed(f"{self.path}: {reason}")
@@ -304,7 +335,7 @@ class _Reader:
         if post_type not in ARTICLE_TYPES:
             self.ignored[post_type] += 1
             return
-        title = _plain_text(self._text(item, "title"))
+        title = clean_title(_plain_text(self._text(item, "title")))
         status = self._text(item, f"{wp}status")
         where = f"item {self.items} (WordPress {post_type} {post_id or '?'})"
         if status in SKIPPED_STATUSES:
@@ -334,15 +365,22 @@ class _Reader:
             post_type=post_type,
             status=status,
             author=self._text(item, f"{DC}creator"),
-            slug=slugify(unquote(self._text(item, f"{wp}post_name")))[:80],
+            # WordPress keeps a Greek or Cyrillic slug percent-encoded; read it, transliterated.
+            slug=slug_for(unquote(self._text(item, f"{wp}post_name")))[:80],
             summary=_summary(excerpt),
             origin_url=self._text(item, "link"),
             thumbnail_id=meta.get("_thumbnail_id", ""),
+            comments=sum(1 for _ in item.iterfind(f"{wp}comment")),
+            password_protected=bool(self._text(item, f"{wp}post_password")),
+            parent_id=_parent(self._text(item, f"{wp}post_parent")),
         )
+        if post.import_key in self.seen and (guid, post_id) not in self.items_seen:
+            # A repeated GUID with another post ID is another post: keyed on both.
+            post.guid = f"{guid}#{post_id}"
         if post.import_key in self.seen:
             self._error(
-                f"“{post.title}” has the same GUID as item {self.seen[post.import_key]}; the "
-                "second was not imported.",
+                f"“{post.title}” is item {self.seen[post.import_key]} again (the same GUID and "
+                "post ID); the second copy was not imported.",
                 where,
             )
             return
@@ -354,22 +392,58 @@ class _Reader:
             )
             return
         self.seen[post.import_key] = self.items
+        self.items_seen.add((guid, post_id))
         self._dates(post, item)
         self._terms(post, item)
-        if shown := sorted({name.lower() for name in _MEDIA_SHORTCODE.findall(content)}):
-            names = ", ".join(f"[{name}]" for name in shown)
-            self._error(
-                f"“{post.title}”: {names} left out; add those pictures or videos to the article "
-                "if they matter.",
-                where,
-            )
-        post.blocks = wordpress.blocks(content, edit=lambda root: _media(post, root))
+        post.galleries = len(_GALLERY.findall(content))
+        shown = sorted({name.lower() for name in _MEDIA_SHORTCODE.findall(content)} - {"gallery"})
+        post.media_left_out = [f"[{name}]" for name in shown]
+        post.blocks = wordpress.blocks(content, edit=lambda root: _edit(post, root))
+        self._left_out(post, where)
         self.result.posts.append(post)
         if len(self.result.posts) > settings.IMPORT_MAX_POSTS:  # stop reading: it is refused
             raise self.fail(
                 f"has more than {settings.IMPORT_MAX_POSTS:,} posts and pages; files of up to "
                 f"{settings.IMPORT_MAX_POSTS:,} are imported (the IMPORT_MAX_POSTS setting). "
                 "Split the export (Tools → Export can export by date or category)."
+            )
+
+    def _left_out(self, post: WxrPost, where: str) -> None:
+        """One line in the report for each kind of thing this post had that is not imported."""
+        name = f"“{post.title}”"
+        if post.password_protected:
+            self._error(
+                f"{name} was password-protected: imported as a draft without its password, "
+                "flagged so that it is not published until a reviewer has decided it may be "
+                "public.",
+                where,
+            )
+        if post.comments:
+            count = f"{post.comments} comment{'s' if post.comments != 1 else ''}"
+            self._error(f"{name}: {count} not imported (Vetted has no comments).", where)
+        if post.parent_id:
+            self._error(
+                f"{name}: its parent page (WordPress page {post.parent_id}) is not kept; "
+                "Vetted's pages stand alone, so link them from each other if that matters.",
+                where,
+            )
+        if post.galleries:
+            count = "a gallery" if post.galleries == 1 else f"{post.galleries} galleries"
+            self._error(
+                f"{name}: {count} left out; add those pictures to the article if they matter.",
+                where,
+            )
+        if post.media_left_out:
+            self._error(
+                f"{name}: {', '.join(post.media_left_out)} left out; add those videos or sounds "
+                "as links if they matter.",
+                where,
+            )
+        if post.embeds:
+            self._error(
+                f"{name}: {len(post.embeds)} embedded video, sound or page kept as a link "
+                f"({', '.join(post.embeds[:3])}{', …' if len(post.embeds) > 3 else ''}).",
+                where,
             )
 
     def _error(self, message: str, where: str) -> None:
@@ -392,7 +466,7 @@ class _Reader:
             if domain == "category" and nicename == "uncategorized":
                 continue
             if domain == "category" and post.topic is None:
-                post.topic = (label, slugify(unquote(nicename)) or slugify(label))
+                post.topic = (label, slug_for(unquote(nicename)) or slug_for(label))
                 continue
             names.append(label[:TAG_MAX])
         post.tags = list({name.casefold(): name for name in names}.values())
@@ -408,6 +482,11 @@ class _Reader:
         self.result.attachments[post_id] = attachment
         if url:
             self.result.attachment_urls[url] = post_id
+
+
+def _parent(post_parent: str) -> str:
+    """The parent's post ID; "" for none ("0" is WordPress's none)."""
+    return "" if post_parent.strip() in ("", "0") else post_parent.strip()
 
 
 def _plain_text(value: str) -> str:
@@ -430,6 +509,71 @@ def _date(value: str, zone) -> datetime | None:
     except ValueError:
         return None
     return timezone.make_aware(naive, zone)
+
+
+def _edit(post: WxrPost, root: wordpress.Element) -> None:
+    _embeds(post, root)
+    _forms(root)
+    _media(post, root)
+
+
+def _embed_url(element: wordpress.Element) -> str:
+    for candidate in (element, *element.iter("source"), *element.iter("param")):
+        for name in ("src", "data", "value", "data-src"):
+            value = (candidate.get(name) or "").strip()
+            if value.startswith(("http://", "https://", "//")):
+                return "https:" + value if value.startswith("//") else value
+    return ""
+
+
+def _link(url: str) -> wordpress.Element:
+    return wordpress.Element("a", [("href", url)], [url])
+
+
+def _embeds(post: WxrPost, root: wordpress.Element) -> None:
+    """Players and embeds become links to what they showed, so the address is not lost: an
+    <iframe>, <video> or <audio> by its source, and a paragraph that is only an address (how
+    WordPress writes an oEmbed: the address on its own line, or in an [embed] shortcode)."""
+
+    def visit(node: wordpress.Element) -> None:
+        for index, child in enumerate(node.children):
+            if not isinstance(child, wordpress.Element):
+                continue
+            if child.tag in _EMBEDDED:
+                url = _embed_url(child)
+                if url:
+                    post.embeds.append(url)
+                    node.children[index] = _link(url)
+                continue
+            texts = [c for c in child.children if not (isinstance(c, str) and not c.strip())]
+            if (
+                child.tag in ("p", "div", "figure")
+                and len(texts) == 1
+                and isinstance(texts[0], str)
+            ):
+                url = texts[0].strip()
+                if _BARE_URL.match(url):
+                    post.embeds.append(url)
+                    child.children = [_link(url)]
+                    continue
+            visit(child)
+
+    visit(root)
+
+
+def _forms(node: wordpress.Element) -> None:
+    """A form is dropped with its content, but the block before it remembers there was one
+    (`data-form`; the sanitizer drops the attribute): a form is what makes a repeated block a
+    call to action."""
+    previous: wordpress.Element | None = None
+    for child in node.children:
+        if not isinstance(child, wordpress.Element):
+            continue
+        if child.tag == "form":
+            (previous or node).set("data-form", "1")
+            continue
+        _forms(child)
+        previous = child
 
 
 def _media(post: WxrPost, root: wordpress.Element) -> None:
@@ -470,10 +614,16 @@ def _find_prompts(result: WxrFile) -> None:
         owners += [None, None]
         for b, block in enumerate(post.blocks):
             if block.text:  # an image alone or a rule is never part of a call to action
-                blocks.append(Block(post.line, _lines(block)))
+                blocks.append(Block(post.line, _lines(block), block.links))
                 owners.append((p, b))
     taken: set[tuple[int, int]] = set()
-    for _start, span in sorted(find_prompts(blocks).items()):
+    possible: list = []
+    spans = find_prompts(blocks, possible)
+    for span in possible:
+        owner = owners[span.start]
+        where = result.posts[owner[0]].where if owner else ""
+        result.possible_prompts.append(PossiblePrompt(span.headline, span.appearances, where))
+    for _start, span in sorted(spans.items()):
         covered = owners[span.start : span.end]
         if None in covered:
             continue  # it runs into the next post's title: not a call to action after all

@@ -1,10 +1,12 @@
 """What the data is. Selection lives in the querysets; behaviour lives in the domain modules
 (`articles.workflow`, `articles.audit`, `articles.sanitize`)."""
 
+from articles.models.accounts import FactorReset, SignerCertification
 from articles.models.audit import AuditEvent, AuditHead
 from articles.models.content import (
     Article,
     ArticleKind,
+    ArticleSlug,
     AuthorProfile,
     Citation,
     Placement,
@@ -14,6 +16,7 @@ from articles.models.content import (
 )
 from articles.models.gate import GateOverride
 from articles.models.images import Image
+from articles.models.jobs import JobsRun
 from articles.models.readers import (
     ConsentPurpose,
     ConsentText,
@@ -31,18 +34,21 @@ from articles.models.search import SearchEntry
 __all__ = [
     "Article",
     "ArticleKind",
+    "ArticleSlug",
     "AuditEvent",
     "AuditHead",
     "AuthorProfile",
     "Citation",
     "ConsentPurpose",
     "ConsentText",
+    "FactorReset",
     "Feedback",
     "FeedbackKind",
     "FeedbackStatus",
     "GateOverride",
     "Image",
     "InformationRequest",
+    "JobsRun",
     "NewsletterSubscription",
     "Placement",
     "Prompt",
@@ -53,6 +59,7 @@ __all__ = [
     "Revision",
     "SearchEntry",
     "Signature",
+    "SignerCertification",
     "State",
     "Topic",
 ]

@@ -25,7 +25,13 @@ class AuditEvent(ImmutableModel):
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     sequence = models.PositiveBigIntegerField(unique=True)
+    # The content hash of `revision_id` when the event was written, so the keyed chain vouches
+    # for every revision it names (`articles.audit.records`).
+    revision_hash = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
+    # HMAC-SHA256 under the key named by key_id (`articles.audit.keys`); "" for events written
+    # before the trail was keyed, which only verify as an unbroken prefix of the chain.
+    key_id = models.CharField(max_length=12, blank=True)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from taggit.managers import TaggableManager
 
 from articles.models.images import Image
-from articles.models.reviewed import ReviewedContent
+from articles.models.reviewed import CannotGoLive, ReviewedContent
 from articles.sanitize import clean_html
 
 
@@ -112,7 +112,11 @@ class Article(ReviewedContent):
         max_length=32, choices=ArticleKind.choices, default=ArticleKind.PATIENT_GUIDE
     )
     title = models.CharField(max_length=255)
+    # The working copy's address; frozen into each revision. The public address is live_slug.
     slug = models.SlugField(max_length=255, unique=True)
+    # The slug of the live revision, set by the workflow when it goes live (`going_live`);
+    # "" while nothing is live. Every slug ever published is kept in ArticleSlug.
+    live_slug = models.SlugField(max_length=255, blank=True, editable=False)
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True)
     topic = models.ForeignKey(
@@ -139,6 +143,16 @@ class Article(ReviewedContent):
     origin_published_at = models.DateTimeField(
         "originally published", null=True, blank=True, help_text="When the old site published it."
     )
+    # Its author meant only some readers to see it. The gate blocks it (`protected-origin`) until
+    # a medical reviewer records, as an override with a reason, that it may be public.
+    origin_password_protected = models.BooleanField(
+        "password-protected on the old site",
+        default=False,
+        help_text="Imported from a post that readers needed a password to see.",
+    )
+
+    # Written by the workflow engine only, like WORKFLOW_FIELDS.
+    engine_fields = ("live_slug",)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -147,9 +161,32 @@ class Article(ReviewedContent):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        """The public address: the live revision's, or the working copy's while nothing is live."""
+        return reverse("articles:detail", kwargs={"slug": self.live_slug or self.slug})
+
+    def going_live(self, revision) -> None:
+        """Called by the workflow, under the row lock, as `revision` goes live: its slug becomes
+        the public address, and is kept so the old address redirects (301) after a change."""
+        slug = revision.content.get("slug") or self.slug
+        owner = ArticleSlug.objects.filter(slug=slug).values_list("article_id", flat=True).first()
+        if owner is not None and owner != self.pk:
+            raise CannotGoLive(
+                f"The address “{slug}” was used by another published article; choose another "
+                f"address for “{self}” and have it reviewed again."
+            )
+        if owner is None:
+            ArticleSlug.objects.create(article=self, slug=slug)
+        self.live_slug = slug
+
+    def going_down(self) -> None:
+        self.live_slug = ""
 
     def clean(self) -> None:
+        taken = ArticleSlug.objects.filter(slug=self.slug).exclude(article_id=self.pk)
+        if self.slug and taken.exists():
+            raise ValidationError(
+                {"slug": "Another article was published at this address; choose another."}
+            )
         if self.hero_image and not self.hero_decorative and not self.hero_alt.strip():
             raise ValidationError(
                 {
@@ -169,6 +206,8 @@ class Article(ReviewedContent):
         return {
             "kind": self.kind,
             "title": self.title,
+            # The address is reviewed too: a new slug goes live only with its revision.
+            "slug": self.slug,
             "summary": self.summary,
             "body": self.body,
             "author": {"name": display_name(self.owner), "credentials": credentials(self.owner)},
@@ -194,6 +233,21 @@ class Article(ReviewedContent):
                 for citation in self.citations.select_related("source").order_by("order", "pk")
             ],
         }
+
+
+class ArticleSlug(models.Model):
+    """Every address an article has been published under. A slug belongs to one article for
+    good, so an old address always redirects to the article that had it, never to another."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="slugs")
+    slug = models.SlugField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.slug
 
 
 class Placement(models.Model):

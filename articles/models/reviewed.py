@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,10 @@ class State(models.TextChoices):
     APPROVED = "approved", "Approved"
     PUBLISHED = "published", "Published"
     UNPUBLISHED = "unpublished", "Unpublished"
+
+
+# The periodic jobs run every minute; later than this, a scheduled publication was missed.
+SCHEDULE_GRACE = timedelta(minutes=3)
 
 
 class ReviewedContentQuerySet(models.QuerySet):
@@ -49,6 +54,12 @@ class ReviewedContentQuerySet(models.QuerySet):
     def due_for_publication(self, now=None) -> ReviewedContentQuerySet:
         return self.scheduled().filter(scheduled_at__lte=now or timezone.now())
 
+    def schedule_missed(self, now=None) -> ReviewedContentQuerySet:
+        """Scheduled content still unpublished well after its time: the periodic jobs are not
+        running, or they could not publish it (the gate refused, say)."""
+        late = (now or timezone.now()) - SCHEDULE_GRACE
+        return self.scheduled().filter(scheduled_at__lt=late)
+
     def due_for_expiry(self, now=None) -> ReviewedContentQuerySet:
         return self.filter(live_revision__isnull=False, expire_at__lte=now or timezone.now())
 
@@ -61,6 +72,11 @@ class ReviewedContentQuerySet(models.QuerySet):
 # The fields the workflow engine owns. Only `articles.workflow` writes them (with update_fields);
 # a plain save of an existing row leaves them alone, so a stale instance (an editor's form, a
 # shell session) cannot undo a transition made meanwhile.
+class CannotGoLive(Exception):
+    """Raised by `going_live` when the content cannot be published as it is; the message says
+    why and what to do. The workflow refuses the transition with it (as `WrongState`)."""
+
+
 WORKFLOW_FIELDS = (
     "state", "owner", "latest_revision", "live_revision", "live_signature", "submitted_at",
     "scheduled_at", "go_live_at", "expire_at", "first_published_at", "last_published_at",
@@ -112,6 +128,9 @@ class ReviewedContent(models.Model):
 
     revisions = GenericRelation("articles.Revision")
 
+    # Fields of a concrete model that only the engine writes, besides WORKFLOW_FIELDS.
+    engine_fields: tuple[str, ...] = ()
+
     objects = ReviewedContentQuerySet.as_manager()
 
     class Meta:
@@ -122,13 +141,33 @@ class ReviewedContent(models.Model):
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in WORKFLOW_FIELDS
+                if not f.primary_key and f.name not in self.all_engine_fields()
             ]
         super().save(*args, **kwargs)
+
+    @classmethod
+    def all_engine_fields(cls) -> tuple[str, ...]:
+        return (*WORKFLOW_FIELDS, *cls.engine_fields)
+
+    def going_live(self, revision) -> None:
+        """Hook: `revision` is about to go live (under the row lock, before the engine saves);
+        `CannotGoLive` stops it."""
+
+    def going_down(self) -> None:
+        """Hook: nothing of this content will be live any more."""
 
     def revision_content(self) -> dict[str, Any]:
         """Everything a reader would see, as JSON-ready data. The content hash is taken over it."""
         raise NotImplementedError
+
+    @property
+    def missed_schedule(self) -> bool:
+        """As `ReviewedContentQuerySet.schedule_missed`, for one row already loaded."""
+        return (
+            self.state == State.APPROVED
+            and self.scheduled_at is not None
+            and self.scheduled_at < timezone.now() - SCHEDULE_GRACE
+        )
 
     @property
     def is_live(self) -> bool:

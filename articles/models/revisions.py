@@ -104,6 +104,9 @@ class Rendering(models.Model):
     live_until = models.DateTimeField(null=True, blank=True)
     # When page_html last changed: the publication for a page rendered at publish time.
     rendered_at = models.DateTimeField(default=timezone.now)
+    # "<key id>:<HMAC>" over the revision, its hash and the stored page (`articles.rendering.seal`):
+    # a page changed in the database is never served, and `verify_audit` names it.
+    seal = models.CharField(max_length=80, blank=True)
 
     def __str__(self) -> str:
         return f"rendering of {self.revision}"

@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from articles.models import Article, Topic
+from articles.models import Article
 from articles.public import pages
 from articles.public.site import absolute_url
 
@@ -35,7 +33,7 @@ class LatestArticles(Feed):
         return absolute_url(reverse("articles:feed"))
 
     def items(self):
-        return filed(pages.cards())[:FEED_SIZE]
+        return pages.cards()[:FEED_SIZE]
 
     def item_title(self, item: Article) -> str:
         return item.live_title
@@ -57,38 +55,29 @@ class LatestArticles(Feed):
         return item.last_published_at
 
     def item_categories(self, item: Article) -> list[str]:
-        if not item.frozen_filing:  # saved before revisions froze their topic: as it was shown
-            return [item.topic.name] if item.topic else []
-        return [item.live_topic] if item.live_topic else []
+        return [item.live_topic_name] if item.live_topic_name else []
 
 
 class TopicArticles(LatestArticles):
-    def get_object(self, request, slug: str) -> Topic:
-        return get_object_or_404(Topic, slug=slug)
+    """The articles whose live revision is filed under the topic, as its page lists them."""
 
-    def title(self, topic: Topic) -> str:
+    def get_object(self, request, slug: str) -> pages.PublicTopic:
+        found = pages.filed_under_topic(slug).values_list("live_topic_name", flat=True).first()
+        if found is None:
+            raise Http404("No published article is filed under this topic.")
+        return pages.PublicTopic(slug, found or slug)
+
+    def title(self, topic: pages.PublicTopic) -> str:
         return f"Vetted: {topic.name}"
 
-    def subtitle(self, topic: Topic) -> str:
-        return topic.description or f"Health articles about {topic.name.lower()}."
+    def subtitle(self, topic: pages.PublicTopic) -> str:
+        return f"Health articles about {topic.name.lower()}."
 
-    def link(self, topic: Topic) -> str:
+    def link(self, topic: pages.PublicTopic) -> str:
         return absolute_url(reverse("articles:topic", kwargs={"slug": topic.slug}))
 
-    def feed_url(self, topic: Topic) -> str:
+    def feed_url(self, topic: pages.PublicTopic) -> str:
         return absolute_url(reverse("articles:topic_feed", kwargs={"slug": topic.slug}))
 
-    def items(self, topic: Topic):
-        # Which articles: by the working copy's topic, as the topic's page lists them.
-        return filed(pages.cards(Article.objects.filter(topic=topic)))[:FEED_SIZE]
-
-
-def filed(cards: QuerySet[Article]) -> QuerySet[Article]:
-    """Cards with the topic their live revision is filed under (`live_topic`), and whether the
-    revision froze one at all (`frozen_filing`)."""
-    return cards.annotate(
-        live_topic=KeyTextTransform("name", KeyTransform("topic", "live_revision__content")),
-        frozen_filing=ExpressionWrapper(
-            Q(live_revision__content__has_key="tags"), output_field=BooleanField()
-        ),
-    )
+    def items(self, topic: pages.PublicTopic):
+        return pages.filed_under_topic(topic.slug)[:FEED_SIZE]

@@ -37,13 +37,18 @@ def _person(name: str, credentials: str = "") -> dict[str, str]:
     return person
 
 
+def _author(name: dict[str, str]) -> dict[str, str]:
+    """A CSL name: a person ({"family", "given"}) or a group ({"literal": "SPRINT Research
+    Group"})."""
+    if literal := name.get("literal"):
+        return {"@type": "Organization", "name": literal}
+    return _person(" ".join(part for part in (name.get("given"), name.get("family")) if part))
+
+
 def _source(entry: ReferenceEntry, snapshot: dict[str, Any]) -> dict[str, Any]:
     work: dict[str, Any] = {"@type": "ScholarlyArticle", "name": snapshot.get("title", "")}
     if authors := snapshot.get("authors"):
-        work["author"] = [
-            _person(" ".join(part for part in (a.get("given"), a.get("family")) if part))
-            for a in authors
-        ]
+        work["author"] = [_author(a) for a in authors]
     if snapshot.get("year"):
         work["datePublished"] = str(snapshot["year"])
     if snapshot.get("journal"):

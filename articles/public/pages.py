@@ -9,17 +9,21 @@ page cache never serves it past an expiry that run_jobs has not processed yet.""
 from __future__ import annotations
 
 import functools
+import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DateTimeField, Expression, Q, QuerySet
+from django.db.models import DateTimeField, Expression, QuerySet
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
-from taggit.models import Tag
 
-from articles import rendering
-from articles.models import Article, Topic
+from articles import audit, rendering
+from articles.audit import records
+from articles.models import Article
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 12
 FEATURED_COUNT = 3
@@ -28,30 +32,37 @@ FEATURED_COUNT = 3
 # --- Lists ------------------------------------------------------------------------------------
 
 
-def cards(queryset: QuerySet[Article] | None = None) -> QuerySet[Article]:
-    """Published articles as a list shows them: title and summary read from the live revision
-    in the database (not the whole frozen content), with topic and review date joined.
+def _live(key: str, *path: str):
+    """A value of the live revision's frozen content, read in the database."""
+    source = "live_revision__content"
+    for step in path:
+        source = KeyTransform(step, source)
+    return KeyTextTransform(key, source)
 
-    Lists (home, topic and tag pages) file articles by the working copy's topic and tags, which
-    can be joined and filtered on; the article page and the feeds show the revision's."""
+
+def cards(queryset: QuerySet[Article] | None = None) -> QuerySet[Article]:
+    """Published articles as a list shows them, entirely from what the reviewer signed: title,
+    summary, kind, byline and topic read from the live revision in the database (not the whole
+    frozen content), the address from live_slug, with the review date joined. Nothing comes from
+    the working copy, which may hold unreviewed changes."""
     queryset = Article.objects.all() if queryset is None else queryset
     return (
         queryset.published()
-        .select_related("topic", "live_signature")
+        .select_related("live_signature")
         .annotate(
-            live_title=KeyTextTransform("title", "live_revision__content"),
-            live_summary=KeyTextTransform("summary", "live_revision__content"),
-            live_author=KeyTextTransform("name", KeyTransform("author", "live_revision__content")),
+            live_title=_live("title"),
+            live_summary=_live("summary"),
+            live_kind=_live("kind"),
+            live_author=_live("name", "author"),
+            live_topic_name=_live("name", "topic"),
+            live_topic_slug=_live("slug", "topic"),
         )
         .only(
-            "slug",
-            "kind",
+            "live_slug",
             "featured",
             "expire_at",
             "first_published_at",
             "last_published_at",
-            "topic__name",
-            "topic__slug",
             "live_signature__signed_at",
             "live_signature__reviewer_name",
             "live_signature__reviewer_credentials",
@@ -92,14 +103,33 @@ def _earliest(values) -> datetime | None:
     return min((v for v in values if v is not None), default=None)
 
 
-def topics_with_articles() -> list[Topic]:
-    """Topics that have published articles, each with `article_count`."""
-    live = Q(articles__in=Article.objects.published().values("pk"))
-    return list(
-        Topic.objects.annotate(article_count=Count("articles", filter=live)).filter(
-            article_count__gt=0
-        )
+@dataclass(frozen=True)
+class PublicTopic:
+    """A topic as the public sees it: the name and slug live revisions were signed with. A topic
+    has a page only while a live revision is filed under it; its description is staff notes,
+    never shown (it is not reviewed content)."""
+
+    slug: str
+    name: str
+    article_count: int = 0
+    latest: datetime | None = None  # the last publication of an article under it
+
+
+def topics_with_articles() -> list[PublicTopic]:
+    """Topics that live revisions are filed under, each with `article_count`, by name. One
+    query: the topic of every live revision (a few bytes each)."""
+    rows = (
+        Article.objects.published()
+        .order_by("last_published_at")
+        .values_list(_live("slug", "topic"), _live("name", "topic"), "last_published_at")
     )
+    found: dict[str, PublicTopic] = {}
+    for slug, name, published_at in rows:
+        if slug:
+            count = found[slug].article_count if slug in found else 0
+            # The latest publication names the topic, should revisions disagree after a rename.
+            found[slug] = PublicTopic(slug, name or slug, count + 1, published_at)
+    return sorted(found.values(), key=lambda t: (t.name.casefold(), t.slug))
 
 
 @dataclass(frozen=True)
@@ -120,7 +150,7 @@ class ListPage:
 @dataclass(frozen=True)
 class HomePage(ListPage):
     featured: list[Article]
-    topics: list[Topic]
+    topics: list[PublicTopic]
 
     @property
     def modified(self) -> datetime | None:
@@ -141,31 +171,59 @@ def home(number: int) -> HomePage:
 
 @dataclass(frozen=True)
 class TopicPage(ListPage):
-    topic: Topic
+    topic: PublicTopic
+
+
+def filed_under_topic(slug: str) -> QuerySet[Article]:
+    return cards(Article.objects.filter(live_revision__content__topic__slug=slug))
 
 
 def topic(slug: str, number: int) -> TopicPage | None:
-    found = Topic.objects.filter(slug=slug).first()
-    if found is None:
+    """A topic's page; None unless a live revision is filed under it."""
+    listing = _paginate(filed_under_topic(slug), number)
+    if not listing.articles:
         return None
-    return TopicPage(_paginate(cards(Article.objects.filter(topic=found)), number), found)
+    first = listing.articles[0]
+    return TopicPage(listing, PublicTopic(slug, first.live_topic_name or slug))
+
+
+@dataclass(frozen=True)
+class PublicTag:
+    slug: str
+    name: str
 
 
 @dataclass(frozen=True)
 class TagPage(ListPage):
-    tag: Tag
+    tag: PublicTag
 
 
 def tag(slug: str, number: int) -> TagPage | None:
-    """A tag's page; None when no published article carries it (tags are free text, and one
-    used only by drafts says something about unpublished work)."""
-    found = Tag.objects.filter(slug=slug).first()
-    if found is None:
+    """A tag's page; None unless a live revision carries it. Tags are matched in the live
+    revisions' frozen content (one query reads their tags: JSON arrays cannot be joined on
+    portably), so a tag added in an unreviewed draft has no page and lists nothing."""
+    name, tagged = None, []
+    tags = KeyTransform("tags", "live_revision__content")
+    rows = Article.objects.published().order_by().values_list("pk", tags)
+    for pk, tags in rows:
+        for item in _tag_list(tags):
+            if item.get("slug") == slug:
+                name = name or item.get("name")
+                tagged.append(pk)
+    if not tagged:
         return None
-    listing = _paginate(cards(Article.objects.filter(tags=found)), number)
-    if not listing.page.paginator.count:
-        return None
-    return TagPage(listing, found)
+    listing = _paginate(cards(Article.objects.filter(pk__in=tagged)), number)
+    return TagPage(listing, PublicTag(slug, name or slug))
+
+
+def _tag_list(raw) -> list[dict]:
+    """The tags as the database returns them: a list, or JSON text (KeyTextTransform)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    return [item for item in raw or [] if isinstance(item, dict)]
 
 
 # --- One article ------------------------------------------------------------------------------
@@ -175,6 +233,7 @@ def tag(slug: str, number: int) -> TagPage | None:
 class StoredPage:
     """An article page as it was rendered when it went live (`articles.rendering`)."""
 
+    article_id: int
     html: str
     etag: str
     modified: datetime
@@ -205,18 +264,44 @@ def _stored_pages() -> QuerySet:
             "live_revision__rendering__rendered_at",
             "live_revision__rendering__live_until",
             "live_revision__rendering__render_key",
+            "live_revision__rendering__seal",
+            "live_revision_id",
+            "live_revision__content_hash",
+            "live_slug",
         )
     )
 
 
-def stored_article(slug: str) -> StoredPage | None:
+@dataclass(frozen=True)
+class Moved:
+    """The article published at an old address now lives at `slug` (a 301)."""
+
+    slug: str
+
+
+def stored_article(slug: str) -> StoredPage | Moved | None:
     """The stored page of a published article, in one query: the rendering of the live revision
-    of the article with this slug that is published now. A page missing or out of date is
-    rendered now and stored (`rendering.render_live`)."""
-    row = next(iter(_stored_pages().filter(slug=slug)), None)  # the slug is unique
+    of the article that is published now and was ever published at this slug (`ArticleSlug`).
+    Moved if its live revision has another slug. A page missing, out of date or not matching its
+    seal is rendered now and stored (`rendering.render_live`)."""
+    row = next(iter(_stored_pages().filter(slugs__slug=slug)), None)  # a slug has one owner
     if row is None:
         return None
-    article_id, expire_at, html, etag, modified, prompts_until, key = row
+    (article_id, expire_at, html, etag, modified, prompts_until, key, seal, revision_id, hashed,
+     live_slug) = row  # fmt: skip
+    if live_slug != slug:
+        return Moved(live_slug)
+    stored = {
+        "page_html": html,
+        "etag": etag,
+        "render_key": key,
+        "live_until": prompts_until,
+        "rendered_at": modified,
+        "seal": seal,
+    }
+    if html and not records.page_seal_matches(revision_id, hashed, stored):
+        _report_altered_page(article_id, revision_id)
+        html = ""
     if not html or key != rendering.render_key(slug) or _passed(prompts_until):
         fresh = rendering.render_live(article_id)
         if fresh is None:
@@ -227,7 +312,19 @@ def stored_article(slug: str) -> StoredPage | None:
             fresh.rendered_at,
             fresh.live_until,
         )
-    return StoredPage(html, etag, modified, _earliest([expire_at, prompts_until]))
+    return StoredPage(article_id, html, etag, modified, _earliest([expire_at, prompts_until]))
+
+
+def _report_altered_page(article_id: int, revision_id: int) -> None:
+    """A stored page that does not match its seal was changed in the database: it is never
+    served. The page is rendered again from the signed revision, and the audit trail keeps the
+    fact (`verify_audit` would otherwise lose it once the page is replaced)."""
+    log.error("Stored page of revision %s was altered; rendering it again.", revision_id)
+    audit.record(
+        "page_altered",
+        obj=Article.objects.only("title").get(pk=article_id),
+        detail={"revision": revision_id},
+    )
 
 
 def _passed(moment: datetime | None) -> bool:

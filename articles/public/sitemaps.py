@@ -1,4 +1,4 @@
-"""sitemap.xml: the home page and policies, every topic with published articles, and every
+"""sitemap.xml: the home page and policies, every topic live revisions are filed under, and every
 published article with lastmod from its last publication. Addresses come from SITE_URL."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, Q
 from django.urls import reverse
 
-from articles.models import Article, Topic
+from articles.models import Article
+from articles.public.pages import PublicTopic, topics_with_articles
 from articles.public.site import site_domain, site_protocol
 
 
@@ -23,25 +23,22 @@ class _OnThisSite(Sitemap):
 
 class ArticleSitemap(_OnThisSite):
     def items(self):
-        return Article.objects.published().only("slug", "last_published_at").order_by("pk")
+        return Article.objects.published().only("live_slug", "last_published_at").order_by("pk")
 
     def lastmod(self, item: Article) -> datetime:
         return item.last_published_at
 
 
 class TopicSitemap(_OnThisSite):
-    def items(self):
-        live = Q(articles__in=Article.objects.published().values("pk"))
-        return (
-            Topic.objects.annotate(latest=Max("articles__last_published_at", filter=live))
-            .filter(latest__isnull=False)
-            .order_by("pk")
-        )
+    """The topics live revisions are filed under (`pages.topics_with_articles`)."""
 
-    def location(self, item: Topic) -> str:
+    def items(self) -> list[PublicTopic]:
+        return topics_with_articles()
+
+    def location(self, item: PublicTopic) -> str:
         return reverse("articles:topic", kwargs={"slug": item.slug})
 
-    def lastmod(self, item: Topic) -> datetime:
+    def lastmod(self, item: PublicTopic) -> datetime | None:
         return item.latest
 
 

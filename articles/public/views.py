@@ -10,16 +10,23 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import InvalidPage
-from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from articles import health
 from articles import search as engine
 from articles.public import cache, pages
 from articles.public.feeds import LatestArticles, TopicArticles
+from articles.public.purge import LISTS_KEY, article_key
 from articles.public.site import absolute_url
 from articles.public.sitemaps import SITEMAPS
 
@@ -60,13 +67,13 @@ def _list_response(
     return cache.describe(response, modified=page.modified, live_until=page.live_until)
 
 
-@cache.public_page(params=["page"])
+@cache.public_page(params=["page"], keys=[LISTS_KEY])
 def home(request: HttpRequest) -> HttpResponse:
     page, number = _listing(request, pages.home)
     return _list_response(request, "articles/home.html", page, number, home=page)
 
 
-@cache.public_page(params=["page"])
+@cache.public_page(params=["page"], keys=[LISTS_KEY])
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
     page, number = _listing(request, pages.topic, slug)
     if page is None:
@@ -74,7 +81,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
     return _list_response(request, "articles/topic.html", page, number, topic=page.topic)
 
 
-@cache.public_page(params=["page"])
+@cache.public_page(params=["page"], keys=[LISTS_KEY])
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
     page, number = _listing(request, pages.tag, slug)
     if page is None:
@@ -87,9 +94,15 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = pages.stored_article(slug)
     if page is None:
         raise Http404("No published article has this address.")
+    if isinstance(page, pages.Moved):  # a reviewed change of address
+        return HttpResponsePermanentRedirect(reverse("articles:detail", args=[page.slug]))
     response = HttpResponse(page.html)
     return cache.describe(
-        response, modified=page.modified, live_until=page.live_until, etag=page.etag
+        response,
+        modified=page.modified,
+        live_until=page.live_until,
+        etag=page.etag,
+        keys=[article_key(page.article_id)],
     )
 
 
@@ -113,17 +126,17 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@cache.public_page
+@cache.public_page(keys=[LISTS_KEY])
 def feed(request: HttpRequest) -> HttpResponse:
     return LatestArticles()(request)
 
 
-@cache.public_page
+@cache.public_page(keys=[LISTS_KEY])
 def topic_feed(request: HttpRequest, slug: str) -> HttpResponse:
     return TopicArticles()(request, slug=slug)
 
 
-@cache.public_page
+@cache.public_page(keys=[LISTS_KEY])
 def sitemap(request: HttpRequest) -> HttpResponse:
     return sitemap_view(request, sitemaps=SITEMAPS)
 
@@ -168,9 +181,5 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    status, body = health.report()
+    return JsonResponse(body, status=status)

@@ -59,16 +59,16 @@ class AlreadyModerated(FeedbackError):
 
 
 def live_article(slug: str) -> Article | None:
-    """The published article with this slug, with only what the report form shows: its slug and
-    the live revision's number and title (annotated as `live_number` and `live_title`)."""
+    """The published article at this address, with only what the report form shows: its address
+    and the live revision's number and title (annotated as `live_number` and `live_title`)."""
     return (
         Article.objects.published()
-        .filter(slug=slug)
+        .filter(live_slug=slug)
         .annotate(
             live_number=F("live_revision__number"),
             live_title=KeyTextTransform("title", "live_revision__content"),
         )
-        .only("slug")
+        .only("live_slug")
         .first()
     )
 

@@ -50,7 +50,7 @@ def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
     form = ReportProblemForm(request.POST)
     if is_bot(form):
         # Answer as if it had worked: a bot learns nothing, and nothing is stored.
-        return redirect("readers:report_thanks", slug=article.slug)
+        return redirect("readers:report_thanks", slug=article.live_slug)
     if not form.is_valid():
         return _form_page(request, article, form)
     # Only a report that would be stored counts: a reader correcting the form is not held back.
@@ -65,7 +65,7 @@ def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
         return _form_page(request, article, form, refusal=str(refusal))
     except feedback.NotLive as refusal:
         raise Http404(str(refusal)) from refusal
-    return redirect("readers:report_thanks", slug=article.slug)
+    return redirect("readers:report_thanks", slug=article.live_slug)
 
 
 @never_cache

@@ -19,14 +19,13 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import audit
+from articles import audit, mail
 from articles.models import (
     Article,
     ConsentPurpose,
@@ -75,7 +74,9 @@ def placing_article(prompt: Prompt, slug: str) -> Article | None:
     """The published article with this slug if its live revision places `prompt`, else None."""
     if not slug:
         return None
-    article = Article.objects.published().filter(slug=slug).select_related("live_revision").first()
+    article = (
+        Article.objects.published().filter(live_slug=slug).select_related("live_revision").first()
+    )
     if article is None:
         return None
     placed = article.live_revision.content.get("prompts") or []
@@ -126,14 +127,12 @@ def notify_staff(stored: InformationRequest) -> None:
     link = absolute_url(reverse("admin:articles_informationrequest_change", args=[stored.pk]))
     body = render_to_string("readers/email/staff_new_request.txt", {"link": link})
     try:
-        send_mail(
-            "[Vetted] A new information request arrived",
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [address],
-        )
-    except Exception:  # a mail outage must not lose the reader's stored request
-        log.exception("Could not email staff about information request %s", stored.pk)
+        mail.send_after_commit(
+            [mail.Message(subject="[Vetted] A new information request arrived", body=body,
+                          to=[address])]
+        )  # fmt: skip
+    except Exception:  # a queue outage must not lose the reader's stored request
+        log.exception("Could not queue the staff email about information request %s", stored.pk)
 
 
 # --- Admins ---------------------------------------------------------------------------------

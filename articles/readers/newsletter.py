@@ -19,13 +19,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import audit
+from articles import audit, mail
 from articles.models import ConsentPurpose, NewsletterSubscription, Prompt, PromptKind
 from articles.public.site import absolute_url
 from articles.readers import consent
@@ -154,14 +153,12 @@ def _send_confirmation(subscription: NewsletterSubscription) -> None:
         },
     )
     try:
-        send_mail(
-            "Confirm your newsletter subscription",
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [subscription.email],
-        )
-    except Exception:  # the reader can ask again; the page must not fail for a mail outage
-        log.exception("Could not send newsletter subscription %s its link", subscription.pk)
+        mail.send_after_commit(
+            [mail.Message(subject="Confirm your newsletter subscription", body=body,
+                          to=[subscription.email])]
+        )  # fmt: skip
+    except Exception:  # the reader can ask again; the page must not fail for a queue outage
+        log.exception("Could not queue newsletter subscription %s its link", subscription.pk)
 
 
 def confirm(subscription: NewsletterSubscription) -> NewsletterSubscription:

@@ -32,6 +32,7 @@ and `as_written` is only set on sources the import creates.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ from evidence.importers import bibtex, csljson, ris
 from evidence.importers.parsed import (
     ParsedEntry,
     UnreadableFile,
+    accessed_date,
     clean_title,
     fold,
     kind_from_title,
@@ -64,7 +66,7 @@ from evidence.importers.parsed import (
     squash,
     year_from,
 )
-from evidence.models import Source, SourceKind
+from evidence.models import Source, SourceKind, author_name, first_author_name
 from evidence.verification import journals_match
 
 FORMATS = {"bibtex": "BibTeX", "ris": "RIS", "medline": "MEDLINE", "csljson": "CSL-JSON"}
@@ -81,8 +83,10 @@ EXTENSIONS = {
 }
 _LOOKS_LIKE = {
     "bibtex": re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE),
-    "ris": re.compile(r"^TY  -", re.MULTILINE),
-    "medline": re.compile(r"^PMID- ", re.MULTILINE),
+    # Some exporters write one space before the dash ("TY - JOUR").
+    "ris": re.compile(r"^TY {1,2}- ?", re.MULTILINE),
+    # A MEDLINE record need not start with its PMID; these tags are MEDLINE's own.
+    "medline": re.compile(r"^(?:PMID|FAU|OWN|STAT|JT|BTI)\s*- ", re.MULTILINE),
 }
 
 # Rows are looked up this many entries at a time, to stay far below the databases' limits on
@@ -105,9 +109,18 @@ FIELD_NAMES = {
     "volume": "volume",
     "issue": "issue",
     "pages": "pages",
+    "book_title": "book title",
+    "editors": "editors",
+    "publisher": "publisher",
+    "publisher_place": "place of publication",
+    "accessed": "date accessed",
+    "issn": "ISSN",
 }
 # Fields compared and filled when an entry matches a source, in the order messages name them.
 MERGED_FIELDS = tuple(FIELD_NAMES)
+# Fields that only ever fill a blank: two files read a web page on different days, or list one
+# of a journal's two ISSNs, without contradicting each other.
+_FILL_ONLY = {"accessed", "issn"}
 _GENERIC_KIND = SourceKind.JOURNAL_ARTICLE
 _is_web_address = URLValidator(schemes=["http", "https"])
 
@@ -140,6 +153,9 @@ class ImportReport:
     format: str
     outcomes: list[Outcome] = field(default_factory=list)
     errors: list[EntryError] = field(default_factory=list)
+    # Entries imported with something changed or left out (a field that could not be read, a
+    # made-up key); the entry itself is in `outcomes`.
+    warnings: list[EntryError] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -161,6 +177,7 @@ class ImportReport:
                 {"id": s.pk, "doi": s.doi, "pmid": s.pmid, "title": s.title} for s in self.sources
             ],
             "errors": [{"entry": e.entry, "message": e.message} for e in self.errors],
+            "warnings": [{"entry": w.entry, "message": w.message} for w in self.warnings],
         }
 
 
@@ -274,37 +291,27 @@ def _identifier(fields: dict[str, Any], name: str, normalize) -> str:
         raise EntryProblem(f"{prefix}{error}") from None
 
 
-def clean_fields(fields: dict[str, Any], as_written: str = "") -> dict[str, Any]:
-    """Source field values for a parsed entry, or `EntryProblem` with the first thing wrong."""
-    url = squash(fields.get("url"))
-    doi_raw = squash(fields.get("doi"))
-    host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
-    if url and host in _DOI_HOSTS:
-        # A doi.org address is the DOI (as in evidence.parsing); it is kept as the DOI.
-        doi_raw = doi_raw or url
-        url = ""
-    cleaned: dict[str, Any] = {
-        "doi": _identifier({"doi": doi_raw}, "doi", normalize_doi),
-        "pmid": _identifier(fields, "pmid", normalize_pmid),
-        "pmcid": _identifier(fields, "pmcid", normalize_pmcid),
-        "isbn": _identifier(fields, "isbn", normalize_isbn),
-        "url": url,
-        "title": clean_title(fields.get("title")),
-        "journal": squash(fields.get("journal")),
-        "volume": squash(fields.get("volume")),
-        "issue": squash(fields.get("issue")),
-        "pages": squash(fields.get("pages")),
-        "year": year_from(fields.get("year")),
-        "authors": [
-            person(a.get("family", ""), a.get("given", ""))
-            for a in fields.get("authors") or []
-            if squash(a.get("family")) or squash(a.get("given"))
-        ],
-        "authors_truncated": bool(fields.get("authors_truncated")),
-        "kind": fields.get("kind") or "",
-        "retracted": bool(fields.get("retracted")),
-        "as_written": as_written.strip(),
-    }
+def _decoded(value: Any) -> str:
+    """Text with HTML character references decoded: Crossref and some exporters write a journal
+    called "Obstetrics & Gynecology" as "Obstetrics &amp; Gynecology"."""
+    text = squash(value)
+    return squash(html.unescape(text)) if "&" in text else text
+
+
+def _names(values: Any) -> list[dict[str, str]]:
+    return [
+        person(a.get("family", ""), a.get("given", ""), a.get("suffix", ""))
+        for a in values or []
+        if squash(a.get("family")) or squash(a.get("given"))
+    ]
+
+
+def _checked_url(url: str, warnings: list[str]) -> str:
+    """A web address as stored; a protocol-relative one ("//host/path") is read as https."""
+    if url.startswith("//") and len(url) > 2:
+        fixed = "https:" + url
+        warnings.append(f"Its web address “{url}” had no http or https; it was kept as “{fixed}”.")
+        url = fixed
     if url:
         try:
             _is_web_address(url)
@@ -312,6 +319,69 @@ def clean_fields(fields: dict[str, Any], as_written: str = "") -> dict[str, Any]
             raise EntryProblem(
                 f"Web address “{url}” is not a full http:// or https:// address."
             ) from None
+    return url
+
+
+def clean_fields(
+    fields: dict[str, Any], as_written: str = "", warnings: list[str] | None = None
+) -> dict[str, Any]:
+    """Source field values for a parsed entry, or `EntryProblem` with the first thing wrong.
+
+    One bad field never costs an entry that has a good DOI or PubMed ID: the field is left out
+    and the reason appended to `warnings`. An entry without one is refused, since the bad field
+    may be all a reader would have to find the work."""
+    warnings = [] if warnings is None else warnings
+    url = squash(fields.get("url"))
+    doi_raw = squash(fields.get("doi"))
+    host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
+    if url and host in _DOI_HOSTS:
+        # A doi.org address is the DOI (as in evidence.parsing); it is kept as the DOI.
+        doi_raw = doi_raw or url
+        url = ""
+    identifiers: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    readers = {
+        "doi": lambda: _identifier({"doi": doi_raw}, "doi", normalize_doi),
+        "pmid": lambda: _identifier(fields, "pmid", normalize_pmid),
+        "pmcid": lambda: _identifier(fields, "pmcid", normalize_pmcid),
+        "isbn": lambda: _identifier(fields, "isbn", normalize_isbn),
+        "url": lambda: _checked_url(url, warnings),
+    }
+    for name, read in readers.items():
+        try:
+            identifiers[name] = read()
+        except EntryProblem as problem:
+            identifiers[name], problems[name] = "", str(problem)
+    if problems:
+        if not (identifiers["doi"] or identifiers["pmid"]):
+            raise EntryProblem(next(iter(problems.values())))
+        for problem in problems.values():
+            warnings.append(f"{problem} It was left out; the entry was imported without it.")
+    accessed = accessed_date(fields.get("accessed")) if squash(fields.get("accessed")) else None
+    if squash(fields.get("accessed")) and accessed is None:
+        warnings.append(
+            f"Its date accessed “{squash(fields.get('accessed'))}” is not a date; it was left out."
+        )
+    cleaned: dict[str, Any] = {
+        **identifiers,
+        "title": clean_title(_decoded(fields.get("title"))),
+        "journal": _decoded(fields.get("journal")),
+        "volume": squash(fields.get("volume")),
+        "issue": squash(fields.get("issue")),
+        "pages": squash(fields.get("pages")),
+        "year": year_from(fields.get("year")),
+        "authors": _names(fields.get("authors")),
+        "book_title": clean_title(_decoded(fields.get("book_title"))),
+        "editors": _names(fields.get("editors")),
+        "publisher": _decoded(fields.get("publisher")),
+        "publisher_place": _decoded(fields.get("publisher_place")),
+        "accessed": accessed,
+        "issn": " ".join(dict.fromkeys(squash(fields.get("issn")).upper().split()))[:40],
+        "authors_truncated": bool(fields.get("authors_truncated")),
+        "kind": fields.get("kind") or "",
+        "retracted": bool(fields.get("retracted")),
+        "as_written": as_written.strip(),
+    }
     if cleaned["kind"] not in SourceKind.values:
         cleaned["kind"] = ""
     if not cleaned["kind"]:
@@ -348,7 +418,8 @@ def _page_key(pages: str) -> str:
 
 
 def _families(authors: Sequence[dict[str, str]]) -> list[str]:
-    return [fold(a.get("family", "")) for a in authors]
+    # The suffix is not compared: "Fulton JE Jr" and "Fulton JE" are the same person in a list.
+    return [fold(author_name(a)) for a in authors]
 
 
 def _url_key(url: str) -> str:
@@ -367,11 +438,15 @@ def _same(name: str, existing: Any, new: Any) -> bool:
         return _page_key(existing) == _page_key(new)
     if name == "url":
         return _url_key(existing) == _url_key(new)
+    if name == "editors":
+        return _families(existing) == _families(new)
+    if name in ("book_title", "publisher", "publisher_place"):
+        return fold(existing) == fold(new)
     return existing == new
 
 
 def _shown(name: str, value: Any) -> str:
-    if name == "authors":
+    if name in ("authors", "editors"):
         return ", ".join(
             f"{a.get('family', '')} {a.get('given', '')}".strip() for a in value[:4]
         ) + (", …" if len(value) > 4 else "")
@@ -411,9 +486,9 @@ def plan_merge(row: Source, cleaned: dict[str, Any]) -> tuple[dict[str, Any], li
             else:
                 differences.append(name)
             continue
-        if existing in ("", None):
+        if existing in ("", None, []):
             changes[name] = new
-        elif not _same(name, existing, new):
+        elif name not in _FILL_ONLY and not _same(name, existing, new):
             differences.append(name)
     differences = [
         f"{FIELD_NAMES[name]}: “{_shown(name, getattr(row, name))}” "
@@ -454,7 +529,7 @@ class _Index:
         return (
             fold(get("title")),
             get("year"),
-            fold(authors[0].get("family", "")) if authors else "",
+            fold(first_author_name(authors)),
         )
 
     def add(self, row: Source) -> None:
@@ -611,8 +686,8 @@ def import_entries(
     """Validate, match and write parsed entries; see the module docstring for the policy.
 
     Queries: one lookup per `LOOKUP_BATCH` (500) entries; one INSERT per batch of new sources
-    (500 rows on PostgreSQL; on SQLite Django keeps each INSERT under 999 parameters, so 41 rows
-    of Source's 24 columns); one UPDATE per 500 updated sources; plus the transaction's own two.
+    (500 rows on PostgreSQL; on SQLite Django keeps each INSERT under 999 parameters, so 33 rows
+    of Source's 30 columns); one UPDATE per 500 updated sources; plus the transaction's own two.
     Duplicates and entries with problems cost nothing. No query is made per entry.
 
     If another writer creates a source with one of the same identifiers between our lookup and
@@ -620,16 +695,20 @@ def import_entries(
     insert and the whole import is looked up and planned again."""
     cleaned: list[dict[str, Any] | None] = []
     problems: list[tuple[int, EntryError]] = []
+    warnings: list[EntryError] = []
     for position, entry in enumerate(entries):
         if entry.problem:
             problems.append((position, EntryError(entry.label, entry.problem)))
             cleaned.append(None)
             continue
+        noted = list(entry.warnings)
         try:
-            cleaned.append(clean_fields(entry.fields, entry.as_written))
+            cleaned.append(clean_fields(entry.fields, entry.as_written, noted))
         except EntryProblem as error:
             problems.append((position, EntryError(entry.label, str(error))))
             cleaned.append(None)
+            continue
+        warnings += [EntryError(entry.label, message) for message in noted]
     for attempt in range(1, _ATTEMPTS + 1):
         report = ImportReport(path=path, format=fmt)
         try:
@@ -641,4 +720,6 @@ def import_entries(
                 raise
     # In file order, whether found while reading an entry or while matching it.
     report.errors = [error for _, error in sorted(problems + refused, key=lambda p: p[0])]
+    refused_labels = {error.entry for _, error in refused}
+    report.warnings = [w for w in warnings if w.entry not in refused_labels]
     return report

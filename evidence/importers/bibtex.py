@@ -16,12 +16,14 @@ from bibtexparser.bibdatabase import BibDatabase
 from bibtexparser.bparser import BibTexParser
 from bibtexparser.bwriter import BibTexWriter
 from bibtexparser.customization import InvalidName, splitname
-from bibtexparser.latexenc import latex_to_unicode
+from pylatexenc.latex2text import LatexNodes2Text
 
 from evidence.importers.parsed import (
     ParsedEntry,
     UnreadableFile,
+    editors_from,
     is_et_al,
+    is_suffix,
     kind_from_title,
     person,
     squash,
@@ -31,30 +33,24 @@ from evidence.models import SourceKind
 _HEADER = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s{}()]*)", re.MULTILINE)
 _NOT_ENTRIES = {"comment", "string", "preamble"}
 _WEB_TYPES = {"online", "electronic", "www", "webpage"}
-# Formatting commands whose argument is the text (\emph{in vivo} → in vivo). latex_to_unicode
-# would leave the command name in front of it.
-_FORMATTING = re.compile(
-    r"\\(?:emph|textit|textbf|textsc|textrm|textsf|texttt|textup|mbox|text|mathrm|mathit)"
-    r"\s*\{([^{}]*)\}"
-)
-# Old-style font switches ({\it in vivo}); latex_to_unicode would read "\it" as a dotless i.
-_FONT_SWITCH = re.compile(r"\\(?:it|bf|em|sc|rm|sl|tt|sf|up)(?![A-Za-z])\s*")
+_BOOK_TYPES = {"book", "mvbook", "booklet"}
+_CHAPTER_TYPES = {"incollection", "inbook", "inreference"}
+_REPORT_TYPES = {"techreport", "report"}
+_THESIS_TYPES = {"phdthesis", "mastersthesis", "thesis"}
 _URL_COMMAND = re.compile(r"\\(?:url|href)\s*\{([^{}]*)\}")
+# pylatexenc (the decoder bibtexparser 2 uses): accents in any spelling ({\'n}, \'{n}, split
+# across lines), \emph{…} and font switches, escapes, dashes, Greek letters and math.
+_DECODER = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
 
 
 def _latex(value: str) -> str:
-    """LaTeX markup → Unicode text: accents ({\\'e} → é), escapes, braces and dashes."""
+    """LaTeX markup → Unicode text: Ba{\\'n}ka → Bańka, \\emph{in vivo} → in vivo."""
     text = _URL_COMMAND.sub(r"\1", value)
-    for _ in range(3):  # nested \emph{\textbf{…}}
-        text = _FORMATTING.sub(r"\1", text)
-    text = _FONT_SWITCH.sub("", text)
-    # Dotless i and j carry accents in TeX ({\"\i}); in Unicode the plain letters do.
-    text = re.sub(r"\\([ij])(?![A-Za-z])", r"\1", text)
-    # latex_to_unicode turns accents ({\'e}, {\"u}) into letters and drops grouping braces.
-    text = latex_to_unicode(text).replace("~", " ").replace("---", "—").replace("--", "–")
-    text = text.replace("\\%", "%").replace("\\$", "$").replace("\\#", "#").replace("\\_", "_")
-    text = unicodedata.normalize("NFC", text.replace("{", "").replace("}", ""))
-    return squash(text)
+    try:
+        text = _DECODER.latex_to_text(text)
+    except Exception:  # pylatexenc is tolerant, but a broken field must not stop the file
+        text = text.replace("{", "").replace("}", "")
+    return squash(unicodedata.normalize("NFC", text))
 
 
 def _url(value: str) -> str:
@@ -80,6 +76,15 @@ def _split_authors(value: str) -> list[str]:
     return [n.strip() for n in names if n.strip()]
 
 
+def _suffix_last(name: str) -> str:
+    """ "Fulton, James E., Jr." (as many exporters write it) in BibTeX's own order, "Fulton, Jr.,
+    James E."; BibTeX would otherwise read "Jr." as the given name."""
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) == 3 and is_suffix(parts[2]) and not is_suffix(parts[1]):
+        return f"{parts[0]}, {parts[2]}, {parts[1]}"
+    return name
+
+
 def _authors(value: str) -> tuple[list[dict[str, str]], bool]:
     authors: list[dict[str, str]] = []
     truncated = False
@@ -87,20 +92,31 @@ def _authors(value: str) -> tuple[list[dict[str, str]], bool]:
         if is_et_al(name):
             truncated = True
             continue
+        name = _suffix_last(name)
         try:
             parts = splitname(name, strict_mode=False)
         except InvalidName:
             parts = {"last": [name], "first": [], "von": [], "jr": []}
-        # "van der Berg, Hans": the particle belongs with the family name, as AMA prints it.
-        family = " ".join(parts.get("von", []) + parts.get("last", []) + parts.get("jr", []))
+        # "van der Berg, Hans": the particle belongs with the family name, as AMA prints it;
+        # "Fulton, James E., Jr.": the suffix is its own part, printed after the initials.
+        family = " ".join(parts.get("von", []) + parts.get("last", []))
         given = " ".join(parts.get("first", []))
-        authors.append(person(_latex(family), _latex(given)))
+        suffix = " ".join(parts.get("jr", []))
+        authors.append(person(_latex(family), _latex(given), _latex(suffix)))
     return authors, truncated
 
 
 def _kind(entry_type: str, fields: dict[str, str], title: str) -> str:
     if entry_type in _WEB_TYPES:
         return SourceKind.WEBSITE
+    if entry_type in _BOOK_TYPES:
+        return SourceKind.BOOK
+    if entry_type in _CHAPTER_TYPES:
+        return SourceKind.CHAPTER
+    if entry_type in _REPORT_TYPES:
+        return SourceKind.REPORT
+    if entry_type in _THESIS_TYPES:
+        return SourceKind.THESIS
     journal = fields.get("journal") or fields.get("journaltitle")
     if (
         entry_type == "misc"
@@ -140,11 +156,27 @@ def _fields(raw: dict[str, str]) -> dict[str, Any]:
         fields.get("shortjournal")
         or fields.get("journal")
         or fields.get("journaltitle")
-        or (fields.get("booktitle") if entry_type in ("incollection", "inproceedings") else "")
+        or (fields.get("booktitle") if entry_type == "inproceedings" else "")
         or ""
     )
+    kind = _kind(entry_type, fields, title)
+    book_title = fields.get("booktitle", "") if kind == SourceKind.CHAPTER else ""
+    if kind == SourceKind.CHAPTER and not book_title and fields.get("chapter"):
+        # @inbook{title = {the book}, chapter = {the chapter}}
+        book_title, title = fields.get("title", ""), _latex(fields["chapter"])
+    publisher = fields.get("publisher", "")
+    if kind in (SourceKind.REPORT, SourceKind.THESIS):
+        publisher = publisher or fields.get("institution") or fields.get("school", "")
+    elif kind == SourceKind.WEBSITE:
+        publisher = publisher or fields.get("organization", "")
     return {
-        "kind": _kind(entry_type, fields, title),
+        "kind": kind,
+        "book_title": _latex(book_title),
+        "editors": editors_from(_latex(n) for n in _split_authors(fields.get("editor", ""))),
+        "publisher": _latex(publisher),
+        "publisher_place": _latex(fields.get("address") or fields.get("location", "")),
+        "accessed": fields.get("urldate", ""),
+        "issn": _url(fields.get("issn", "")),
         "title": title,
         "authors": authors,
         "authors_truncated": truncated,
@@ -172,9 +204,29 @@ def _as_written(raw: dict[str, str]) -> str:
     return writer.write(database).strip()
 
 
+def _with_keys(text: str) -> tuple[str, dict[str, int]]:
+    """The text with a key made up for each entry that has none (`@article{,`), which
+    bibtexparser would drop; and {made-up key: line}."""
+    made_up: dict[str, int] = {}
+    parts, last = [], 0
+    for number, match in enumerate(_HEADER.finditer(text), start=1):
+        if match.group(2) or match.group(1).lower() in _NOT_ENTRIES:
+            continue
+        key = f"entry-{number}"
+        while re.search(rf"[{{(]\s*{re.escape(key)}\s*,", text):
+            key += "-x"
+        made_up[key] = text.count("\n", 0, match.start()) + 1
+        parts += [text[last : match.end(2)], key]
+        last = match.end(2)
+    return "".join(parts) + text[last:], made_up
+
+
 def parse(text: str) -> list[ParsedEntry]:
     """Every entry in the file, in order, including those bibtexparser could not read."""
+    original = text
+    text, made_up = _with_keys(text)
     found = list(_HEADER.finditer(text))
+    originals = [m for m in _HEADER.finditer(original) if m.group(1).lower() not in _NOT_ENTRIES]
     headers = []
     for n, match in enumerate(found):
         if match.group(1).lower() in _NOT_ENTRIES:
@@ -182,7 +234,11 @@ def parse(text: str) -> list[ParsedEntry]:
         end = found[n + 1].start() if n + 1 < len(found) else len(text)
         line = text.count("\n", 0, match.start()) + 1
         # The entry as it stands in the file, up to the next "@": what `as_written` keeps.
-        headers.append((match.group(2), line, text[match.start() : end].strip()))
+        written = text[match.start() : end].strip()
+        if match.group(2) in made_up:
+            start = originals[len(headers)].start()
+            written = original[start : start + len(written) - len(match.group(2))].strip()
+        headers.append((match.group(2), line, written))
     parser = BibTexParser(
         common_strings=True, ignore_nonstandard_types=False, interpolate_strings=True
     )
@@ -194,7 +250,14 @@ def parse(text: str) -> list[ParsedEntry]:
     remaining = list(parsed)
     for number, (key, line, written) in enumerate(headers, start=1):
         if remaining and remaining[0].get("ID") == key and key:
-            entries.append(ParsedEntry(key, _fields(remaining.pop(0)), written))
+            entry = ParsedEntry(key, _fields(remaining.pop(0)), written)
+            if key in made_up:
+                entry.label = f"entry {number} (line {line})"
+                entry.warnings.append(
+                    f"It has no citation key (@type{{key, …}}); it was imported, and its key "
+                    f"is now “{key}”."
+                )
+            entries.append(entry)
         elif not key:
             entries.append(
                 ParsedEntry(

@@ -5,10 +5,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from evidence.importers.parsed import ParsedEntry, UnreadableFile, is_et_al, kind_from_title, squash
+from evidence.importers.parsed import (
+    ParsedEntry,
+    UnreadableFile,
+    is_et_al,
+    kind_from_title,
+    person,
+    squash,
+)
 from evidence.models import SourceKind
 
 _WEB_TYPES = {"webpage", "post", "post-weblog"}
+# CSL types that are kinds of publication with their own AMA layout.
+_KINDS = {
+    **dict.fromkeys(_WEB_TYPES, SourceKind.WEBSITE),
+    "book": SourceKind.BOOK,
+    "chapter": SourceKind.CHAPTER,
+    "entry-encyclopedia": SourceKind.CHAPTER,
+    "report": SourceKind.REPORT,
+    "thesis": SourceKind.THESIS,
+}
 # Keys that make a JSON object a CSL item; a JSON file with none of them is something else.
 _CSL_KEYS = {"type", "title", "author", "DOI", "PMID", "URL", "container-title", "issued", "ISBN"}
 
@@ -30,21 +46,17 @@ def _authors(names: Any) -> tuple[list[dict[str, str]], bool]:
             else:
                 authors.append({"family": literal, "given": ""})
             continue
-        # "van der Berg" (non-dropping particle) and "Jr." belong with the family name.
+        # "van der Berg" (non-dropping particle) belongs with the family name.
         family = " ".join(
             part
-            for part in (
-                _text(name.get("non-dropping-particle")),
-                _text(name.get("family")),
-                _text(name.get("suffix")),
-            )
+            for part in (_text(name.get("non-dropping-particle")), _text(name.get("family")))
             if part
         )
         given = " ".join(
             p for p in (_text(name.get("given")), _text(name.get("dropping-particle"))) if p
         )
         if family or given:
-            authors.append({"family": family, "given": given})
+            authors.append(person(family, given, _text(name.get("suffix"))))
     return authors, truncated
 
 
@@ -58,19 +70,54 @@ def _year(issued: Any) -> Any:
     return _text(issued)
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value else []
+
+
+def _date(value: Any) -> str:
+    """ "2024-03-05" from `{"date-parts": [[2024, 3, 5]]}` or `{"raw": "2024-03-05"}`."""
+    if isinstance(value, dict):
+        parts = value.get("date-parts")
+        if isinstance(parts, list) and parts and isinstance(parts[0], list) and len(parts[0]) == 3:
+            try:
+                year, month, day = (int(p) for p in parts[0])
+            except (TypeError, ValueError):
+                return ""
+            return f"{year:04d}-{month:02d}-{day:02d}"
+        return _text(value.get("raw") or value.get("literal"))
+    return _text(value)
+
+
 def _fields(item: dict[str, Any]) -> dict[str, Any]:
     authors, truncated = _authors(item.get("author"))
     title = _text(item.get("title"))
     csl_type = _text(item.get("type"))
+    kind = _KINDS.get(csl_type) or kind_from_title(title)
+    container = _text(item.get("container-title"))
+    if kind in (SourceKind.CHAPTER, SourceKind.WEBSITE, SourceKind.BOOK, SourceKind.REPORT):
+        journal = ""
+    else:
+        # AMA cites journals by their abbreviation, so the short title wins when there is one.
+        journal = (
+            _text(item.get("container-title-short"))
+            or _text(item.get("journalAbbreviation"))
+            or container
+        )
+    publisher = _text(item.get("publisher"))
+    if kind == SourceKind.WEBSITE and not publisher:
+        publisher = container  # the site a page belongs to
     return {
-        "kind": SourceKind.WEBSITE if csl_type in _WEB_TYPES else kind_from_title(title),
+        "kind": kind,
         "title": title,
+        "book_title": container if kind == SourceKind.CHAPTER else "",
+        "editors": _authors(item.get("editor"))[0],
+        "publisher": publisher,
+        "publisher_place": _text(item.get("publisher-place")),
+        "accessed": _date(item.get("accessed")),
+        "issn": " ".join(_text(v) for v in _list(item.get("ISSN"))),
         "authors": authors,
         "authors_truncated": truncated,
-        # AMA cites journals by their abbreviation, so the short title wins when there is one.
-        "journal": _text(item.get("container-title-short"))
-        or _text(item.get("journalAbbreviation"))
-        or _text(item.get("container-title")),
+        "journal": journal,
         "year": _year(item.get("issued")),
         "volume": _text(item.get("volume")),
         "issue": _text(item.get("issue")),

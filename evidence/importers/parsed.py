@@ -4,6 +4,7 @@ neither imports the other."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -30,6 +31,8 @@ class ParsedEntry:
     fields: dict[str, Any] = field(default_factory=dict)
     as_written: str = ""
     problem: str = ""
+    # What the reader had to guess or leave out while the entry was still imported.
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- Text helpers shared by the format modules --------------------------------------------------
@@ -68,8 +71,20 @@ def is_et_al(name: str) -> bool:
     return bool(_ET_AL.match(squash(name)))
 
 
-def person(family: str, given: str = "") -> dict[str, str]:
-    return {"family": squash(family), "given": squash(given)}
+def person(family: str, given: str = "", suffix: str = "") -> dict[str, str]:
+    """A name as sources store it; "suffix" (Jr., III) only when there is one."""
+    name = {"family": squash(family), "given": squash(given)}
+    if squash(suffix):
+        name["suffix"] = squash(suffix)
+    return name
+
+
+_SUFFIX = re.compile(r"^(?:jr|sr|[ivx]{1,4}|2nd|3rd|[4-9]th)\.?$", re.IGNORECASE)
+
+
+def is_suffix(text: str) -> bool:
+    """ "Jr.", "Sr", "III": the generational suffix of a name, not a given name."""
+    return bool(_SUFFIX.match(squash(text)))
 
 
 def name_from_text(text: str) -> dict[str, str] | None:
@@ -78,13 +93,45 @@ def name_from_text(text: str) -> dict[str, str] | None:
     if not text:
         return None
     if "," in text:
-        family, given = text.split(",", 1)
-        return person(family, given.strip(" ,"))
+        # "Fulton, James E., Jr." (RIS) and "Fulton, James E, Jr" are family, given, suffix.
+        family, *rest = [part.strip() for part in text.split(",")]
+        suffix = rest.pop() if len(rest) > 1 and is_suffix(rest[-1]) else ""
+        return person(family, " ".join(rest).strip(" ,"), suffix)
     words = text.split(" ")
     if len(words) > 1 and _INITIALS.match(words[-1]):
         return person(" ".join(words[:-1]), words[-1])
     # No comma and no initials: an organization ("World Health Organization"), kept whole.
     return person(text)
+
+
+def editors_from(names: Iterable[str]) -> list[dict[str, str]]:
+    """Editors' names (no "et al." bookkeeping: a reference prints them all)."""
+    return authors_from(names)[0]
+
+
+def accessed_date(value: Any) -> datetime.date | None:
+    """The day a web page was read: "2024-03-05", "2024/03/05/", "2024 Mar 5", "March 5, 2024",
+    "5 March 2024"; None when the text is not a whole date."""
+    text = squash(value).strip(" /.")
+    text = (
+        re.sub(r"[/.]", "-", text)
+        if re.fullmatch(r"[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}", text)
+        else text
+    )
+    for pattern in (
+        "%Y-%m-%d",
+        "%Y %b %d",
+        "%Y %B %d",
+        "%B %d, %Y",
+        "%b %d, %Y",
+        "%d %B %Y",
+        "%d %b %Y",
+    ):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def authors_from(names: Iterable[str]) -> tuple[list[dict[str, str]], bool]:

@@ -16,6 +16,7 @@ import rispy
 from evidence.importers.parsed import (
     ParsedEntry,
     authors_from,
+    editors_from,
     kind_from_publication_types,
     kind_from_title,
     name_from_text,
@@ -27,6 +28,21 @@ from evidence.models import SourceKind
 
 _RIS_WEB = {"ELEC", "WEB", "BLOG", "ICOMM"}
 _RIS_BOOKS = {"BOOK", "EBOOK", "EDBOOK", "CHAP", "ECHAP"}
+# RIS reference types that are kinds of publication with their own AMA layout.
+_RIS_KINDS = {
+    **dict.fromkeys(_RIS_WEB, SourceKind.WEBSITE),
+    **dict.fromkeys(("BOOK", "EBOOK", "EDBOOK"), SourceKind.BOOK),
+    **dict.fromkeys(("CHAP", "ECHAP"), SourceKind.CHAPTER),
+    **dict.fromkeys(("RPRT", "GOVDOC"), SourceKind.REPORT),
+    "THES": SourceKind.THESIS,
+    "STAND": SourceKind.GUIDELINE,
+}
+# "ED" (editor) is written by EndNote and Zotero but is not in rispy's table.
+_RIS_MAPPING = {**rispy.TAG_KEY_MAPPING, "ED": "editors"}
+_RIS_LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "ED"]
+# Tags with one space before the dash ("TY - JOUR"), as some exporters write them; rispy reads
+# only the standard two.
+_ONE_SPACE_TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: |$)", re.MULTILINE)
 _ISSN = re.compile(r"^\d{4}-?\d{3}[\dXx]$")
 _PUBMED_DATABASES = re.compile(r"pubmed|medline|nlm", re.IGNORECASE)
 
@@ -65,8 +81,13 @@ def _ris_fields(record: dict[str, Any]) -> dict[str, Any]:
     names = record.get("authors") or record.get("first_authors") or []
     authors, truncated = authors_from(names)
     title = _first(record, "title", "primary_title")
+    kind = _RIS_KINDS.get(ris_type, "")
     if ris_type in ("CHAP", "ECHAP") and not title:
         title = _first(record, "secondary_title")
+    book_title = ""
+    if kind == SourceKind.CHAPTER:
+        book_title = _first(record, "secondary_title", "tertiary_title")
+        book_title = "" if book_title == title else book_title
     if ris_type in _RIS_WEB:
         journal = _first(record, "secondary_title", "publisher")
     else:
@@ -94,16 +115,17 @@ def _ris_fields(record: dict[str, Any]) -> dict[str, Any]:
     if _PUBMED_DATABASES.search(database):
         pmid = _first(record, "accession_number")
     pmcid = _first(record, "custom2")
-    isbn = ""
-    if ris_type in _RIS_BOOKS:
-        serial = _first(record, "issn")
-        isbn = "" if _ISSN.match(serial) else serial
-    kind = (
-        SourceKind.WEBSITE
-        if ris_type in _RIS_WEB
-        else SourceKind.GUIDELINE
-        if ris_type == "STAND"
-        else kind_from_publication_types([type_of_work]) or kind_from_title(title)
+    serial = _first(record, "issn")
+    # SN holds an ISSN for a journal and an ISBN for a book; the shape says which.
+    issn = " ".join(s for s in serial.replace(";", " ").split() if _ISSN.match(s))
+    isbn = "" if issn or ris_type not in _RIS_BOOKS | {"RPRT", "THES"} else serial
+    kind = kind or kind_from_publication_types([type_of_work]) or kind_from_title(title)
+    if kind in (SourceKind.REPORT, SourceKind.THESIS):
+        journal = ""
+    editors = editors_from(
+        [*(record.get("editors") or []), *(record.get("secondary_authors") or [])]
+        if kind in (SourceKind.CHAPTER, SourceKind.BOOK)
+        else record.get("editors") or []
     )
     return {
         "kind": kind,
@@ -119,6 +141,12 @@ def _ris_fields(record: dict[str, Any]) -> dict[str, Any]:
         "pmid": pmid,
         "pmcid": pmcid if re.match(r"^PMC\d+$", pmcid, re.IGNORECASE) else "",
         "isbn": isbn,
+        "issn": issn,
+        "book_title": book_title,
+        "editors": editors,
+        "publisher": _first(record, "publisher"),
+        "publisher_place": _first(record, "place_published"),
+        "accessed": _first(record, "access_date") if kind == SourceKind.WEBSITE else "",
         # The first web address; a doi.org address becomes the DOI when there is no DO line.
         "url": next((u for u in urls if "doi.org/" not in u), "")
         or ("" if doi else next(iter(urls), "")),
@@ -127,6 +155,7 @@ def _ris_fields(record: dict[str, Any]) -> dict[str, Any]:
 
 def parse_ris(text: str) -> list[ParsedEntry]:
     entries = []
+    text = _ONE_SPACE_TAG.sub(r"\1  - ", text)
     records = _records(text, re.compile(r"^TY  -"), re.compile(r"^ER  -"))
     for number, (line, lines, ended) in enumerate(records, start=1):
         record_text = "\n".join(lines)
@@ -141,7 +170,9 @@ def parse_ris(text: str) -> list[ParsedEntry]:
                 )
             )
             continue
-        parsed = rispy.loads(record_text, skip_unknown_tags=True)
+        parsed = rispy.loads(
+            record_text, skip_unknown_tags=True, mapping=_RIS_MAPPING, list_tags=_RIS_LIST_TAGS
+        )
         record = parsed[0] if parsed else {}
         label = squash(record.get("id")) or position
         if not record:
@@ -181,9 +212,16 @@ class MedlineParser(rispy.RisParser):
         "PT": "publication_types",
         "MH": "mesh_headings",
         "ISBN": "isbn",
+        "IS": "issn",
+        "ED": "editors",
+        "FED": "full_editors",
+        "PB": "publisher",
+        "PL": "place",
         "ER": "end",
     }
-    DEFAULT_LIST_TAGS: ClassVar[list[str]] = ["AU", "FAU", "CN", "LID", "AID", "PT", "MH", "ISBN"]
+    DEFAULT_LIST_TAGS: ClassVar[list[str]] = [
+        "AU", "FAU", "CN", "LID", "AID", "PT", "MH", "ISBN", "IS", "ED", "FED",
+    ]  # fmt: skip
     DEFAULT_DELIMITER_MAPPING: ClassVar[dict[str, str]] = {}
     _TAG = re.compile(PATTERN)
 
@@ -194,8 +232,35 @@ class MedlineParser(rispy.RisParser):
         return None, line.strip()
 
 
-_MEDLINE_START = re.compile(r"^PMID- ")
+_MEDLINE_TAG = re.compile(MedlineParser.PATTERN)
 _DOI_ID = re.compile(r"^(\S+)\s*\[doi\]$", re.IGNORECASE)
+# PubMed's records of NCBI Bookshelf books and chapters (GeneReviews and the like).
+_BOOK_ID = re.compile(r"^(NBK[0-9]+)\s*\[bookaccession\]$", re.IGNORECASE)
+# "1538-3598 (Electronic)", "0098-7484 (Linking)": the ISSN before the note.
+_MEDLINE_ISSN = re.compile(r"^([0-9]{4}-[0-9]{3}[0-9Xx])")
+
+
+def _medline_records(text: str):
+    """(first line number, lines) for each record. Records are separated by blank lines (a
+    continuation line is indented, never blank), and a second "PMID-" line starts a new record
+    even without one; a record need not start with its PMID."""
+    record: list[str] = []
+    first = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        starts_again = line.startswith("PMID-") and any(r.startswith("PMID-") for r in record)
+        if not line.strip() or starts_again:
+            if any(_MEDLINE_TAG.match(r) for r in record):
+                yield first, record
+            record = []
+            if not line.strip():
+                continue
+        if not record and not _MEDLINE_TAG.match(line):
+            continue  # text between records (a header, a stray line) is not a record
+        if not record:
+            first = number
+        record.append(line)
+    if any(_MEDLINE_TAG.match(r) for r in record):
+        yield first, record
 
 
 def _medline_fields(record: dict[str, Any]) -> dict[str, Any]:
@@ -212,14 +277,33 @@ def _medline_fields(record: dict[str, Any]) -> dict[str, Any]:
             doi = found.group(1)
             break
     title = _first(record, "title", "book_title")
+    book = next(
+        (m.group(1) for i in record.get("article_ids") or [] if (m := _BOOK_ID.match(squash(i)))),
+        "",
+    )
+    book_title = _first(record, "book_title")
+    kind = kind_from_publication_types(types, record.get("mesh_headings") or [])
+    if book or book_title:
+        # A Bookshelf record: a chapter when it has its own title inside the book.
+        kind = SourceKind.CHAPTER if book_title and book_title != title else SourceKind.BOOK
+    full_editors = record.get("full_editors") or []
+    short_editors = record.get("editors") or []
+    issns = [m.group(1) for i in record.get("issn") or [] if (m := _MEDLINE_ISSN.match(squash(i)))]
     return {
-        "kind": kind_from_publication_types(types, record.get("mesh_headings") or [])
-        or kind_from_title(title),
+        "kind": kind or kind_from_title(title),
         "title": title,
+        "book_title": book_title if kind == SourceKind.CHAPTER else "",
+        "editors": editors_from(
+            full_editors if len(full_editors) >= len(short_editors) else short_editors
+        ),
+        "publisher": _first(record, "publisher") if book or book_title else "",
+        # PL is the journal's country in an article record; a book's place of publication.
+        "publisher_place": _first(record, "place") if book or book_title else "",
+        "issn": " ".join(dict.fromkeys(issns)),
         "authors": authors,
         "authors_truncated": truncated,
         # TA is the NLM abbreviation AMA asks for; JT the full title.
-        "journal": _first(record, "journal_abbreviation", "journal"),
+        "journal": "" if book or book_title else _first(record, "journal_abbreviation", "journal"),
         "year": _first(record, "date"),
         "volume": _first(record, "volume"),
         "issue": _first(record, "issue"),
@@ -228,7 +312,7 @@ def _medline_fields(record: dict[str, Any]) -> dict[str, Any]:
         "pmid": _first(record, "pmid"),
         "pmcid": _first(record, "pmcid"),
         "isbn": _first(record, "isbn"),
-        "url": "",
+        "url": f"https://www.ncbi.nlm.nih.gov/books/{book}/" if book else "",
         # "Retracted Publication" is the retracted paper; "Retraction of Publication" the notice.
         "retracted": any(squash(t).lower() == "retracted publication" for t in types),
     }
@@ -237,9 +321,13 @@ def _medline_fields(record: dict[str, Any]) -> dict[str, Any]:
 def parse_medline(text: str) -> list[ParsedEntry]:
     entries = []
     parser = MedlineParser(skip_unknown_tags=True)
-    for number, (line, lines, _ended) in enumerate(_records(text, _MEDLINE_START, None), start=1):
+    for number, (line, lines) in enumerate(_medline_records(text), start=1):
         record_text = "\n".join(lines).strip()
-        parsed = parser.parse_lines(iter([*lines, "ER  - "]))
+        # rispy starts a record at its start tag: the PMID line goes first, and a record
+        # without one gets an empty one.
+        pmid = [n for n in lines if n.startswith("PMID-")][:1] or ["PMID- "]
+        rest = [n for n in lines if n is not pmid[0]]
+        parsed = parser.parse_lines(iter([*pmid, *rest, "ER  - "]))
         label = f"entry {number} (line {line})"
         if not parsed:
             entries.append(ParsedEntry(label, problem="It could not be read as MEDLINE."))

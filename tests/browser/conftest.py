@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from PIL import Image as Pillow
 
 from articles import images, workflow
+from articles.accounts import factors
 from articles.models import Article, Citation, Placement, Prompt, Topic
 from evidence.models import Source, SourceKind, VerificationStatus
-from tests.conftest import CITATION_KEY, CITED_BODY, PASSWORD, fixture_source
+from tests.conftest import CITATION_KEY, CITED_BODY, fixture_source, signed_by, totp_code
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -121,9 +123,13 @@ def open_browser_page(browser, live_server):
 
 
 def log_in(page, username: str, password: str) -> None:
+    """Sign in through the form, with the code of the user's authenticator if they have one."""
     page.goto("/admin/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None and factors.has_factor(user):
+        page.get_by_label("Authenticator code").fill(totp_code(user))
     page.get_by_role("button", name="Log in").click()
 
 
@@ -165,7 +171,7 @@ def go_live(writer, reviewer, editor):
 
     def publish(content):
         workflow.submit(content, writer)
-        workflow.approve(content, reviewer, password=PASSWORD)
+        workflow.approve(content, reviewer, **signed_by(reviewer))
         workflow.publish(content, editor)
         content.refresh_from_db()
         return content
@@ -208,7 +214,7 @@ def _knee_article(make_article, go_live, writer, topic: Topic, prompt: Prompt) -
     go_live(article)
     article.summary = "Why knees hurt, what helps at home, and when to see a doctor."
     workflow.save_revision(
-        article, writer, base_revision=2, change_summary="Clarified when to see a doctor."
+        article, writer, base_revision=2, change_note="Clarified when to see a doctor."
     )
     return go_live(article)
 

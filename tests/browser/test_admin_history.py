@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from articles.models import AuditEvent, RequestStatus
+from articles.audit.edits import save_topic
+from articles.models import AuditEvent, RequestStatus, Topic
 from articles.readers.information_requests import set_status
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
@@ -59,3 +60,21 @@ def test_a_request_leads_the_admin_to_its_events(
         == 1
     )
     shoot(page, f"request-trail-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_topic_leads_the_admin_to_its_edits(open_browser_page, editor, admin_user, width):
+    topic = Topic.objects.create(name="Knees", slug="knees")
+    save_topic(topic, editor, changed=["name"], created=False)
+    page = open_browser_page(viewport={"width": width, "height": 900})
+    log_in(page, admin_user.username, PASSWORD)
+    page.goto(f"/admin/articles/topic/{topic.pk}/change/")
+    shoot(page, f"topic-{width}")
+
+    assert page.get_by_role("link", name="History").count() == 0
+    page.get_by_role("link", name="Audit trail").click()
+
+    page.wait_for_url("**/admin/articles/auditevent/?*")
+    assert page.locator("#result_list tbody tr").count() == 1
+    assert page.locator("#result_list").get_by_text("topic_changed").count() == 1
+    shoot(page, f"topic-trail-{width}")

@@ -11,7 +11,7 @@ import pytest
 
 from articles.models import Article, State
 from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_prose_editor_loads_edits_and_saves_under_the_csp(page, article, writer)
     editor.click()
     page.keyboard.press("End")
     page.keyboard.type(" Typed in the browser.")
-    page.get_by_label("What changed").fill("Browser edit")
+    page.get_by_label("Note for reviewers").fill("Browser edit")
     page.locator('input[name="_continue"]').click()
     page.wait_for_url(f"**/admin/articles/article/{article.pk}/change/")
 
@@ -53,7 +53,9 @@ def test_transition_buttons_and_approval_page_work_in_the_browser(
     log_in(page, reviewer.username, PASSWORD)
     page.goto(f"/admin/articles/article/{in_review.pk}/change/")
     page.get_by_role("button", name="Approve and sign…").click()
+    page.get_by_label("Your user name").fill(reviewer.username)
     page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("Authenticator code").fill(totp_code(reviewer))
     page.get_by_role("button", name="Sign and approve").click()
     page.wait_for_url(f"**/admin/articles/article/{in_review.pk}/change/")
     assert Article.objects.get(pk=in_review.pk).state == State.APPROVED

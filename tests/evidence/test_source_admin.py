@@ -10,7 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.roles import Role
+from evidence.library import format_author_lines
 from evidence.models import Source, SourceKind, VerificationStatus
+from tests.conftest import log_in_verified
 
 CHANGELIST = "admin:evidence_source_changelist"
 pytestmark = pytest.mark.django_db
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user)
+    log_in_verified(client, user)
     return client
 
 
@@ -27,12 +29,10 @@ def change_url(source: Source) -> str:
 
 
 def form_data(source: Source, **changes) -> dict:
-    import json
-
     data = {
         "kind": source.kind,
         "title": source.title,
-        "authors": json.dumps(source.authors),
+        "authors": format_author_lines(source.authors, source.authors_truncated),
         "journal": source.journal,
         "year": source.year or "",
         "volume": source.volume,
@@ -45,8 +45,6 @@ def form_data(source: Source, **changes) -> dict:
         "url": source.url,
         "as_written": source.as_written,
     }
-    if source.authors_truncated:
-        data["authors_truncated"] = "on"
     data.update(changes)
     return data
 
@@ -210,8 +208,7 @@ def test_correcting_a_mismatch_in_the_form_clears_it_without_asking_again(
         change_url(liver_source),
         form_data(
             liver_source,
-            authors='[{"family": "Lu", "given": "W."}, {"family": "Qu", "given": "J."}]',
-            authors_truncated="on",
+            authors="Lu W.\nQu J.\net al.",
             title="Efficacy and safety of mesenchymal stem cell therapy in liver cirrhosis: "
             "a systematic review and meta-analysis",
         ),

@@ -118,6 +118,9 @@ def test_from_the_shell_bad_address_exits_non_zero_with_one_line_and_no_tracebac
         "PATH": "/usr/bin:/bin",
         "SECRET_KEY": "test-only",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "http://127.0.0.1:8000",
+        "AUDIT_HMAC_KEY": "test-only",
         "CROSSREF_API_URL": "ftp://api.crossref.org",
     }
     result = subprocess.run(

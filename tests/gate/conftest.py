@@ -4,6 +4,7 @@ or a writer would leave them), and the customer's seed export read at test time.
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from django.utils.text import slugify
@@ -11,7 +12,7 @@ from django.utils.text import slugify
 from articles import workflow
 from articles.models import Article, ArticleKind, Citation, Placement, Prompt, PromptKind
 from evidence.models import Source, VerificationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 from tests.gate import seed as seed_module
 
 _numbers = itertools.count(1)
@@ -85,7 +86,7 @@ def approved_prompt(make_prompt, writer, reviewer):
     def make(name: str = "Information packet", **fields) -> Prompt:
         prompt = make_prompt(name, **fields)
         workflow.submit(prompt, writer)
-        workflow.approve(prompt, reviewer, password=PASSWORD)
+        workflow.approve(prompt, reviewer, **signed_by(reviewer))
         return prompt
 
     return make
@@ -94,6 +95,15 @@ def approved_prompt(make_prompt, writer, reviewer):
 def cited(text: str, key: str = "s1") -> str:
     """A paragraph whose sentence carries a citation marker."""
     return f'<p>{text}<sup data-citation="{key}">1</sup></p>'
+
+
+def marked_where_named(body: str, family: str) -> str:
+    """The Source: line's marker where the importer puts it: in the first paragraph that names
+    the study ("… et al."), else the first paragraph."""
+    paragraphs = list(re.finditer(r"<p>(.*?)</p>", body))
+    named = [p for p in paragraphs if " et al" in p.group(1) or (family and family in p.group(1))]
+    target = (named or paragraphs)[0]
+    return f'{body[: target.end() - 4]}<sup data-citation="s1">1</sup>{body[target.end() - 4 :]}'
 
 
 # --- The seed export ------------------------------------------------------------------------
@@ -149,11 +159,14 @@ def seed_article(seed_export, build, make_gate_source):
             )
         if kind is None:
             kind = ArticleKind.RESEARCH_SUMMARY if post.source else ArticleKind.PATIENT_GUIDE
+        body = post.body_html(extra_body)
+        if post.source is not None:
+            body = marked_where_named(body, post.source.family)
         return build(
             post.title[:255],
             slug=slugify(keyword),
             kind=kind,
-            body=post.body_html(extra_body),
+            body=body,
             sources=sources,
             prompts=prompts,
         )

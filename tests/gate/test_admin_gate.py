@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import gate, workflow
 from articles.models import GateOverride
+from tests.gate.conftest import cited
 from tests.test_admin import CHANGE_PAGE_BUDGET, CITATIONS_UNCHANGED, article_form_data, login, url
 from tests.workflow_support import reload
 
@@ -44,7 +45,7 @@ def get_page(django_assert_max_num_queries):
 def claimed(build, make_gate_source):
     return build(
         "Knee osteoarthritis",
-        body=f"<p>{CLAIM}</p>",
+        body=f"<p>{CLAIM}</p>" + cited("Ask your physiotherapist where to start."),
         sources=[make_gate_source(verification_status="unverified")],
     )
 

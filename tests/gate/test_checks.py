@@ -10,7 +10,7 @@ from articles import gate, workflow
 from articles.models import ArticleKind, Revision
 from articles.text import html_blocks, split_sentences
 from evidence.models import VerificationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 from tests.gate.conftest import cited
 
 
@@ -116,7 +116,7 @@ def test_invalid_identifiers_say_what_is_wrong(build, make_gate_source):
     ],
 )
 def test_the_live_verification_status_of_each_source(build, make_gate_source, status, expected):
-    article = build(sources=[make_gate_source()])
+    article = build(body=cited("Rest helps."), sources=[make_gate_source()])
     source = article.citations.get().source
     source.verification_status = status
     source.verification_details = [{"field": "title", "written": "A", "registry": "B"}]
@@ -292,7 +292,7 @@ def test_unapproved_and_reapproved_prompts(
     approved.headline = "A new headline"
     workflow.save_revision(approved, writer)
     workflow.submit(approved, writer)
-    workflow.approve(approved, reviewer, password=PASSWORD)
+    workflow.approve(approved, reviewer, **signed_by(reviewer))
     stale = only(gate.run(article), "unapproved-prompt")
     assert [f.location for f in stale] == ["prompt “Consultation”", "prompt “Information packet”"]
     assert "Save the page again" in stale[1].message

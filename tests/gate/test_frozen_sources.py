@@ -4,7 +4,7 @@ import pytest
 
 from articles import gate, workflow
 from evidence.models import Source, VerificationStatus
-from tests.conftest import FIXTURE_SOURCE, PASSWORD
+from tests.conftest import FIXTURE_SOURCE, signed_by
 
 
 def _codes(article) -> list[str]:
@@ -34,7 +34,7 @@ def test_a_source_corrected_after_the_revision_blocks_until_the_article_is_saved
     workflow.save_revision(article, writer, base_revision=with_stale_source.number)
     assert _codes(article) == []
     workflow.submit(article, writer)
-    workflow.approve(article, reviewer, password=PASSWORD)
+    workflow.approve(article, reviewer, **signed_by(reviewer))
     assert article.latest_revision.content["citations"][0]["source"]["authors"] == [
         {"family": "Lu", "given": "W"}
     ]

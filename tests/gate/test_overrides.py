@@ -9,6 +9,7 @@ from articles import gate, workflow
 from articles.models import AuditEvent, GateOverride
 from articles.models.immutable import ImmutableRowError
 from articles.roles import Role
+from tests.gate.conftest import cited
 from tests.workflow_support import reload
 
 CLAIM = "Losing weight reduces pain in most people with knee osteoarthritis."
@@ -19,7 +20,7 @@ def claimed(build, make_gate_source):
     """Sources fine; one uncited claim a reviewer may judge common knowledge."""
     return build(
         "Knee osteoarthritis",
-        body=f"<p>{CLAIM}</p><p>Ask your physiotherapist where to start.</p>",
+        body=f"<p>{CLAIM}</p>" + cited("Ask your physiotherapist where to start."),
         sources=[make_gate_source()],
     )
 

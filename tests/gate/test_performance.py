@@ -49,7 +49,9 @@ def test_the_gate_runs_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(GATE_QUERIES):
         findings = gate.run(article)
     # Every check had work to do, and found only what the sample holds.
-    assert {f.code for f in gate.blockers(findings)} == {"unsupported-claim", "vague-source"}
+    assert {f.code for f in gate.blockers(findings)} == {"unsupported-claim"}
+    # Its "studies have shown" is uncited, but the page cites studies by DOI: a warning.
+    assert "vague-source" in {f.code for f in gate.warnings(findings)}
 
 
 def test_query_count_is_the_same_for_10_and_200_citations(long_article):

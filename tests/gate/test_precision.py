@@ -14,7 +14,7 @@ import pytest
 from articles import gate, workflow
 from articles.models import ArticleKind
 from evidence.models import VerificationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 from tests.gate.conftest import cited
 
 SOUND_SUMMARIES = ["Intrathecal", "Progressive Multiple Sclerosis", "for ALS"]
@@ -81,8 +81,11 @@ def test_the_seed_call_to_action_blocks_nothing_once_labelled(seed_prompts):
 def test_orthopedic_game_changer_piece(seed_article):
     article = seed_article("Game Changer")
     codes = blocker_codes(article)
-    assert set(codes) == {"no-sources", "empty-reference", "vague-source", "unsupported-claim"}
+    assert set(codes) == {
+        "no-sources", "empty-reference", "citation-unused", "vague-source", "unsupported-claim"
+    }  # fmt: skip
     assert codes["empty-reference"] == 4  # the four reading-list items without a link
+    assert codes["citation-unused"] == 4  # and none of them is cited in the text
     assert codes["vague-source"] == 3  # (Oxford Academic), (BioMed Central), (SpringerLink)
     findings = gate.run(article)
     vague = [f for f in findings if f.code == "vague-source"]
@@ -102,6 +105,7 @@ def test_orthopedic_piece_as_a_promotional_page_also_needs_its_disclosure(seed_a
     assert set(blocker_codes(article)) == {
         "no-sources",
         "empty-reference",
+        "citation-unused",
         "vague-source",
         "unsupported-claim",
         "missing-disclosure",
@@ -143,7 +147,7 @@ def test_back_pain_guide_with_approved_prompts_lacks_only_sources(
     prompts = seed_prompts(disclosure_label="From our clinic")
     for prompt in prompts:
         workflow.submit(prompt, writer)
-        workflow.approve(prompt, reviewer, password=PASSWORD)
+        workflow.approve(prompt, reviewer, **signed_by(reviewer))
     article = seed_article("Back Pain", prompts=prompts)
     assert set(blocker_codes(article)) == {"no-sources"}
 

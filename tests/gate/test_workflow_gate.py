@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from articles import gate, jobs, workflow
 from articles.models import State
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
+from tests.gate.conftest import cited
 from tests.workflow_support import reload, snapshot
 
 
@@ -33,14 +34,15 @@ def test_submit_refuses_gate_failing_content_and_writes_nothing(uncited_article,
     assert "cannot be submitted for review" in message
     assert "no-sources, unsupported-claim" in message
     assert "Nothing was changed" in message
-    assert "Mark this sentence with the citation" in message  # what to do
+    assert "Mark this sentence with the citation" in blocked.blockers[1].message  # what to do
+    assert len(message) < 200  # one sentence; the findings panel lists the details
     assert snapshot(uncited_article) == before
     assert reload(uncited_article).state == State.DRAFT
 
 
 def test_warnings_do_not_refuse(build, make_gate_source, writer):
     source = make_gate_source(verification_status="unverified")
-    article = build(body="<p>Rest helps.</p>", sources=[source])
+    article = build(body=cited("Rest helps."), sources=[source])
     assert gate.warnings(gate.run(article))
     workflow.submit(article, writer)
     assert article.state == State.IN_REVIEW
@@ -52,7 +54,7 @@ def test_approve_refuses_a_reviewer_without_credentials(in_review, make_user):
     bare = make_user("bo_reviewer", Role.REVIEWER)
     before = snapshot(in_review)
     with pytest.raises(workflow.GateBlocked) as refused:
-        workflow.approve(in_review, bare, password=PASSWORD)
+        workflow.approve(in_review, bare, **signed_by(bare))
     assert refused.value.codes == ["missing-reviewer-credentials"]
     assert "cannot be approved" in str(refused.value)
     assert snapshot(in_review) == before
@@ -62,7 +64,7 @@ def test_approve_refuses_once_a_cited_source_is_retracted(in_review, reviewer):
     retract(in_review)
     before = snapshot(in_review)
     with pytest.raises(workflow.GateBlocked) as refused:
-        workflow.approve(in_review, reviewer, password=PASSWORD)
+        workflow.approve(in_review, reviewer, **signed_by(reviewer))
     assert refused.value.codes == ["retracted-source"]
     assert snapshot(in_review) == before
 
@@ -92,9 +94,9 @@ def test_publish_refuses_a_page_whose_prompt_was_changed_since(
     build, make_gate_source, approved_prompt, writer, reviewer, editor
 ):
     prompt = approved_prompt()
-    article = build(body="<p>Rest helps.</p>", sources=[make_gate_source()], prompts=[prompt])
+    article = build(body=cited("Rest helps."), sources=[make_gate_source()], prompts=[prompt])
     workflow.submit(article, writer)
-    workflow.approve(article, reviewer, password=PASSWORD)
+    workflow.approve(article, reviewer, **signed_by(reviewer))
     prompt.headline = "Changed after the page was approved"
     workflow.save_revision(prompt, writer)
     with pytest.raises(workflow.GateBlocked) as refused:

@@ -8,17 +8,20 @@ from articles import workflow
 from articles.models import Citation, Placement
 from articles.public import cache as page_cache
 from evidence.models import Source, SourceKind, VerificationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 
 
 @pytest.fixture(autouse=True)
 def _page_cache_healthy():
-    """Each test starts with the page cache considered reachable."""
+    """Each test starts with the page cache considered reachable, and no copies of pages kept
+    by an earlier test."""
     page_cache._Health.retry_at = None
     page_cache._Health.bump_pending = False
+    page_cache._copies.clear()
     yield
     page_cache._Health.retry_at = None
     page_cache._Health.bump_pending = False
+    page_cache._copies.clear()
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def go_live(writer, reviewer, editor, django_capture_on_commit_callbacks):
     def publish(content, owner=None):
         with django_capture_on_commit_callbacks(execute=True):
             workflow.submit(content, owner or writer)
-            workflow.approve(content, reviewer, password=PASSWORD)
+            workflow.approve(content, reviewer, **signed_by(reviewer))
             workflow.publish(content, editor)
         content.refresh_from_db()
         return content
@@ -53,9 +56,10 @@ def take_down(editor, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def revise(writer):
-    """Save a new revision of live content with a change summary (it goes back to draft)."""
+    """Save a new revision of live content with a note for reviewers (`change_summary`) and one
+    for readers (`change_note`); it goes back to draft."""
 
-    def save(content, change_summary: str = "", owner=None, **fields):
+    def save(content, change_summary: str = "", owner=None, change_note: str = "", **fields):
         for name, value in fields.items():
             setattr(content, name, value)
         return workflow.save_revision(
@@ -63,6 +67,7 @@ def revise(writer):
             owner or writer,
             base_revision=content.latest_revision.number,
             change_summary=change_summary,
+            change_note=change_note,
         )
 
     return save

@@ -16,10 +16,11 @@ from django.utils import timezone
 from PIL import Image as Pillow
 
 from articles import images, jobs, workflow
+from articles.audit import records
 from articles.models import Article, ArticleKind, Citation, Rendering, Topic
 from articles.roles import Role
 from evidence.models import Source, SourceKind, VerificationStatus
-from tests.conftest import CITATION_KEY, CITED_BODY, PASSWORD
+from tests.conftest import CITATION_KEY, CITED_BODY, signed_by
 
 
 def page_text(client, article) -> str:
@@ -211,7 +212,7 @@ def test_a_new_topic_shows_on_the_page_and_in_json_ld_only_when_republished(
     assert json_ld(text)["about"] == {"@type": "Thing", "name": "Exercise"}
 
 
-def test_a_revision_saved_before_topics_and_tags_were_frozen_shows_the_working_copys(
+def test_a_revision_saved_before_topics_and_tags_were_frozen_shows_none_of_the_working_copys(
     client, make_article, go_live, writer
 ):
     freezing = Article.revision_content
@@ -229,12 +230,14 @@ def test_a_revision_saved_before_topics_and_tags_were_frozen_shows_the_working_c
         )
         go_live(article)
     assert "tags" not in article.live_revision.content
+    # The working copy's topic and tags were never reviewed with this revision: not shown.
     text = page_text(client, article)
-    assert '<a href="/topics/joints/">Bones and joints</a>' in text
-    assert '<a href="/tags/knees/">knees</a>' in text
-    assert json_ld(text)["about"] == {"@type": "Thing", "name": "Bones and joints"}
+    assert "/topics/joints/" not in text
+    assert "/tags/knees/" not in text
+    assert json_ld(text)["about"] == {"@type": "Thing", "name": "Knee pain"}  # its own subject
     feed = client.get("/feed/").content.decode()
-    assert '<category term="Bones and joints"' in feed
+    assert '<category term="Bones and joints"' not in feed
+    assert client.get("/topics/joints/").status_code == 404
 
 
 def test_disclaimer_and_report_a_problem_link(client, published):
@@ -318,7 +321,7 @@ def test_each_live_prompt_is_shown_once_with_its_label(
     packet = go_live(make_prompt())
     approved_only = make_prompt("Newsletter", headline="Subscribe to our newsletter")
     workflow.submit(approved_only, writer)
-    workflow.approve(approved_only, reviewer, password=PASSWORD)
+    workflow.approve(approved_only, reviewer, **signed_by(reviewer))
     place(published, packet, approved_only)
     go_live(published)
     text = page_text(client, published)
@@ -383,7 +386,7 @@ def test_a_prompt_going_live_appears_on_the_stored_pages_that_place_it(
 ):  # fmt: skip
     prompt = make_prompt()
     workflow.submit(prompt, writer)
-    workflow.approve(prompt, reviewer, password=PASSWORD)
+    workflow.approve(prompt, reviewer, **signed_by(reviewer))
     articles = [make_article("Knee pain"), make_article("Hip pain")]
     for article in articles:
         place(article, prompt)
@@ -419,24 +422,39 @@ def test_taking_a_prompt_down_renders_its_pages_in_one_pass(
 # --- What changed -------------------------------------------------------------------------------
 
 
-def test_what_changed_lists_each_publication_with_its_summary(client, published, revise, go_live):
-    revise(published, "Added advice on sleep positions.")
+def test_what_changed_lists_each_publication_with_its_note_for_readers(
+    client, published, revise, go_live
+):
+    revise(published, change_note="Added advice on sleep positions.")
     go_live(published)
-    revise(published, "Corrected the six-week figure.")
+    revise(published, "Fixed typo in para 3, see Slack thread", change_note="Corrected the figure.")
     go_live(published)
     text = page_text(client, published)
     history = text[text.index('id="history-heading"') :]
     history = history[: history.index("</section>")]
     items = re.findall(r"<li>(.*?)</li>", history, re.DOTALL)
     assert len(items) == 3
-    assert "(this version)" in items[0] and "Corrected the six-week figure." in items[0]
+    assert "(this version)" in items[0] and "Corrected the figure." in items[0]
     assert "Added advice on sleep positions." in items[1]
     assert "first published." in items[2]
+    # The note for reviewers is an internal remark: never printed for readers.
+    assert "Slack thread" not in text
+
+
+def test_the_note_for_readers_is_signed_content(published, revise):
+    before = revise(published, change_note="Added advice on sleep positions.")
+    assert before.content["change_note"] == "Added advice on sleep positions."
+    again = revise(published, change_note="Added advice on sleeping.")
+    assert again.content_hash != before.content_hash
+    # A revision without a note has no such key, so older revisions hash as they did.
+    assert "change_note" not in revise(published).content
 
 
 def test_an_unpublished_new_revision_is_not_in_what_changed(client, published, revise):
-    revise(published, "A change nobody has reviewed.")
-    assert "A change nobody has reviewed." not in page_text(client, published)
+    revise(published, "A change nobody has reviewed.", change_note="Not reviewed yet.")
+    text = page_text(client, published)
+    assert "A change nobody has reviewed." not in text
+    assert "Not reviewed yet." not in text
 
 
 # --- Never shown --------------------------------------------------------------------------------
@@ -551,15 +569,22 @@ def test_the_page_served_is_the_page_stored_at_publication(client, published, pa
     assert "csrf" not in stored.page_html.lower()
 
 
-def test_a_new_address_for_a_live_article_is_the_canonical_one(
-    client, published, revise, settings, page_cache_off
+def test_a_new_address_is_reviewed_and_the_old_one_redirects(
+    client, published, revise, go_live, settings, page_cache_off
 ):
     settings.SITE_URL = "https://health.clinic.test"
     revise(published, "A shorter address.", slug="back-pain")
+    # Unreviewed: the live page stays where it is, and the draft's address is nothing yet.
+    assert client.get("/articles/living-with-back-pain/").status_code == 200
+    assert client.get("/articles/back-pain/").status_code == 404
+
+    go_live(published)
     text = client.get("/articles/back-pain/").content.decode()
     assert '<link rel="canonical" href="https://health.clinic.test/articles/back-pain/">' in text
     assert json_ld(text)["url"] == "https://health.clinic.test/articles/back-pain/"
-    assert client.get("/articles/living-with-back-pain/").status_code == 404
+    old = client.get("/articles/living-with-back-pain/")
+    assert old.status_code == 301
+    assert old["Location"] == "/articles/back-pain/"
 
 
 @pytest.mark.parametrize(
@@ -582,6 +607,8 @@ def test_a_page_missing_or_out_of_date_is_rendered_on_first_view(
         stored.update(page_html="", etag="")
     else:
         stored.update(render_key="rendered-by-an-older-deploy", page_html="<p>Old markup</p>")
+        old = stored.get()  # sealed, as the older deploy stored it
+        stored.update(seal=records.seal_page(old, published.live_revision.content_hash))
     with django_assert_max_num_queries(8):
         assert page_text(client, published) == expected
     assert stored.get().page_html == expected

@@ -10,7 +10,7 @@ from django.utils import timezone
 from articles import workflow
 from articles.models import ConsentPurpose, InformationRequest, Placement, PromptKind
 from articles.readers import consent
-from tests.conftest import PASSWORD
+from tests.conftest import signed_by
 
 READER = {
     "name": "Zoë Ødegård-Núñez",
@@ -51,7 +51,7 @@ def go_live(writer, reviewer, editor, django_capture_on_commit_callbacks):
     def publish(content):
         with django_capture_on_commit_callbacks(execute=True):
             workflow.submit(content, writer)
-            workflow.approve(content, reviewer, password=PASSWORD)
+            workflow.approve(content, reviewer, **signed_by(reviewer))
             workflow.publish(content, editor)
         content.refresh_from_db()
         return content

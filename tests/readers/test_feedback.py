@@ -16,6 +16,7 @@ from articles import workflow
 from articles.models import AuditEvent, Feedback, FeedbackKind, FeedbackStatus
 from articles.readers import feedback
 from articles.readers.protection import HONEYPOT_FIELD
+from tests.conftest import signed_by
 
 WRONG = FeedbackKind.WRONG_INFORMATION
 MESSAGE = "The second paragraph says six weeks; the guideline it cites says twelve."
@@ -83,7 +84,7 @@ def test_a_report_is_kept_with_the_article_and_the_live_revision_the_reader_saw(
 
 def test_a_report_about_a_revision_that_is_no_longer_live_is_refused(revised, reviewer, editor):
     workflow.submit(revised, revised.owner)
-    workflow.approve(revised, reviewer, password="correct horse battery staple")
+    workflow.approve(revised, reviewer, **signed_by(reviewer))
     workflow.publish(revised, editor)
     with pytest.raises(feedback.PageChanged, match="updated after you opened it"):
         report(revised, revision=1)
@@ -314,7 +315,7 @@ def test_a_report_on_a_page_updated_meanwhile_keeps_the_text_and_asks_again(
 ):
     stale = report_data(revised)  # the reader opened the form while revision 1 was live
     workflow.submit(revised, revised.owner)
-    workflow.approve(revised, reviewer, password="correct horse battery staple")
+    workflow.approve(revised, reviewer, **signed_by(reviewer))
     workflow.publish(revised, editor)
 
     response = client.post(form_url(revised), stale)

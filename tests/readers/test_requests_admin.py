@@ -23,12 +23,13 @@ from articles.models import (
 )
 from articles.readers import consent, information_requests
 from articles.workflow import NotAllowed
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, give_factor, log_in_verified
 from tests.readers.conftest import PERSONAL, make_requests
 
 CHANGELIST = reverse("admin:articles_informationrequest_changelist")
-# Session, user, roles, permissions (2), counts (2), the page of rows, the date hierarchy (2).
-CHANGELIST_BUDGET = 10
+# Session, user, the second factor's device, roles, permissions (2), counts (2), the page of
+# rows, the date hierarchy (2).
+CHANGELIST_BUDGET = 11
 
 
 def change_url(item) -> str:
@@ -42,12 +43,14 @@ def one_request(packet):
 
 @pytest.fixture
 def superuser_without_role(db):
-    return get_user_model().objects.create_superuser("root", "root@clinic.test", PASSWORD)
+    root = get_user_model().objects.create_superuser("root", "root@clinic.test", PASSWORD)
+    give_factor(root)
+    return root
 
 
 @pytest.fixture
 def as_admin(client, admin_user):
-    client.force_login(admin_user)
+    log_in_verified(client, admin_user)
     return client
 
 
@@ -66,7 +69,7 @@ NON_ADMINS = ["writer", "reviewer", "editor", "superuser_without_role"]
 def test_nobody_but_the_admin_role_sees_requests_in_the_workspace(
     request, client, who, one_request
 ):
-    client.force_login(request.getfixturevalue(who))
+    log_in_verified(client, request.getfixturevalue(who))
     pages = [
         CHANGELIST,
         change_url(one_request),
@@ -102,7 +105,7 @@ def test_the_domain_refuses_everyone_but_the_admin_role(request, who, one_reques
 
 @pytest.mark.parametrize("who", NON_ADMINS)
 def test_a_non_admin_cannot_export_by_posting_the_action(request, client, who, one_request):
-    client.force_login(request.getfixturevalue(who))
+    log_in_verified(client, request.getfixturevalue(who))
 
     response = client.post(
         CHANGELIST, {"action": "export_csv", "_selected_action": [one_request.pk]}

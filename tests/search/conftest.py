@@ -6,12 +6,12 @@ import pytest
 
 from articles import workflow
 from articles.models import Article
-from tests.conftest import CITED_BODY, PASSWORD
+from tests.conftest import CITED_BODY, signed_by
 
 
 def approve(article: Article, writer, reviewer) -> None:
     workflow.submit(article, writer)
-    workflow.approve(article, reviewer, password=PASSWORD)
+    workflow.approve(article, reviewer, **signed_by(reviewer))
 
 
 @pytest.fixture

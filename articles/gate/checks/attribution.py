@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from articles.gate.analysis import fold, quote
 from articles.gate.core import Finding, Severity, Subject, check
 
-_ET_AL = re.compile(r"\bet\.?\s+al\b\.?(?:[’']s)?")
+_ET_AL = re.compile(r"\bet\.?\s+al\b\.?(?:[’']s)?|\band\s+(?:colleagues|co-?workers|co-?authors)\b")
 # "Smith and Jones" names a study only when it is followed by a possessive, a year in brackets or
 # a reporting verb ("Smith and Jones found"); "Recovery and Monitoring" is a heading. Searched from
 # each " and " outwards, which is much cheaper than testing every word as a possible surname.
@@ -118,9 +118,9 @@ def _mentions(subject: Subject) -> Iterator[tuple[object, str, str, str]]:
 def attribution_mismatch(subject: Subject) -> Iterator[Finding]:
     if subject.kind != "article":
         return
+    # A cited source without authors (a web page, a title) vouches for no one: "Moreno et al.
+    # found…" must match a cited source's first author, whatever else the page cites.
     first_authors = _first_authors(subject)
-    if subject.citations and not first_authors:
-        return  # no cited source lists its authors: nothing to compare (empty-reference says so)
     reported: set[tuple[str, str]] = set()
     for block, name, written, sentence in _mentions(subject):
         if any(_same_name(name, family) for _number, family in first_authors):
@@ -135,6 +135,12 @@ def attribution_mismatch(subject: Subject) -> Iterator[Finding]:
                 f"has {name} as its first author ({listed}). Check who wrote the study: correct "
                 "the name in the text, or correct the reference (its registry record shows the "
                 "real authors)."
+            )
+        elif subject.citations:
+            message = (
+                f"The text credits “{written}” ({quote(sentence, 80)}), but no cited source "
+                "lists its authors, so none is that study. Cite the study it refers to, with "
+                "its authors."
             )
         else:
             message = (

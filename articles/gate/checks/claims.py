@@ -18,9 +18,11 @@ from articles.gate.rules import ClaimCategory, lowered, rules
 CODE = "unsupported-claim"
 
 
-def claim_hits(text: str) -> list[tuple[ClaimCategory, str]]:
+def claim_hits(text: str, about_health: bool = True) -> list[tuple[ClaimCategory, str]]:
     """The claim phrases in one sentence that are claims (not negated, not about another
-    treatment, not a hedged possibility), each with its category, as written."""
+    treatment, not a hedged possibility), each with its category, as written. Without
+    `about_health` (its paragraph and the title say nothing of health), the categories that are
+    only health claims are not looked for: "the reverse hierarchy test" is not a reversal."""
     r = rules()
     low = lowered(text)
     if not r.any_claim.search(low):
@@ -28,6 +30,8 @@ def claim_hits(text: str) -> list[tuple[ClaimCategory, str]]:
     hits = []
     hedged = None
     for category in r.categories:
+        if category.health and not about_health:
+            continue
         for match in category.pattern.finditer(text if category.case_sensitive else low):
             start = match.start()
             if negated(low, start):
@@ -52,15 +56,24 @@ def _labels(hits: list[tuple[ClaimCategory, str]]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
+def about_health(subject: Subject) -> list[bool]:
+    """For each block: does it, or the page's title, speak of health ([health] in claims.toml)?"""
+    health = rules().health
+    title = health.search(lowered(str(subject.content.get("title") or "")))
+    return [bool(title or health.search(lowered(block.text))) for block in subject.blocks]
+
+
 @check
 def unsupported_claim(subject: Subject) -> Iterator[Finding]:
     reports_study = attributed(subject)
+    health = about_health(subject)
     for b, block in enumerate(subject.blocks):
         for s, sentence in enumerate(block.sentences):
-            hits = claim_hits(sentence.text)
+            hits = claim_hits(sentence.text, health[b])
             if not hits:
                 continue
             absolute = [h for h in hits if h[0].absolute]
+            to_review = [h for h in hits if h[0].needs_review]
             supported = sentence.cited or (b, s) in reports_study
             needs_citation = [
                 h
@@ -78,6 +91,18 @@ def unsupported_claim(subject: Subject) -> Iterator[Finding]:
                     "sentence to say what the evidence shows.",
                     block.location,
                     excerpt=sentence.text,
+                )
+            elif to_review:
+                yield Finding(
+                    CODE,
+                    Severity.BLOCKER,
+                    f"{where} makes {_labels(to_review)} ({_phrases(to_review)}). A testimonial, "
+                    "an endorsement or a label of proof is not evidence, cited or not: say what "
+                    "the study found instead, or a medical reviewer may override it with a "
+                    "reason.",
+                    block.location,
+                    excerpt=sentence.text,
+                    overridable=True,
                 )
             elif needs_citation:
                 yield Finding(

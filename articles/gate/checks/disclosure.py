@@ -4,6 +4,8 @@
   be submitted or approved without one, and a page may show only a prompt's approved revision
   (`unapproved-prompt`), so a placed prompt is not checked again here: that would report one
   problem twice.
+- A page of any kind that announces a product or service (a press release: claims.toml
+  [announcement]) is promotional too, and needs the same label.
 - A promotional page (Article.kind "promotional") says so in its written content, so the label is
   part of what the reviewer signs and of the content hash: the summary or the first paragraph of
   the body starts with a disclosure label (claims.toml [disclosure]). If a `disclosure_label` is
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from articles.gate.core import Finding, Severity, Subject, check
-from articles.gate.rules import rules
+from articles.gate.rules import lowered, rules
 from articles.text import normalize
 
 PROMOTIONAL = "promotional"
@@ -43,20 +45,41 @@ def missing_disclosure(subject: Subject) -> Iterator[Finding]:
                 "disclosure label",
             )
         return
-    if subject.article_kind == PROMOTIONAL:
-        if "disclosure_label" in content:
-            labelled = bool((content.get("disclosure_label") or "").strip())
-        else:
-            first = next((b for b in subject.blocks if b.field == "body"), None)
-            labelled = _starts_with_label(content.get("summary", "")) or (
-                first is not None and _starts_with_label(first.text)
-            )
-        if not labelled:
-            yield Finding(
-                "missing-disclosure",
-                Severity.BLOCKER,
-                "This is a promotional page but it does not say so. Start the summary or the "
-                "first paragraph with its disclosure label, for example “Advertisement:” or "
-                "“From our clinic:”.",
-                "summary",
-            )
+    announcement = None if subject.article_kind == PROMOTIONAL else _announcement(subject)
+    if subject.article_kind != PROMOTIONAL and announcement is None:
+        return
+    if _labelled(subject):
+        return
+    if announcement is None:
+        message = (
+            "This is a promotional page but it does not say so. Start the summary or the "
+            "first paragraph with its disclosure label, for example “Advertisement:” or "
+            "“From our clinic:”."
+        )
+    else:
+        message = (
+            f"This page announces a product or service (“{announcement}”), so it promotes it. "
+            "Start the summary or the first paragraph with a disclosure label, for example "
+            "“Advertisement:” or “From our clinic:”, or rewrite it as patient information."
+        )
+    yield Finding("missing-disclosure", Severity.BLOCKER, message, "summary")
+
+
+def _labelled(subject: Subject) -> bool:
+    content = subject.content
+    if "disclosure_label" in content:
+        return bool((content.get("disclosure_label") or "").strip())
+    first = next((b for b in subject.blocks if b.field == "body"), None)
+    return _starts_with_label(content.get("summary", "")) or (
+        first is not None and _starts_with_label(first.text)
+    )
+
+
+def _announcement(subject: Subject) -> str | None:
+    """The words by which the page announces a product (claims.toml [announcement]), if any."""
+    pattern = rules().announcement
+    for block in subject.blocks:
+        found = pattern.search(lowered(block.text))
+        if found:
+            return block.text[found.start() : found.end()]
+    return None

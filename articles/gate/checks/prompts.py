@@ -49,6 +49,7 @@ def duplicate_prompt(subject: Subject) -> Iterator[Finding]:
                 f"The prompt is placed {times} times; a call to action appears at most once per "
                 "page. Remove the extra placements.",
                 prompt_location(prompt, prompt_id),
+                about=("prompt", prompt_id),
             )
     copies: dict[tuple[str, str], list[int]] = {}
     for prompt_id in dict.fromkeys(ids):
@@ -122,4 +123,6 @@ def unapproved_prompt(subject: Subject) -> Iterator[Finding]:
             )
         else:
             continue
-        yield Finding("unapproved-prompt", Severity.BLOCKER, message, location)
+        yield Finding(
+            "unapproved-prompt", Severity.BLOCKER, message, location, about=("prompt", prompt_id)
+        )

@@ -1,6 +1,6 @@
 """The sources an article cites: are there any a reader can follow, are they well formed, are they
 still sound? `no-sources`, `empty-reference`, `invalid-identifier`, `retracted-source`,
-`metadata-mismatch`, `unverified-source`.
+`metadata-mismatch`, `unverified-source`, `incomplete-authors`.
 
 What a reader sees of a source is its snapshot frozen into the revision; whether it is retracted
 or verified is the live Source row, because those facts change after the revision is saved.
@@ -19,6 +19,7 @@ from evidence.identifiers import (
     normalize_pmcid,
     normalize_pmid,
 )
+from evidence.verification import is_incomplete_detail, mismatches
 
 LINKS = ("doi", "pmid", "url")
 IDENTIFIERS = ("doi", "pmid", "pmcid", "isbn", "url")
@@ -168,7 +169,7 @@ def metadata_mismatch(subject: Subject) -> Iterator[Finding]:
             continue
         if live is None or live.verification_status != "mismatch" or live.retracted:
             continue
-        differences = _differences(live.verification_details)
+        differences = _differences(mismatches(live.verification_details))
         what = f" It differs in {differences}." if differences else ""
         yield Finding(
             "metadata-mismatch",
@@ -201,7 +202,31 @@ def unverified_source(subject: Subject) -> Iterator[Finding]:
         yield Finding(
             "unverified-source",
             Severity.WARNING,
-            f"{location.capitalize()} ({describe(snapshot)}) {problem}. Run "
-            "`manage.py verify_sources`, or check the reference by hand before approving.",
+            f"{location.capitalize()} ({describe(snapshot)}) {problem}. Check it against the "
+            "registries (“Check sources now” on the article's page), or check the reference by "
+            "hand before approving.",
+            location,
+        )
+
+
+@check
+def incomplete_authors(subject: Subject) -> Iterator[Finding]:
+    """A reference whose authors are the registry's first names with no "et al.": right as far
+    as it goes, so a warning, not a mismatch."""
+    for location, snapshot, live in _references(subject):
+        if live is None or changed_since_frozen(snapshot, live):
+            continue
+        if live.verification_status != "verified":
+            continue
+        detail = next((d for d in live.verification_details or [] if is_incomplete_detail(d)), None)
+        if detail is None:
+            continue
+        yield Finding(
+            "incomplete-authors",
+            Severity.WARNING,
+            f"{location.capitalize()} ({describe(snapshot)}) names {detail.get('listed', 'some')} "
+            f"of the {detail.get('registered', 'registered')} authors the registry lists and does "
+            "not end with “et al.”. Take the registry's details on the source to complete the "
+            "list, or end it with “et al.”.",
             location,
         )

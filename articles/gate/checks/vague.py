@@ -4,13 +4,15 @@ marker in the same sentence. One finding per sentence, located at its paragraph.
 
 In a research summary, "the authors note that studies have shown…" reports the summarized study
 (which cites its own sources), so the phrase is not a finding there; a publisher in parentheses
-still is.
+still is. In a page that cites an authoritative source (`cites_authority`), an uncited "studies
+have shown" is a warning, not a blocker (decision recorded in claims.toml [vague_source]).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from articles.gate.analysis import attributed, quote
 from articles.gate.core import Finding, Severity, Subject, check
@@ -45,22 +47,52 @@ def vague_mentions(text: str, allow_phrase: bool) -> list[str]:
     return found
 
 
+def cites_authority(subject: Subject) -> bool:
+    """The page cites at least one authoritative source: a guideline or review, a study with a
+    DOI or PubMed ID, or a page of a public-health host (claims.toml [vague_source])."""
+    hosts = rules().authoritative_hosts
+    for citation in subject.citations:
+        source = citation.get("source") or {}
+        if source.get("doi") or source.get("pmid"):
+            return True
+        if source.get("kind") in ("guideline", "systematic_review"):
+            return True
+        host = (urlsplit(source.get("url") or "").hostname or "").casefold()
+        if host and any(host == h or host.endswith("." + h) for h in hosts):
+            return True
+    return False
+
+
 @check
 def vague_source(subject: Subject) -> Iterator[Finding]:
     reports_study = attributed(subject)
+    authority = cites_authority(subject)
     for b, block in enumerate(subject.blocks):
         for s, sentence in enumerate(block.sentences):
             if sentence.cited:
                 continue
-            found = vague_mentions(sentence.text, allow_phrase=(b, s) in reports_study)
-            if not found:
-                continue
-            named = ", ".join(f"“{f}”" for f in found)
-            yield Finding(
-                "vague-source",
-                Severity.BLOCKER,
-                f"{quote(sentence.text)} points to {named} instead of a reference a reader can "
-                "follow. Cite the specific study (add it as a source with its DOI or PubMed ID "
-                "and mark this sentence with its citation), or remove the statement.",
-                block.location,
-            )
+            publishers = vague_mentions(sentence.text, allow_phrase=True)
+            phrases = []
+            if (b, s) not in reports_study:
+                phrases = vague_mentions(sentence.text, allow_phrase=False)[len(publishers) :]
+            if publishers or (phrases and not authority):
+                named = ", ".join(f"“{f}”" for f in publishers + phrases)
+                yield Finding(
+                    "vague-source",
+                    Severity.BLOCKER,
+                    f"{quote(sentence.text)} points to {named} instead of a reference a reader "
+                    "can follow. Cite the specific study (add it as a source with its DOI or "
+                    "PubMed ID and mark this sentence with its citation), or remove the "
+                    "statement.",
+                    block.location,
+                )
+            elif phrases:
+                named = ", ".join(f"“{f}”" for f in phrases)
+                yield Finding(
+                    "vague-source",
+                    Severity.WARNING,
+                    f"{quote(sentence.text)} says {named} without marking which study. The page "
+                    "cites an authoritative source; check that it is what the sentence means, "
+                    "and mark the sentence with its citation if it is.",
+                    block.location,
+                )

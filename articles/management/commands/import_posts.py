@@ -138,8 +138,16 @@ def render(report: ImportReport, path: str) -> str:
     lines += ["", "Errors"]
     lines += [f"  {e.where}: {e.message}" for e in report.errors] or ["  (none)"]
     if report.media is not None:
-        lines += ["", "Images not imported"]
-        lines += [f"  {m.file} (in “{m.post}”): {m.reason}" for m in report.media] or ["  (none)"]
+        lines += ["", "Images not imported (removed from the text)"]
+        lines += [
+            f"  {m.file} (in “{m.post}”"
+            + (f" and {len(m.posts) - 1} more" if len(m.posts) > 1 else "")
+            + f"): {m.reason}"
+            for m in report.media
+        ] or ["  (none)"]
+    if report.possible_prompts:
+        lines += ["", "Possible calls to action (kept in the text)"]
+        lines += [f"  {p.where}: {p.message}" for p in report.possible_prompts]
 
     lines += ["", "Details"]
     for o in report.articles:

@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from evidence.importers import FORMATS, ImportReport, UnreadableFile, import_path
+from evidence.models import first_author_name
 
 POLICY = (
     "Sources are matched by DOI or PubMed ID (entries with neither: by ISBN, web address, or "
@@ -12,7 +13,7 @@ POLICY = (
 
 
 def _describe(source) -> str:
-    first = source.authors[0]["family"] if source.authors else ""
+    first = first_author_name(source.authors)
     label = " ".join(str(p) for p in (first, source.year) if p)
     title = source.title or source.doi or source.url or source.isbn
     title = title if len(title) <= 80 else title[:79] + "…"
@@ -44,6 +45,9 @@ def render(report: ImportReport) -> str:
                 detail += f" (same {o.matched_by} as {o.matched}"
                 detail += f"; filled {', '.join(o.filled)})" if o.filled else ")"
             lines.append(f"  {o.label} → {detail}")
+    if report.warnings:
+        lines += ["", f"Imported with a warning: {len(report.warnings)}"]
+        lines += [f"  {w.entry}: {w.message}" for w in report.warnings]
     lines += ["", f"Not imported: {len(report.errors)}"]
     lines += [f"  {e.entry}: {e.message}" for e in report.errors] or ["  (none)"]
     return "\n".join(lines)

@@ -81,10 +81,11 @@ def report_lines(outcomes: list[Outcome]) -> list[str]:
         f"Checked {len(outcomes)} sources: " + ", ".join(f"{counts[s]} {s}" for s in order) + "."
     ]
     for o in outcomes:
-        if o.status == VerificationStatus.VERIFIED:
+        if o.status == VerificationStatus.VERIFIED and not o.details:
             continue
         ids = ", ".join(x for x in (o.doi and f"doi {o.doi}", o.pmid and f"pmid {o.pmid}") if x)
-        lines.append(f"  source {o.source} ({ids}): {o.status}")
+        incomplete = " (author list incomplete)" if o.status == VerificationStatus.VERIFIED else ""
+        lines.append(f"  source {o.source} ({ids}): {o.status}{incomplete}")
         lines += [
             f"    {d['field']}: written “{d['written']}”, registry “{d['registry']}”"
             if d["written"]

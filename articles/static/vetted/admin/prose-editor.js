@@ -7,6 +7,10 @@
 // the same editor with injectCSS off; Tiptap's core rules are in prose-editor.css instead.
 // Written against django-prose-editor 0.28 (configurable.js and createTextareaEditor).
 import * as editorModule from "../../django_prose_editor/editor.js";
+import { Citation } from "./citations.js";
+
+// Extensions of our own, by the name the form's configuration gives them.
+const ownExtensions = { Citation };
 
 const marker = "data-django-prose-editor-configurable";
 
@@ -43,7 +47,7 @@ function createEditor(textarea, config = null) {
   const settings = config || JSON.parse(textarea.getAttribute(marker) || "{}");
   const extensions = [];
   for (const [name, options] of Object.entries(settings.extensions || {})) {
-    const extension = editorModule[name];
+    const extension = ownExtensions[name] || editorModule[name];
     if (!extension) continue;
     extensions.push(typeof options === "object" ? extension.configure(options) : extension);
   }

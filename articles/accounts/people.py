@@ -1,0 +1,240 @@
+"""What admins may do to other people's accounts, and what only the person may do themselves.
+
+An admin never sets or sees another person's password or second factor. They can:
+- send a password reset link to the person's own email address (`send_password_reset`);
+- ask for a person's authenticator to be removed, which happens only when a second, different
+  admin confirms (`request_factor_reset`, `confirm_factor_reset`);
+- grant and remove roles (`record_role_changes`): granting the Medical reviewer role is
+  announced to the other reviewers and the admins;
+- unlock a sign-in locked after too many wrong passwords (`unlock_sign_in`).
+Each is audited. A medical reviewer certifies, once and themselves, that their electronic
+signature binds them (`certify_signature`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from axes.helpers import get_failure_limit
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from articles import audit, notifications, signing
+from articles.models import FactorReset, SignerCertification
+from articles.models.content import display_name
+from articles.roles import Role, roles_of
+
+
+class AccountRefused(Exception):
+    """The account change was refused; the message says why. Nothing was changed."""
+
+
+def is_admin(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or Role.ADMIN in roles_of(user))
+
+
+def _require_admin(actor) -> None:
+    if not is_admin(actor):
+        raise AccountRefused("Only an admin may do this.")
+
+
+# --- Passwords ---------------------------------------------------------------------------------
+
+
+def reset_link(user) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def send_password_reset(user, actor) -> None:
+    """Email the person a link to choose a new password themselves; audited. The admin never
+    sees the link or the password."""
+    _require_admin(actor)
+    if not user.email:
+        raise AccountRefused(
+            f"{user.get_username()} has no email address, so no reset link can be sent. "
+            "Add their address first."
+        )
+    audit.record("password_reset_sent", actor=actor, obj=user, detail={"to": user.email})
+    link = reset_link(user)
+    transaction.on_commit(
+        lambda: send_mail(
+            "[Vetted] Choose a new password",
+            f"An admin ({actor.get_username()}) sent you this link to choose a new password for "
+            f"Vetted:\n\n{link}\n\nIt works once. If you did not expect it, tell your clinic.",
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+        ),
+        robust=True,
+    )
+
+
+def password_changed(user, *, how: str) -> None:
+    """Record that the person set their own password (by a reset link, or when signed in)."""
+    audit.record("password_changed", actor=user, obj=user, detail={"how": how})
+
+
+# --- Second factors: the two-person reset ----------------------------------------------------
+
+
+@transaction.atomic
+def request_factor_reset(user, actor, reason: str) -> FactorReset:
+    """First admin: ask for `user`'s authenticator to be removed. Nothing changes yet."""
+    _require_admin(actor)
+    reason = (reason or "").strip()
+    if actor.pk == user.pk:
+        raise AccountRefused("Another admin must ask for your own authenticator to be reset.")
+    if not reason:
+        raise AccountRefused("Say why the authenticator must be reset; the reason is audited.")
+    if not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+        raise AccountRefused(f"{user.get_username()} has no authenticator to reset.")
+    if pending_factor_reset(user) is not None:
+        raise AccountRefused(
+            f"A reset of {user.get_username()}'s authenticator is already waiting for a second "
+            "admin."
+        )
+    reset = FactorReset.objects.create(
+        user=user, reason=reason, requested_by=actor, requested_at=timezone.now()
+    )
+    audit.record("factor_reset_requested", actor=actor, obj=user, detail={"reason": reason})
+    return reset
+
+
+def pending_factor_reset(user) -> FactorReset | None:
+    return FactorReset.objects.filter(user=user, confirmed_at__isnull=True).first()
+
+
+@transaction.atomic
+def confirm_factor_reset(user, actor) -> None:
+    """Second admin: remove the authenticator. They must be neither the admin who asked nor the
+    person; the person then sets up a new one at their next sign-in."""
+    _require_admin(actor)
+    reset = FactorReset.objects.select_for_update().filter(user=user, confirmed_at__isnull=True)
+    reset = reset.first()
+    if reset is None:
+        raise AccountRefused(f"No reset of {user.get_username()}'s authenticator was asked for.")
+    if actor.pk in (reset.requested_by_id, user.pk):
+        raise AccountRefused(
+            "A different admin must confirm: the one who asked, or the person, cannot."
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    reset.confirmed_by, reset.confirmed_at = actor, timezone.now()
+    reset.save(update_fields=["confirmed_by", "confirmed_at"])
+    audit.record(
+        "factor_reset",
+        actor=actor,
+        obj=user,
+        detail={"requested_by": reset.requested_by.get_username(), "reason": reset.reason},
+    )
+    if user.email:
+        transaction.on_commit(
+            lambda: send_mail(
+                "[Vetted] Your authenticator was reset",
+                "Two admins removed your authenticator app from your Vetted account. Set up a "
+                "new one when you next sign in. If you did not ask for this, tell your clinic.",
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+            ),
+            robust=True,
+        )
+
+
+# --- Roles -----------------------------------------------------------------------------------
+
+
+def record_role_changes(user, before: Iterable[Role], after: Iterable[Role], actor) -> None:
+    """Audit each role granted or removed; a new medical reviewer is announced to the other
+    reviewers and the admins, so nobody is made a signer unnoticed."""
+    before, after = frozenset(before), frozenset(after)
+    for role in sorted(after - before):
+        audit.record("role_granted", actor=actor, obj=user, detail={"role": role.value})
+        if role == Role.REVIEWER:
+            notifications.queue(
+                "reviewer_granted",
+                user,
+                actor,
+                {
+                    "comment": f"{actor.get_username() if actor else 'The system'} gave "
+                    f"{user.get_username()} ({display_name(user)}) the Medical reviewer role. "
+                    "If this is unexpected, tell another admin."
+                },
+            )
+    for role in sorted(before - after):
+        audit.record("role_removed", actor=actor, obj=user, detail={"role": role.value})
+
+
+# --- Sign-in lockouts ------------------------------------------------------------------------
+
+
+def unlock_sign_in(actor, *, username: str = "", address: str = "") -> int:
+    """Clear the failed sign-ins recorded for an account and/or an address; audited."""
+    _require_admin(actor)
+    count = 0
+    if username:
+        count += axes_reset(username=username)
+    if address:
+        count += axes_reset(ip=address)
+    audit.record(
+        "sign_in_unlocked",
+        actor=actor,
+        detail={"username": username, "address": address, "cleared": count},
+    )
+    return count
+
+
+def record_lockout(request, username: str | None, ip_address: str | None) -> None:
+    """Axes locked out an account or address (signal receiver): audit it once, when it locks."""
+    failures = getattr(request, "axes_failures_since_start", None)
+    if failures is None or failures != get_failure_limit(request, None):
+        return  # a further attempt while already locked
+    user = get_user_model().objects.filter(username=username or "").first()
+    audit.record(
+        "sign_in_locked",
+        obj=user,
+        detail={"username": username or "", "address": ip_address or "", "failures": failures},
+    )
+
+
+# --- The reviewer's certification ------------------------------------------------------------
+
+
+@transaction.atomic
+def certify_signature(user, *, username: str, password: str, otp_token: str) -> SignerCertification:
+    """The reviewer signs, with user name, password and code, that their electronic signature
+    binds them. Once per person; required before their first approval."""
+    if Role.REVIEWER not in roles_of(user):
+        raise AccountRefused("Only a medical reviewer signs the signature certification.")
+    if signing.has_certified(user):
+        raise AccountRefused("You have already signed the certification.")
+    try:
+        signing.verify_signer(
+            user, password=password, otp_token=otp_token, username=username, certifying=True
+        )
+    except signing.SignerRefused as refusal:
+        raise AccountRefused(
+            str(refusal).replace("Nothing was signed.", "Nothing was saved.")
+        ) from None
+    certification = SignerCertification.objects.create(
+        user=user,
+        signer_name=display_name(user),
+        statement=signing.CERTIFICATION_STATEMENT,
+        certified_at=timezone.now(),
+    )
+    audit.record(
+        "signature_certified",
+        actor=user,
+        obj=user,
+        detail={"statement": signing.CERTIFICATION_STATEMENT},
+    )
+    return certification

@@ -1,0 +1,21 @@
+"""`manage.py check --deploy` checks of Vetted's own, beside Django's security checks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def email_is_sent(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Without EMAIL_HOST, email is printed to the worker's log: nobody gets it, and readers'
+    addresses end up in the log."""
+    if settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+        return [
+            checks.Warning(
+                "EMAIL_HOST is not set, so email is printed to the log instead of sent.",
+                hint="Set EMAIL_HOST and the other EMAIL_ variables (docs/deploy.md).",
+                id="vetted.W001",
+            )
+        ]
+    return []

@@ -1,0 +1,49 @@
+"""Records about the people who sign: a reviewer's one-time certification that their electronic
+signature binds them, and the two-person procedure that resets someone's second factor."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from articles.models.immutable import ImmutableModel
+
+
+class SignerCertification(ImmutableModel):
+    """A medical reviewer's statement, signed once before their first approval, that their
+    electronic signature is the legally binding equivalent of their handwritten one (in the
+    manner of 21 CFR 11.100(c)). Written once, never changed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signer_certification"
+    )
+    signer_name = models.CharField(max_length=255)
+    statement = models.TextField()
+    certified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"certification by {self.signer_name} at {self.certified_at:%Y-%m-%d %H:%M}"
+
+
+class FactorReset(models.Model):
+    """One admin asks to remove a person's authenticator; a different admin confirms it. Until
+    confirmed, nothing changes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="factor_resets"
+    )
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"factor reset for {self.user} requested by {self.requested_by}"
