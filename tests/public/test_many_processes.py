@@ -119,7 +119,8 @@ class Clinic:
         while time.monotonic() < deadline:
             assert process.poll() is None, log.read_text()[-2000:]
             try:
-                if httpx.get(url + "/healthz", timeout=5).status_code == 200:
+                # Up once Django answers: /healthz says 503 until run_jobs has first run.
+                if httpx.get(url + "/healthz", timeout=5).status_code in (200, 503):
                     return url
             except httpx.TransportError:
                 time.sleep(0.2)
