@@ -17,6 +17,7 @@ class ArticlesConfig(AppConfig):
         from articles.audit.keys import check_configured
         from articles.models import Article, Prompt
         from articles.public import cache as page_cache
+        from articles.public import purge
         from articles.roles import sync_role_groups
         from articles.search import index as search_index
         from evidence.signals import source_edited
@@ -27,10 +28,12 @@ class ArticlesConfig(AppConfig):
         source_edited.connect(record_source_edit, dispatch_uid="audit-source-edits")
         # The public site follows what is live: render the new live revision inside the publish
         # transaction (and again the pages placing a prompt that changed), invalidate the page
-        # cache, and keep the search index.
+        # cache, then tell the CDN (after commit, once the page cache has moved on), and keep the
+        # search index.
         live_changed.connect(rendering.render_on_publish, sender=Article)
         live_changed.connect(rendering.render_pages_placing, sender=Prompt)
         live_changed.connect(page_cache.invalidate_on_change)
+        live_changed.connect(purge.purge_on_change)
         live_changed.connect(search_index.on_live_changed, sender=Article)
         # Sign-in lockouts (django-axes) go into the audit trail (issue 11, w11a).
         from axes.signals import user_locked_out

@@ -294,18 +294,18 @@ def _content_kind(raw: bytes) -> str:
 # --- Storing ----------------------------------------------------------------------------------
 
 
-def store_image(data: bytes | IO[bytes], name: str) -> Image:
+def store_image(data: bytes | IO[bytes], name: str) -> tuple[Image, bool]:
     """Check by content, strip metadata, apply orientation, store the cleaned original and the
-    renditions through Django's default storage, and return the Image. The same input bytes
-    (sha256) return the existing Image without storing anything again. Raises ImageRefused."""
+    renditions through Django's default storage; return the Image and whether it is new. The
+    same input bytes (sha256) return the existing Image before anything is decoded or encoded,
+    so importing a media folder again costs a hash per file. Raises ImageRefused."""
     name = _display_name(name)
     raw = _read(data, name)
     sha256 = hashlib.sha256(raw).hexdigest()
     existing = Image.objects.filter(sha256=sha256).first()
     if existing is not None:
-        return existing
-    image, _created = save_prepared(_prepare(raw, sha256, name))
-    return image
+        return existing, False
+    return save_prepared(_prepare(raw, sha256, name))
 
 
 def save_prepared(prepared: PreparedImage) -> tuple[Image, bool]:

@@ -56,7 +56,6 @@ from django.utils.html import escape, strip_tags
 from articles import images
 from articles.audit import records
 from articles.gate.rules import rules
-from articles.gate.text import normalize
 from articles.models import (
     Article,
     ArticleKind,
@@ -70,6 +69,7 @@ from articles.public import jsonld
 from articles.public.cache import strong_etag
 from articles.public.site import absolute_url
 from articles.sanitize import clean_html
+from articles.text import normalize
 from evidence.models import EVIDENCE_IN_PLAIN_WORDS
 from evidence.references import ReferenceEntry, format_references
 
@@ -254,7 +254,7 @@ def _render(
             article,
             revision.content,
             page.signature,
-            page.references,
+            [reference.entry for reference in page.references],
             page.picture.src if page.picture else "",
             page.topic,
         )
@@ -432,17 +432,21 @@ def render_on_publish(sender, *, instance: Article, revision: Revision | None, *
 def render_pages_placing(sender, *, instance: Prompt, **kwargs) -> None:
     """live_changed receiver for prompts: render again, in the same transaction, the page of
     every live article whose live revision places the prompt."""
+    if ids := live_articles_placing(instance):
+        articles = Article.objects.filter(pk__in=ids).select_related(
+            "live_revision", "live_signature"
+        )
+        render_pages(list(articles.defer("body", "summary")), at=timezone.now())
+
+
+def live_articles_placing(prompt: Prompt) -> list[int]:
+    """The ids of the live articles whose live revision places `prompt`."""
     placed = (
         Article.objects.published()
         .annotate(placed=KeyTransform("prompts", "live_revision__content"))
         .values_list("pk", "placed")
     )
-    ids = [pk for pk, prompts in placed if instance.pk in _placed_prompts({"prompts": prompts})]
-    if ids:
-        articles = Article.objects.filter(pk__in=ids).select_related(
-            "live_revision", "live_signature"
-        )
-        render_pages(list(articles.defer("body", "summary")), at=timezone.now())
+    return [pk for pk, prompts in placed if prompt.pk in _placed_prompts({"prompts": prompts})]
 
 
 # --- Disclosure -------------------------------------------------------------------------------

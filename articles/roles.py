@@ -45,7 +45,8 @@ ADMIN_PERMISSIONS: dict[Role, list[str]] = {
         "articles.change_authorprofile", "articles.view_auditevent",
         # Reader feedback: read and moderate (articles.readers.feedback); never added or deleted.
         "articles.view_feedback", "articles.change_feedback",
-        # Readers' personal data (articles.readers.requests, .newsletter): only this role sees it.
+        # Readers' personal data (articles.readers.information_requests, .newsletter): only this
+        # role sees it (articles.readers.access).
         "articles.view_informationrequest", "articles.change_informationrequest",
         "articles.delete_informationrequest",
         "articles.view_newslettersubscription", "articles.delete_newslettersubscription",

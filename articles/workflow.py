@@ -1,48 +1,19 @@
 """The editorial workflow: one engine for every kind of reviewed content (articles and prompts).
 
-Who may do what, from which state:
+Who may do what, from which state, is `TRANSITIONS` below; docs/architecture.md ("The workflow")
+explains it in prose. Every transition is one atomic function: it locks the content row, checks
+role and ownership (`NotAllowed`), then state (`WrongState`), does its work, appends an audit
+event and queues notifications for after commit.
 
-    transition       from                                    to                   who
-    ---------------  --------------------------------------  -------------------  -----------------
-    edit             draft, changes requested, approved,     draft (changes       owner writer,
-                     published, unpublished                  requested stays)     editor
-    submit           draft, changes requested                in review            owner writer
-    withdraw         in review                               draft                owner writer
-    request_changes  in review                               changes requested    medical reviewer
-    approve          in review                               approved             medical reviewer
-                                                                                  who did not write
-                                                                                  or edit it; own
-                                                                                  password and code
-    schedule         approved (go-live, expiry),             unchanged            editor
-                     published (expiry only)
-    publish          approved                                published            editor
-    republish        unpublished, while the approval of the  published            editor
-                     latest revision is valid and unchanged
-    unpublish        any state while a revision is live      unpublished (if it   editor
-                                                             was published)
-    assign           any state                               unchanged            editor
-
-Every transition is one atomic function: it locks the content row, checks role and ownership
-(`NotAllowed`), then state (`WrongState`), does its work, appends an audit event and queues
-notifications for after commit. Editing an approved or published item makes a new draft revision;
-the live revision stays public until a newer one is approved and published.
-
-The publication gate (`articles.gate`) runs inside submit, approve and publish (including the
-scheduled publish in `publish_if_due`), on the latest revision, after the role and state checks
-and before anything is written. A blocker finding refuses the transition with `GateBlocked`,
-which carries the findings; nothing is written:
-
-    submit           every check                       (the writer fixes blockers first)
-    approve          every check, and the approving    (the reviewer must have credentials on
-                     reviewer's credentials            file; a source may be retracted since)
-    publish          every check                       (sources retracted or prompts re-approved
-                                                       since approval stop publication)
+The publication gate (`articles.gate`) runs inside submit, approve (with the reviewer's
+credentials) and publish (including the scheduled `publish_if_due`), after the role and state
+checks and before anything is written; a blocker refuses the transition with `GateBlocked`.
+Approving also takes the reviewer's own password and second-factor code (`articles.signing`).
 
 Who may see content at all (its change page, its revisions, their previews) is decided here too
-(`may_see`): reviewers, editors and admins see everything, a writer sees their own.
-
-A medical reviewer may record an override of an unsupported-claim finding (`override_finding`),
-with a reason; it is audited and keyed to the exact sentence.
+(`may_see`): reviewers, editors and admins see everything, a writer sees their own. A medical
+reviewer may record an override of an unsupported-claim finding (`override_finding`), with a
+reason; it is audited and keyed to the exact sentence.
 """
 
 from __future__ import annotations
@@ -58,9 +29,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from articles import audit, citations, gate, notifications, signing
+from articles.audit.records import signature_digest
 from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
 from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
+from articles.models.reviewed import CannotGoLive
 from articles.models.revisions import content_hash
 from articles.roles import Role, roles_of
 from articles.signals import live_changed
@@ -523,7 +496,7 @@ def approve(
             "signature": signature.pk,
             "content_hash": revision.content_hash,
             # Every field of the signature, under the trail's key (articles.audit.records).
-            "signed": audit.signature_digest(signature),
+            "signed": signature_digest(signature),
         },
     )
     signing.remember_signer(user, session)
@@ -597,7 +570,10 @@ def _publish(
         raise InvalidRequest("The scheduled expiry time has passed; change it before publishing.")
     _gate(name, locked, "publish")
     replaced = locked.live_revision_id
-    locked.going_live(locked.latest_revision)
+    try:
+        locked.going_live(locked.latest_revision)
+    except CannotGoLive as refusal:
+        raise WrongState(str(refusal)) from refusal
     locked.live_revision = locked.latest_revision
     locked.live_signature = signature
     locked.go_live_at = now
@@ -613,7 +589,9 @@ def _publish(
         to_state=S.PUBLISHED,
         detail={"replaced_revision": replaced} if replaced else None,
     )
-    live_changed.send(type(locked), instance=locked, revision=locked.live_revision)
+    live_changed.send(
+        type(locked), instance=locked, revision=locked.live_revision, replaced=replaced
+    )
 
 
 @transaction.atomic
@@ -641,7 +619,9 @@ def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason
         revision=revision,
         detail={"reason": reason} if reason else None,
     )
-    live_changed.send(type(locked), instance=locked, revision=None)
+    live_changed.send(
+        type(locked), instance=locked, revision=None, replaced=revision.pk if revision else None
+    )
 
 
 # --- Overriding a gate finding ---------------------------------------------------------------

@@ -32,9 +32,9 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from articles import gate, workflow
-    from articles.gate.text import html_blocks, word_count
     from articles.models import Article, AuthorProfile, Citation, Placement, Prompt
     from articles.roles import Role, grant
+    from articles.text import html_blocks, word_count
     from evidence.models import Source
     from tests.gate.sample import sample_body
 

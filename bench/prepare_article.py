@@ -610,7 +610,7 @@ def prepare(spec: dict[str, Any]) -> tuple[Any, list]:
             summary=spec.get("seo_description", ""),
             body=body,
             owner=writer,
-            hero_image=store_image(hero_jpeg(), f"{spec['slug']}.jpg"),
+            hero_image=store_image(hero_jpeg(), f"{spec['slug']}.jpg")[0],
             hero_alt=spec.get("image_alt") or IMAGE_ALT,
         )
 
@@ -665,7 +665,7 @@ def setup() -> str:
 
 
 def _describe(article, spec: dict[str, Any], findings: list, builtin: bool) -> list[str]:
-    from articles.gate.text import html_blocks, word_count
+    from articles.text import html_blocks, word_count
 
     content = article.live_revision.content
     words = sum(word_count(block.text) for block in html_blocks("body", content["body"]))

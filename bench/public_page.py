@@ -5,13 +5,21 @@ against a minimal WSGI app serving the same bytes, driven by wrk in interleaved 
     .venv/bin/python bench/public_page.py --article ../shared/bench/article.json
     .venv/bin/python bench/public_page.py /articles/SLUG/       # an article already published
     .venv/bin/python bench/public_page.py --rounds 1 --duration 3 --no-check   # a smoke run
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vetted_bench \
+        REDIS_URL=redis://127.0.0.1:6379/14 \
+        .venv/bin/python bench/public_page.py --stack postgres-redis   # as production runs
 
 Without a path it runs bench/prepare_article.py first (a fresh bench/.bench.sqlite3 unless
 DATABASE_URL is set). Three servers run at once on free ports of 127.0.0.1, each gunicorn with 2
 sync workers: the site with DEBUG off and the page cache at its default ("cached"), the site
 with PAGE_CACHE_SECONDS=0 ("uncached"), and bench/minimal_wsgi.py serving the bytes the site
-answered with, with the same content type ("minimal"). Without REDIS_URL the cache is local
-memory, one per worker, so each worker renders the page once before serving it from memory.
+answered with, with the same content type ("minimal").
+
+`--stack` says where the site keeps its data and its cache. `sqlite-memory` (the default, as
+`make run`): the database of DATABASE_URL or the fresh SQLite file, and the cache in local memory,
+one per worker (REDIS_URL is ignored). `postgres-redis` (as production): DATABASE_URL must name an
+empty PostgreSQL database (or one holding the article, with a path) and REDIS_URL a Redis
+database; the run uses a key prefix of its own there, so it reads nothing an earlier run left.
 
 After a warm-up, each round runs `wrk -t2 -c8 -d10s --latency` against each server in turn (the
 order rotates each round), so a noisy neighbour costs every server alike. It prints requests per
@@ -219,10 +227,33 @@ def require_tools() -> None:
         )
 
 
-def site_environment() -> dict[str, str]:
+STACKS = ("sqlite-memory", "postgres-redis")
+
+
+def stack_environment(stack: str) -> dict[str, str]:
+    """The environment for `stack`: what prepare_article.py and the site servers read."""
+    env = dict(os.environ)
+    if stack == "sqlite-memory":
+        env.pop("REDIS_URL", None)
+        return env
+    if not env.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        raise BenchError(
+            "--stack postgres-redis needs DATABASE_URL naming a PostgreSQL database, such as "
+            "postgres://postgres@127.0.0.1:5432/vetted_bench (empty, unless a path is given)."
+        )
+    if not env.get("REDIS_URL", "").startswith("redis://"):
+        raise BenchError(
+            "--stack postgres-redis needs REDIS_URL naming a Redis database, such as "
+            "redis://127.0.0.1:6379/14."
+        )
+    env["CACHE_KEY_PREFIX"] = f"bench-{secrets.token_hex(8)}"
+    return env
+
+
+def site_environment(stack_env: dict[str, str]) -> dict[str, str]:
     """The environment both site servers share: DEBUG off, a fixed key for the run, and the
     database (and media folder) prepare_article.py used."""
-    env = dict(os.environ)
+    env = dict(stack_env)
     if not env.get("DATABASE_URL"):
         if not DEFAULT_DATABASE.exists():
             raise BenchError(
@@ -243,12 +274,31 @@ def site_environment() -> dict[str, str]:
     return env
 
 
-def prepare(article: Path | None) -> str:
+def forget_cache(env: dict[str, str]) -> None:
+    """Delete what the run stored in Redis (the keys under its own prefix)."""
+    if not env.get("REDIS_URL") or not env.get("CACHE_KEY_PREFIX"):
+        return
+    import redis
+
+    client = redis.Redis.from_url(env["REDIS_URL"], socket_connect_timeout=2)
+    try:
+        keys = list(client.scan_iter(f"{env['CACHE_KEY_PREFIX']}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError as problem:
+        print(f"public_page: could not delete the run's cache keys: {problem}", file=sys.stderr)
+    finally:
+        client.close()
+
+
+def prepare(article: Path | None, env: dict[str, str]) -> str:
     """Run prepare_article.py and return the path it printed last."""
     command = [sys.executable, str(ROOT / "bench" / "prepare_article.py")]
     if article is not None:
         command += ["--article", str(article)]
-    finished = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    finished = subprocess.run(
+        command, capture_output=True, text=True, check=False, cwd=ROOT, env=env
+    )
     sys.stdout.write(finished.stdout)
     if finished.returncode != 0 or not finished.stdout.strip():
         raise BenchError(f"prepare_article.py failed:\n{finished.stderr}")
@@ -293,8 +343,10 @@ def table(results: dict[str, list[WrkResult]]) -> tuple[str, dict[str, float]]:
     return "\n".join(lines), ratios
 
 
-def benchmark(path: str, args: argparse.Namespace, workdir: Path) -> dict[str, float]:
-    env = site_environment()
+def benchmark(
+    path: str, args: argparse.Namespace, stack_env: dict[str, str], workdir: Path
+) -> dict[str, float]:
+    env = site_environment(stack_env)
     servers = {
         "cached": Server("cached", "config.wsgi:application", env, workdir / "cached.log"),
         "uncached": Server(
@@ -341,6 +393,7 @@ def benchmark(path: str, args: argparse.Namespace, workdir: Path) -> dict[str, f
     finally:
         for server in servers.values():
             stop(server)
+        forget_cache(env)
     text, ratios = table(results)
     print()
     print(text)
@@ -357,6 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-check", action="store_true", help="report, never fail on the bars")
+    parser.add_argument(
+        "--stack",
+        choices=STACKS,
+        default=STACKS[0],
+        help="where the site keeps data and cache (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     if args.path and args.article:
         parser.error("give either a path or --article, not both")
@@ -366,9 +425,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         require_tools()
-        path = args.path or prepare(args.article)
+        stack_env = stack_environment(args.stack)
+        path = args.path or prepare(args.article, stack_env)
         with tempfile.TemporaryDirectory(prefix="vetted-bench-") as workdir:
-            ratios = benchmark(path, args, Path(workdir))
+            ratios = benchmark(path, args, stack_env, Path(workdir))
     except BenchError as problem:
         print(f"public_page: {problem}", file=sys.stderr)
         return 2

@@ -145,7 +145,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, reusing its clients (config/redis_cache.py).
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -493,3 +494,23 @@ OTP_TOTP_ISSUER = "Vetted"
 STAFF_IDLE_TIMEOUT_MINUTES = env_number("STAFF_IDLE_TIMEOUT_MINUTES", "30", minimum=1)
 SESSION_COOKIE_AGE = env_number("SESSION_HOURS", "12", minimum=1) * 3600
 # --- end Trust (w11a) -------------------------------------------------------------------------
+# --- One cache, many processes, many sites (issue 14) -------------------------------------------
+# Kept in one block: deployments sharing a Redis, the page cache's per-process copies, CDN purge.
+# Every key of the default cache starts with CACHE_KEY_PREFIX, so deployments can share one
+# Redis; by default the site's host from SITE_URL (page-cache keys carry SITE_URL as well).
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or urlsplit(SITE_URL).netloc or "vetted"
+CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
+# Bytes of cached pages each process keeps in memory in front of the shared cache, served only
+# while the site generation read from the shared cache on each request is theirs. 0: none.
+PAGE_CACHE_PROCESS_BYTES = env_number("PAGE_CACHE_PROCESS_BYTES", str(32 * 1024 * 1024))
+# Told, after commit, the addresses and surrogate keys of pages that changed (publish, unpublish,
+# expiry, prompts), so a CDN drops them at once instead of serving them for s-maxage. The HTTP
+# backend sends CDN_PURGE_METHOD to CDN_PURGE_URL: once per address if it holds {url} or {path},
+# once per key if it holds {key}, else once with JSON {"urls": [...], "keys": [...]}.
+CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")
+CDN_PURGE_BACKEND = os.environ.get("CDN_PURGE_BACKEND") or (
+    "articles.public.purge.HttpPurge" if CDN_PURGE_URL else "articles.public.purge.NoPurge"
+)
+CDN_PURGE_METHOD = os.environ.get("CDN_PURGE_METHOD", "")  # default: PURGE per address, else POST
+CDN_PURGE_TOKEN = os.environ.get("CDN_PURGE_TOKEN", "")  # sent as "Authorization: Bearer …"
+CDN_PURGE_TIMEOUT = env_number("CDN_PURGE_TIMEOUT", "3", float, minimum=0.1)

@@ -134,6 +134,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_per_page = 50
     actions = ["verify_against_registries"]
     readonly_fields = (
+        "readers_read_it_as",
         "verification_status",
         "verification_summary",
         "registry_offer",
@@ -151,6 +152,7 @@ class SourceAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "kind",
+                    "readers_read_it_as",
                     "title",
                     "authors",
                     "journal",
@@ -199,6 +201,12 @@ class SourceAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
+
+    @admin.display(description="Readers read it as")
+    def readers_read_it_as(self, source: Source) -> str:
+        """The kind as the public page names it next to the reference, so a writer choosing the
+        kind sees what a patient will be told."""
+        return source.evidence_in_plain_words or "—"
 
     @admin.display(description="Title", ordering="title")
     def short_title(self, source: Source) -> str:

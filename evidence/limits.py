@@ -124,21 +124,6 @@ def source_problems(values: Mapping[str, Any]) -> dict[str, str]:
     return problems
 
 
-def record_problem(record: Mapping[str, Any]) -> str:
-    """Why a registry's record (`RegistryRecord.as_dict()`) is beyond what a source could hold,
-    as the end of a sentence ("is unusable: …"), or ""."""
-    from evidence.models import Source  # evidence.models imports this module
-
-    if problems := source_problems(record):
-        return f"is unusable: {next(iter(problems.values()))}"
-    for name in ("journal", "volume", "issue", "pages", "doi", "pmid"):
-        limit = Source._meta.get_field(name).max_length
-        value = record.get(name)
-        if isinstance(value, str) and len(value) > limit:
-            return f"is unusable: its {name} is {len(value):,} characters long (at most {limit})."
-    return ""
-
-
 def check_source(values: Mapping[str, Any]) -> None:
     """TooLarge with the first problem `source_problems` finds."""
     if problems := source_problems(values):

@@ -157,12 +157,8 @@ class Source(models.Model):
             raise ValidationError(problems)
 
     @property
-    def has_link(self) -> bool:
-        """A reader can follow it: a DOI, a PubMed record or a web address."""
-        return bool(self.doi or self.pmid or self.url)
-
-    @property
     def evidence_in_plain_words(self) -> str:
+        """The kind as a patient reads it on the public page ("randomized trial")."""
         return EVIDENCE_IN_PLAIN_WORDS.get(self.kind, "")
 
     def snapshot(self) -> dict:

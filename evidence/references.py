@@ -365,13 +365,3 @@ def format_references(snapshots: Iterable[Mapping[str, Any]]) -> list[ReferenceE
 def format_reference(snapshot: Mapping[str, Any]) -> ReferenceEntry:
     """One source as a reference entry (numbered 1)."""
     return format_references([snapshot])[0]
-
-
-def reference_text(snapshot: Mapping[str, Any]) -> str:
-    """One source in AMA style as plain text, for `check_article` and reports."""
-    return format_reference(snapshot).text
-
-
-def reference_list_text(snapshots: Iterable[Mapping[str, Any]]) -> str:
-    """A numbered plain-text reference list ("1. Smith J. …"), one entry a line."""
-    return "\n".join(f"{e.number}. {e.text}" for e in format_references(snapshots))

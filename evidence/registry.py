@@ -24,7 +24,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from email.utils import parsedate_to_datetime
@@ -35,6 +35,7 @@ import httpx
 from django.conf import settings
 
 from evidence import limits
+from evidence.models import Source
 
 log = logging.getLogger(__name__)
 
@@ -256,11 +257,24 @@ def _year_in(value: Any) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def record_problem(record: Mapping[str, Any]) -> str:
+    """Why a registry's record (`RegistryRecord.as_dict()`) is beyond what a source could hold,
+    as the end of a sentence ("is unusable: …"), or ""."""
+    if problems := limits.source_problems(record):
+        return f"is unusable: {next(iter(problems.values()))}"
+    for name in ("journal", "volume", "issue", "pages", "doi", "pmid"):
+        limit = Source._meta.get_field(name).max_length
+        value = record.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            return f"is unusable: its {name} is {len(value):,} characters long (at most {limit})."
+    return ""
+
+
 def _found(registry: str, identifier: str, record: RegistryRecord) -> Lookup:
     """A record held to the lengths of a source. Only the first authors are ever compared, so a
     collaboration's thousands are cut to SOURCE_MAX_AUTHORS; a longer field makes it unusable."""
     record.authors = record.authors[: settings.SOURCE_MAX_AUTHORS]
-    if problem := limits.record_problem(record.as_dict()):
+    if problem := record_problem(record.as_dict()):
         reason = f"{REGISTRY_NAMES[registry]}'s record {problem}"
         return Lookup(registry, identifier, UNREACHABLE, reason=reason)
     return Lookup(registry, identifier, FOUND, record=record)

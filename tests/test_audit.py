@@ -8,6 +8,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from articles import audit, workflow
+from articles.audit import chain
 from articles.models import AuditEvent, Revision, Signature, State
 from articles.models.immutable import ImmutableRowError
 from tests.conftest import signed_by
@@ -157,7 +158,7 @@ def test_rehashing_a_changed_event_is_caught_by_the_next_one(make_article, peopl
     full_lifecycle(make_article, people)
     victim = AuditEvent.objects.order_by("sequence")[4]
     victim.actor_name = "mallory"
-    rehashed = audit._event_hash(victim)
+    rehashed = chain.event_hash(victim)
     raw_sql(
         "UPDATE articles_auditevent SET actor_name = %s, hash = %s WHERE id = %s",
         ["mallory", rehashed, victim.pk],
@@ -229,7 +230,7 @@ def test_replacing_the_last_event_is_reported(make_article, people):
     last.actor_name = "mallory"
     raw_sql(
         "UPDATE articles_auditevent SET actor_name = %s, hash = %s WHERE id = %s",
-        ["mallory", audit._event_hash(last), last.pk],
+        ["mallory", chain.event_hash(last), last.pk],
     )
 
     assert problems(audit.verify()[1]) == [(last.sequence, "the last event was replaced")]

@@ -214,3 +214,21 @@ def test_wrk_error_responses_are_counted():
         "  Socket errors", "  Non-2xx or 3xx responses: 26130\n  Socket errors"
     )
     assert parse_wrk(output).non_2xx == 26130
+
+
+def test_stacks_name_the_database_and_cache_the_site_servers_get(monkeypatch):
+    from bench.public_page import BenchError, stack_environment
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/14")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert "REDIS_URL" not in stack_environment("sqlite-memory")  # local memory, per worker
+    with pytest.raises(BenchError, match="DATABASE_URL naming a PostgreSQL database"):
+        stack_environment("postgres-redis")
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vetted_bench")
+    first, second = stack_environment("postgres-redis"), stack_environment("postgres-redis")
+    assert first["REDIS_URL"] == "redis://127.0.0.1:6379/14"
+    # A prefix of its own per run: nothing an earlier run left in Redis is read.
+    assert first["CACHE_KEY_PREFIX"] != second["CACHE_KEY_PREFIX"]
+    monkeypatch.delenv("REDIS_URL")
+    with pytest.raises(BenchError, match="REDIS_URL naming a Redis database"):
+        stack_environment("postgres-redis")

@@ -17,7 +17,7 @@ from tests.conftest import signed_by
 def stored_image(colour: str = "steelblue"):
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), colour).save(buffer, format="PNG")
-    return store_image(buffer.getvalue(), "hero.png")
+    return store_image(buffer.getvalue(), "hero.png")[0]
 
 
 def test_hash_is_stable_for_equal_content_and_ignores_key_order():

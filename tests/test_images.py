@@ -112,7 +112,7 @@ def never_decodes(monkeypatch):
     [("JPEG", "jpeg"), ("PNG", "png"), ("WEBP", "webp")],
 )
 def test_accepted_formats_are_stored_in_their_own_format(db, settings, fmt, stored):
-    image = store_image(photo(fmt=fmt), f"hero.{fmt.lower()}")
+    image = store_image(photo(fmt=fmt), f"hero.{fmt.lower()}")[0]
     assert (image.format, image.width, image.height) == (stored, 2000, 1000)
     assert image.original_name == f"hero.{fmt.lower()}"
     assert read_back(image.file.name).format == fmt
@@ -121,7 +121,7 @@ def test_accepted_formats_are_stored_in_their_own_format(db, settings, fmt, stor
 
 
 def test_an_animated_gif_keeps_its_first_frame_as_png(db):
-    image = store_image(animated_gif(), "wave.gif")
+    image = store_image(animated_gif(), "wave.gif")[0]
     assert (image.format, image.width, image.height) == ("png", 64, 48)
     for name in image.stored_names():
         stored = read_back(name)
@@ -131,7 +131,7 @@ def test_an_animated_gif_keeps_its_first_frame_as_png(db):
 
 
 def test_a_png_named_jpg_is_accepted_as_png(db):
-    image = store_image(photo(fmt="PNG"), "holiday.jpg")
+    image = store_image(photo(fmt="PNG"), "holiday.jpg")[0]
     assert image.format == "png"
     assert image.file.name.endswith(".png")
     assert read_back(image.file.name).format == "PNG"
@@ -142,12 +142,13 @@ def test_a_phone_jpeg_with_several_pictures_is_a_jpeg(db):
     first, second = Pillow.new("RGB", (600, 400), "teal"), Pillow.new("RGB", (60, 40), "red")
     data = encode(first, "MPO", save_all=True, append_images=[second])
     assert Pillow.open(io.BytesIO(data)).format == "MPO"
-    image = store_image(data, "IMG_0001.JPG")
+    image = store_image(data, "IMG_0001.JPG")[0]
     assert (image.format, image.width) == ("jpeg", 600)
 
 
 def test_cmyk_jpeg_is_stored_as_rgb(db):
-    image = store_image(encode(Pillow.new("CMYK", (500, 300), (0, 255, 255, 0)), "JPEG"), "c.jpg")
+    cmyk = encode(Pillow.new("CMYK", (500, 300), (0, 255, 255, 0)), "JPEG")
+    image, _ = store_image(cmyk, "c.jpg")
     stored = read_back(image.file.name)
     assert stored.mode == "RGB"
     red, green, blue = stored.getpixel((10, 10))
@@ -157,7 +158,7 @@ def test_cmyk_jpeg_is_stored_as_rgb(db):
 def test_transparency_is_kept_in_png_and_webp(db):
     see_through = Pillow.new("RGBA", (500, 300), (0, 128, 0, 0))
     see_through.paste((0, 128, 0, 255), (0, 0, 250, 300))
-    image = store_image(encode(see_through, "PNG"), "logo.png")
+    image = store_image(encode(see_through, "PNG"), "logo.png")[0]
     for name in image.stored_names():
         stored = read_back(name).convert("RGBA")
         assert stored.getpixel((5, 5))[3] == 255
@@ -168,7 +169,7 @@ def test_palette_png_with_transparency_keeps_it(db):
     palette = Pillow.new("P", (500, 300), 0)
     palette.putpalette([255, 255, 255, 200, 0, 0])
     palette.paste(1, (0, 0, 250, 300))
-    image = store_image(encode(palette, "PNG", transparency=0), "icon.png")
+    image = store_image(encode(palette, "PNG", transparency=0), "icon.png")[0]
     stored = read_back(image.file.name)
     assert stored.mode == "RGBA"
     assert stored.getpixel((5, 5)) == (200, 0, 0, 255)
@@ -176,13 +177,13 @@ def test_palette_png_with_transparency_keeps_it(db):
 
 
 def test_sixteen_bit_greyscale_is_scaled_not_clipped(db):
-    image = store_image(encode(Pillow.new("I;16", (500, 300), 40000), "PNG"), "scan.png")
+    image = store_image(encode(Pillow.new("I;16", (500, 300), 40000), "PNG"), "scan.png")[0]
     assert read_back(image.file.name).convert("L").getpixel((5, 5)) == 40000 // 256
 
 
 def test_a_profile_for_another_colour_space_is_ignored_not_fatal(db):
     lab = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
-    image = store_image(photo(fmt="JPEG", icc_profile=lab), "odd.jpg")
+    image = store_image(photo(fmt="JPEG", icc_profile=lab), "odd.jpg")[0]
     assert "icc_profile" not in read_back(image.file.name).info
 
 
@@ -305,7 +306,7 @@ def test_exif_gps_and_other_metadata_are_removed_from_every_stored_file(db, fmt)
     assert sent.getexif().get_ifd(GPS)[ExifTags.GPS.GPSLatitudeRef] == "N"  # it was there
     assert b"TellTalePhone" in upload and b"xmpmeta" in upload and b"Jane Doe" in upload
 
-    image = store_image(upload, f"geotagged.{fmt.lower()}")
+    image = store_image(upload, f"geotagged.{fmt.lower()}")[0]
     assert len(image.stored_names()) == (4 if fmt == "WEBP" else 7)
     for name in image.stored_names():
         with default_storage.open(name) as handle:
@@ -322,7 +323,7 @@ def test_exif_gps_and_other_metadata_are_removed_from_every_stored_file(db, fmt)
 def test_exif_orientation_is_applied(db):
     exif = Pillow.Exif()
     exif[ExifTags.Base.Orientation] = 6  # rotate 90° clockwise to show
-    image = store_image(encode(halves((300, 200)), "JPEG", exif=exif), "sideways.jpg")
+    image = store_image(encode(halves((300, 200)), "JPEG", exif=exif), "sideways.jpg")[0]
     assert (image.width, image.height) == (200, 300)
     for name in image.stored_names():
         stored = read_back(name).convert("RGB")
@@ -342,7 +343,7 @@ def test_exif_orientation_is_applied(db):
     ],
 )
 def test_renditions_at_the_widths_the_image_can_fill(db, size, fmt, expected):
-    image = store_image(photo(size, fmt), "hero")
+    image = store_image(photo(size, fmt), "hero")[0]
     stored = image.format
     assert [(r["width"], r["height"], r["format"]) for r in image.renditions] == [
         (width, height, rendition_format)
@@ -359,19 +360,28 @@ def test_renditions_at_the_widths_the_image_can_fill(db, size, fmt, expected):
 
 
 def test_webp_input_gives_webp_renditions_once(db):
-    image = store_image(photo((1000, 600), "WEBP"), "hero.webp")
+    image = store_image(photo((1000, 600), "WEBP"), "hero.webp")[0]
     assert [(r["width"], r["format"]) for r in image.renditions] == [(480, "webp"), (960, "webp")]
 
 
-def test_the_same_bytes_are_stored_once(db, settings, django_assert_num_queries):
+def test_the_same_bytes_are_stored_once_and_not_decoded_again(
+    db, settings, django_assert_num_queries, monkeypatch
+):
     data = photo()
-    first = store_image(data, "first.jpg")
+    first, created = store_image(data, "first.jpg")
+    assert created
     files = stored_files(settings)
-    with django_assert_num_queries(1):
-        again = store_image(io.BytesIO(data), "renamed.jpg")
-    assert again == first and again.original_name == "first.jpg"
+
+    def never(*args):
+        raise AssertionError("an image already stored was decoded again")
+
+    with monkeypatch.context() as patched, django_assert_num_queries(1):
+        patched.setattr(images, "_prepare", never)
+        again, created_again = store_image(io.BytesIO(data), "renamed.jpg")
+    assert (again, created_again) == (first, False) and again.original_name == "first.jpg"
     assert stored_files(settings) == files
-    assert store_image(photo(size=(2000, 1001)), "other.jpg") != first
+    other, created_other = store_image(photo(size=(2000, 1001)), "other.jpg")
+    assert created_other and other != first
 
 
 def test_a_failed_write_leaves_no_files_and_no_row(db, settings, monkeypatch):
@@ -396,7 +406,7 @@ def test_losing_a_race_for_the_same_upload_returns_the_winner_and_removes_own_fi
 ):
     data = photo()
     prepared = images.prepare_image(data, "mine.jpg")
-    winner = store_image(data, "theirs.jpg")
+    winner = store_image(data, "theirs.jpg")[0]
     # As if the other upload committed between this one's lookup and its insert.
     real_first = QuerySet.first
     lookups = iter([None])
@@ -413,7 +423,7 @@ def test_picture_gives_webp_then_the_original_format_without_a_query(
     db, settings, django_assert_num_queries
 ):
     settings.MEDIA_URL = "/media/"
-    image = store_image(photo((2000, 1000)), "hero.jpg")
+    image = store_image(photo((2000, 1000)), "hero.jpg")[0]
     snapshot = {**image.snapshot(), "alt": "A knee brace", "decorative": False}
     with django_assert_num_queries(0):
         result = picture(snapshot)
@@ -436,7 +446,7 @@ def test_picture_gives_webp_then_the_original_format_without_a_query(
 
 def test_picture_of_a_small_webp(db, settings):
     settings.MEDIA_URL = "/media/"
-    image = store_image(photo((300, 200), "WEBP"), "dot.webp")
+    image = store_image(photo((300, 200), "WEBP"), "dot.webp")[0]
     [rendition] = image.renditions
     result = picture(image.snapshot())
     assert result.sources == [("image/webp", f"/media/{rendition['name']} 300w")]
@@ -448,7 +458,7 @@ def test_picture_of_a_small_webp(db, settings):
 
 
 def test_an_image_without_alt_text_blocks_submission_unless_decorative(article, writer):
-    article.hero_image = store_image(photo(), "hero.jpg")
+    article.hero_image = store_image(photo(), "hero.jpg")[0]
     workflow.save_revision(article, writer, base_revision=1)
     [finding] = [f for f in gate.run(article) if f.code == "missing-alt-text"]
     assert (finding.location, finding.severity) == ("hero image", gate.Severity.BLOCKER)
@@ -535,7 +545,7 @@ def test_an_engine_refusal_removes_the_files_of_the_new_image(article, writer, s
 
 
 def test_uploading_an_image_already_stored_reuses_it(article, writer, settings):
-    existing = store_image(photo(), "first.jpg")
+    existing = store_image(photo(), "first.jpg")[0]
     files = stored_files(settings)
     response = login(writer).post(
         url(article),
@@ -549,7 +559,7 @@ def test_uploading_an_image_already_stored_reuses_it(article, writer, settings):
 
 
 def test_writer_removes_the_hero_image(article, writer):
-    article.hero_image = store_image(photo(), "hero.jpg")
+    article.hero_image = store_image(photo(), "hero.jpg")[0]
     article.hero_alt = "A knee brace"
     workflow.save_revision(article, writer, base_revision=1)
     client = login(writer)
@@ -569,7 +579,7 @@ def test_writer_removes_the_hero_image(article, writer):
 
 
 def test_a_reader_sees_the_image_but_no_upload_field(in_review, writer, reviewer, get_budget):
-    image = store_image(photo(), "hero.jpg")
+    image = store_image(photo(), "hero.jpg")[0]
     Article.objects.filter(pk=in_review.pk).update(hero_image=image, hero_alt="A knee brace")
     page = text(get_budget(login(reviewer), url(in_review)))
     assert "hero.jpg (2000×1000 pixels)" in page

@@ -37,6 +37,8 @@ def test_the_writer_previews_a_draft_as_the_public_page_marked_not_reviewed(arti
     assert 'href="#ref-1"' in html and 'id="ref-1"' in html
     assert "Oliveira CB" in html
     assert "Not published yet." in html
+    # Nothing public to report a problem with yet.
+    assert "Report a problem with this page" not in html
     # Never cached, never indexed.
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"

@@ -186,7 +186,7 @@ def test_database_and_cache_from_the_environment():
     })  # fmt: skip
     assert s["ENGINE"] == "django.db.backends.postgresql"
     assert s["NAME"] == "vetted"
-    assert s["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["CACHE"] == "config.redis_cache.RedisCache"
     assert s["ALLOWED_HOSTS"] == ["clinic.example", "www.clinic.example"]
 
 

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from articles import audit, workflow
-from articles.audit import anchor, keys
+from articles.audit import anchor, chain, keys
 from articles.models import AuditEvent, AuditHead, Rendering, Revision, Signature
 from articles.models.revisions import content_hash
 from tests.workflow_support import reload, tamper, triggers_off
@@ -28,7 +28,7 @@ sql = tamper
 
 def forge(event: AuditEvent) -> str:
     """What someone without the audit key can compute: the HMAC under a key of their own."""
-    return keys.sign(ATTACKER_KEY, audit._canonical(event, keyed=True))
+    return keys.sign(ATTACKER_KEY, chain.canonical(event, keyed=True))
 
 
 def verify_fails(*expected: str) -> list[str]:
@@ -95,7 +95,7 @@ def test_appending_an_event_in_the_old_unkeyed_form(trail):
         actor_name="mallory", action="publish", detail={}, created_at=timezone.now(),
         sequence=last.sequence + 1, prev_hash=last.hash, key_id="",
     )  # fmt: skip
-    fake.hash = hashlib.sha256(audit._canonical(fake, keyed=False)).hexdigest()
+    fake.hash = hashlib.sha256(chain.canonical(fake, keyed=False)).hexdigest()
     fake.save()
     sql("UPDATE articles_audithead SET sequence = %s, hash = %s", [fake.sequence, fake.hash])
 
@@ -117,7 +117,7 @@ def test_rebuilding_the_chain_after_an_edit(trail, keyed):
         event.hash = (
             forge(event)
             if keyed
-            else hashlib.sha256(audit._canonical(event, keyed=False)).hexdigest()
+            else hashlib.sha256(chain.canonical(event, keyed=False)).hexdigest()
         )
         sql(
             "UPDATE articles_auditevent SET actor_name = %s, prev_hash = %s, hash = %s, "
@@ -279,10 +279,10 @@ def test_with_debug_a_development_key_is_derived(settings, make_article, writer)
 
 def test_events_written_before_the_key_are_signed_once_if_intact(trail):
     """Migration 0010 signs a trail written with plain SHA-256 when that chain is intact."""
-    prev = audit.GENESIS
+    prev = chain.GENESIS
     for event in AuditEvent.objects.order_by("sequence"):
         event.prev_hash, event.key_id = prev, ""
-        event.hash = hashlib.sha256(audit._canonical(event, keyed=False)).hexdigest()
+        event.hash = hashlib.sha256(chain.canonical(event, keyed=False)).hexdigest()
         sql(
             "UPDATE articles_auditevent SET prev_hash = %s, hash = %s, key_id = '', "
             "revision_hash = '' WHERE id = %s",

@@ -5,7 +5,9 @@
 - `content`: articles (with their prompt placements), prompts, topics.
 - `queues`: the role-aware "Queue" filter and the workspace on the admin index.
 - `readers`: information requests, newsletter subscriptions and consent wordings (Admin role).
-- `records`: the read-only audit trail.
+- `records`: the read-only audit trail; `history`: the audit trail as the History of what it
+  records (no Django LogEntry for those admins).
+- `sources`: evidence's source admin, with the audit trail as its history.
 - `users`: users, their roles (groups) and public profiles.
 """
 
@@ -16,6 +18,7 @@ from articles.admin import (  # noqa: F401 - registers the model admins
     feedback,
     readers,
     records,
+    sources,
     users,
 )
 from articles.admin.queues import install_workspace

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from articles import images, jobs, rendering, workflow
+from articles.admin.history import AuditTrailHistory
 from articles.admin.queues import QueueFilter
 from articles.admin.reviewed import WorkflowAdminMixin
 from articles.audit import edits
@@ -371,8 +372,9 @@ class PromptAdmin(WorkflowAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    """Every save and deletion is audited (`articles.audit.edits`)."""
+class TopicAdmin(AuditTrailHistory, admin.ModelAdmin):
+    """Every save and deletion is audited (`articles.audit.edits`), so the audit trail is its
+    history."""
 
     list_display = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

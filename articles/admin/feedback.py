@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from articles.admin.history import AuditTrailHistory
 from articles.models import Feedback, FeedbackStatus
 from articles.readers import feedback
 
@@ -44,7 +45,7 @@ def _moderation_action(status: FeedbackStatus):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(AuditTrailHistory, admin.ModelAdmin):
     change_form_template = "readers/feedback_admin_change_form.html"
     list_display = (
         "created_at",

@@ -1,7 +1,7 @@
 """Readers' information requests, newsletter subscriptions and the consent wordings, for the
 Admin role only.
 
-Who may see them is decided by `articles.readers.requests.may_see_personal_data` (the Admin role;
+Who may see them is decided by `articles.readers.access.may_see_personal_data` (the Admin role;
 a superuser without it is refused like everyone else), so the models are absent from everybody
 else's workspace and their pages answer 403. Every change goes through the domain modules, which
 check the role again and write the audit trail: requests are read-only here except their status.
@@ -14,8 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils.html import format_html
 
+from articles.admin.history import AuditTrailHistory
 from articles.models import ConsentText, InformationRequest, NewsletterSubscription, RequestStatus
-from articles.readers import newsletter, requests
+from articles.readers import access, information_requests, newsletter
 from articles.workflow import WorkflowError
 
 
@@ -26,17 +27,17 @@ class AdminRoleOnly:
         return False
 
     def has_view_permission(self, request, obj=None):
-        return requests.may_see_personal_data(request.user) and super().has_view_permission(
+        return access.may_see_personal_data(request.user) and super().has_view_permission(
             request, obj
         )
 
     def has_change_permission(self, request, obj=None):
-        return requests.may_see_personal_data(request.user) and super().has_change_permission(
+        return access.may_see_personal_data(request.user) and super().has_change_permission(
             request, obj
         )
 
     def has_delete_permission(self, request, obj=None):
-        return requests.may_see_personal_data(request.user) and super().has_delete_permission(
+        return access.may_see_personal_data(request.user) and super().has_delete_permission(
             request, obj
         )
 
@@ -52,7 +53,7 @@ def _consent_html(consent: ConsentText):
 
 
 @admin.register(InformationRequest)
-class InformationRequestAdmin(AdminRoleOnly, admin.ModelAdmin):
+class InformationRequestAdmin(AuditTrailHistory, AdminRoleOnly, admin.ModelAdmin):
     list_display = ("__str__", "created_at", "name", "email", "status", "offer", "withdrawn")
     list_filter = ("status", ("consent_withdrawn_at", admin.EmptyFieldListFilter))
     list_select_related = ("prompt",)
@@ -114,13 +115,13 @@ class InformationRequestAdmin(AdminRoleOnly, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            requests.set_status(obj, request.user, form.cleaned_data["status"])
+            information_requests.set_status(obj, request.user, form.cleaned_data["status"])
         except WorkflowError as refusal:
             raise self._refused(refusal) from refusal
 
     def delete_model(self, request, obj):
         try:
-            requests.delete(obj, request.user)
+            information_requests.delete(obj, request.user)
         except WorkflowError as refusal:
             raise self._refused(refusal) from refusal
 
@@ -143,7 +144,7 @@ class InformationRequestAdmin(AdminRoleOnly, admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda item, user: requests.set_status(item, user, status),
+            lambda item, user: information_requests.set_status(item, user, status),
             f"marked {RequestStatus(status).label.lower()}",
         )
 
@@ -164,13 +165,15 @@ class InformationRequestAdmin(AdminRoleOnly, admin.ModelAdmin):
         permissions=["change"],
     )
     def withdraw_consent(self, request, queryset):
-        self._each(request, queryset, requests.withdraw_consent, "emptied of personal data")
+        self._each(
+            request, queryset, information_requests.withdraw_consent, "emptied of personal data"
+        )
 
     @admin.action(description="Export selected requests as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         try:
-            text = requests.export_csv(
-                queryset, request.user, filters=requests.export_filters(request.GET)
+            text = information_requests.export_csv(
+                queryset, request.user, filters=information_requests.export_filters(request.GET)
             )
         except WorkflowError as refusal:
             raise self._refused(refusal) from refusal
@@ -180,7 +183,7 @@ class InformationRequestAdmin(AdminRoleOnly, admin.ModelAdmin):
 
 
 @admin.register(NewsletterSubscription)
-class NewsletterSubscriptionAdmin(AdminRoleOnly, admin.ModelAdmin):
+class NewsletterSubscriptionAdmin(AuditTrailHistory, AdminRoleOnly, admin.ModelAdmin):
     list_display = ("__str__", "email", "confirmed_at", "created_at")
     list_filter = (("confirmed_at", admin.EmptyFieldListFilter),)
     date_hierarchy = "created_at"

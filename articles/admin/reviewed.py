@@ -24,6 +24,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles import audit, gate, rendering, workflow
+from articles.admin.history import AuditTrailHistory
 from articles.admin.queues import BY_KEY, MISSED_SCHEDULE, active_queue
 from articles.forms import TRANSITION_FORMS
 from articles.limits import InputTooLarge
@@ -156,7 +157,7 @@ def _csv_cell(value) -> str:
     return text
 
 
-class WorkflowAdminMixin:
+class WorkflowAdminMixin(AuditTrailHistory):
     """Shared by every ModelAdmin of reviewed content (articles, prompts).
 
     Subclasses set `form` (a `articles.forms.ReviewedContentForm`) and `content_fieldsets`.
@@ -389,6 +390,10 @@ class WorkflowAdminMixin:
             f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{name}",
             args=args,
         )
+
+    def audit_trail_url(self, request, obj) -> str:
+        """The change page shows its own audit trail to everyone who may open it."""
+        return f"{self._url('change', obj.pk)}#vetted-events-heading"
 
     def _latest_preview_url(self, obj) -> str:
         revision = obj.latest_revision

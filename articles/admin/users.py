@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from articles import audit, signing
 from articles.accounts import factors, people
 from articles.accounts.forms import SignInForm
+from articles.admin.history import AuditTrailHistory
 from articles.models import AuthorProfile
 from articles.roles import roles_of
 
@@ -62,7 +63,7 @@ class NewUserForm(forms.ModelForm):
         return user
 
 
-class VettedUserAdmin(UserAdmin):
+class VettedUserAdmin(AuditTrailHistory, UserAdmin):
     inlines = [AuthorProfileInline]
     list_display = (
         "username", "public_name", "email", "roles", "two_step", "is_active", "is_staff",

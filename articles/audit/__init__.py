@@ -11,8 +11,6 @@ copy `run_jobs` keeps outside the database (`anchor`).
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,37 +18,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from articles.audit import keys
+from articles.audit import anchor, keys, records
+from articles.audit.chain import GENESIS, Break, canonical, event_hash, seal_problem
 from articles.models import AuditEvent, AuditHead
-
-GENESIS = "0" * 64
-
-
-def _canonical(event: AuditEvent, *, keyed: bool) -> bytes:
-    fields = {
-        "sequence": event.sequence,
-        "actor": event.actor_id,
-        "actor_name": event.actor_name,
-        "action": event.action,
-        "content_type": event.content_type_id,
-        "object_id": event.object_id,
-        "object_repr": event.object_repr,
-        "revision_id": event.revision_id,
-        "revision_number": event.revision_number,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "detail": event.detail,
-        "created_at": event.created_at.isoformat(),
-        "prev_hash": event.prev_hash,
-    }
-    if keyed:
-        fields |= {"revision_hash": event.revision_hash, "key_id": event.key_id}
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _event_hash(event: AuditEvent) -> str:
-    """The event's HMAC under the key its key_id names (UnknownKey if this server lacks it)."""
-    return keys.sign(keys.by_id(event.key_id), _canonical(event, keyed=True))
 
 
 def record(
@@ -86,36 +56,17 @@ def record(
             prev_hash=head.hash,
             key_id=kid,
         )
-        event.hash = _event_hash(event)
+        event.hash = event_hash(event)
         event.save()
         head.sequence, head.hash = event.sequence, event.hash
         head.save()
     return event
 
 
-def signature_digest(signature) -> str:
-    from articles.audit.records import signature_digest as digest
-
-    return digest(signature)
-
-
 def events_for(obj: models.Model):
     return AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
     ).select_related("actor")
-
-
-@dataclass(frozen=True)
-class Break:
-    """One problem `verify` found: at an event (`sequence`), or at a record or the anchor
-    (`subject`, such as "signature 4" or "revision 7 of article 3")."""
-
-    sequence: int | None
-    problem: str
-    subject: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.subject or f'event #{self.sequence}'}: {self.problem}"
 
 
 @dataclass
@@ -168,20 +119,6 @@ class Walk:
     last: int = 0
 
 
-def _seal_problem(event: AuditEvent) -> str | None:
-    if not event.key_id:
-        return "it is not signed with the audit key: it was forged, or written before the key"
-    try:
-        if hmac.compare_digest(_event_hash(event), event.hash):
-            return None
-    except keys.UnknownKey:
-        return (
-            f"it is signed with a key this server does not hold (key id {event.key_id}): "
-            "add that key to AUDIT_HMAC_KEYS, or the event was forged"
-        )
-    return "its contents were changed after it was written"
-
-
 def sign_unkeyed_trail(event_model, head_model, revision_model) -> int:
     """Sign the events written before the trail was keyed (run once by migration 0010), if
     their plain SHA-256 chain is intact; otherwise leave them for verify_audit to name. Returns
@@ -191,7 +128,7 @@ def sign_unkeyed_trail(event_model, head_model, revision_model) -> int:
         return 0
     prev = GENESIS
     for number, event in enumerate(events, start=1):
-        unkeyed = hashlib.sha256(_canonical(event, keyed=False)).hexdigest()
+        unkeyed = hashlib.sha256(canonical(event, keyed=False)).hexdigest()
         if event.sequence != number or event.prev_hash != prev or event.hash != unkeyed:
             return 0
         prev = event.hash
@@ -201,7 +138,7 @@ def sign_unkeyed_trail(event_model, head_model, revision_model) -> int:
     for event in events:
         event.prev_hash, event.key_id = prev, kid
         event.revision_hash = hashes.get(event.revision_id, "")
-        event.hash = keys.sign(key, _canonical(event, keyed=True))
+        event.hash = keys.sign(key, canonical(event, keyed=True))
         event_model._base_manager.filter(pk=event.pk).update(
             prev_hash=event.prev_hash, key_id=kid, hash=event.hash,
             revision_hash=event.revision_hash,
@@ -227,7 +164,7 @@ def _walk_chain(batch_size: int, watch: set[int]) -> Walk:
             walk.breaks.append(Break(event.sequence, f"event {missing} before it was deleted"))
         elif event.prev_hash != expected_prev:
             walk.breaks.append(Break(event.sequence, "does not follow the event before it"))
-        if problem := _seal_problem(event):
+        if problem := seal_problem(event):
             walk.breaks.append(Break(event.sequence, problem))
             walk.attested.taint(event)
         else:
@@ -259,8 +196,6 @@ def verify(batch_size: int = 2000) -> tuple[int, list[Break]]:
     """Walk the chain in order, reconcile the revisions, signatures and stored pages it vouches
     for, and compare it with the anchor kept outside the database; return how many events were
     checked and every problem found."""
-    from articles.audit import anchor, records
-
     anchored, anchor_breaks = anchor.read_for_verify()
     walk = _walk_chain(batch_size, {anchored.sequence} if anchored else set())
     breaks = walk.breaks + records.reconcile(walk.attested, batch_size) + anchor_breaks

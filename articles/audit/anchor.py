@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.audit import keys
+from articles.audit.chain import GENESIS, Break, seal_problem
 from articles.models import AuditEvent, AuditHead
 
 
@@ -84,8 +85,6 @@ def read() -> Anchor | None:
 
 
 def read_for_verify() -> tuple[Anchor | None, list]:
-    from articles.audit import Break
-
     try:
         return read(), []
     except AnchorError as exc:
@@ -95,8 +94,6 @@ def read_for_verify() -> tuple[Anchor | None, list]:
 def compare(anchor: Anchor, last: int, hash_there: str | None) -> list:
     """What is wrong with a trail whose last event is `last` and whose event at the anchored
     sequence has `hash_there` (None: no such event)."""
-    from articles.audit import Break
-
     when = anchor.written_at
     if hash_there is None:
         return [
@@ -120,8 +117,6 @@ def compare(anchor: Anchor, last: int, hash_there: str | None) -> list:
 def _sound_since(anchor: Anchor | None, head: AuditHead) -> None:
     """Refuse to move the anchor unless the trail still holds the anchored event and every event
     after it, up to the head, is soundly chained and signed."""
-    from articles.audit import GENESIS, _seal_problem
-
     start, prev = (anchor.sequence, anchor.hash) if anchor else (0, GENESIS)
     if anchor and AuditEvent.objects.filter(sequence=start, hash=prev).count() != 1:
         raise AnchorError(
@@ -131,11 +126,7 @@ def _sound_since(anchor: Anchor | None, head: AuditHead) -> None:
     expected = start + 1
     events = AuditEvent.objects.filter(sequence__gt=start).order_by("sequence")
     for event in events.iterator(chunk_size=500):
-        if (
-            event.sequence != expected
-            or event.prev_hash != prev
-            or _seal_problem(event) is not None
-        ):
+        if event.sequence != expected or event.prev_hash != prev or seal_problem(event) is not None:
             raise AnchorError(
                 f"event #{event.sequence} does not soundly follow the anchored trail; the anchor "
                 f"was kept at #{start}. Run verify_audit."

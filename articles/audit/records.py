@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from articles.audit import keys
+from articles.audit.chain import Break
 from articles.models import Rendering, Revision, Signature
 
 
@@ -67,17 +68,15 @@ def page_seal_matches(revision_id: int, revision_hash: str, page: dict[str, Any]
     return keys.seal_matches(page["seal"], _page_message(revision_id, revision_hash, page))
 
 
-def reconcile(attested, batch_size: int = 500) -> list:
-    from articles.audit import Break
-
-    breaks: list[Break] = []
-    breaks += _revisions(attested, batch_size, Break)
-    breaks += _signatures(attested, batch_size, Break)
-    breaks += _renderings(attested, batch_size, Break)
-    return breaks
+def reconcile(attested, batch_size: int = 500) -> list[Break]:
+    return (
+        _revisions(attested, batch_size)
+        + _signatures(attested, batch_size)
+        + _renderings(attested, batch_size)
+    )
 
 
-def _revisions(attested, batch_size: int, Break) -> list:
+def _revisions(attested, batch_size: int) -> list[Break]:
     found = []
     rows = Revision.objects.select_related("content_type").order_by("pk")
     for revision in rows.iterator(chunk_size=batch_size):
@@ -104,7 +103,7 @@ def _revisions(attested, batch_size: int, Break) -> list:
     return found
 
 
-def _signatures(attested, batch_size: int, Break) -> list:
+def _signatures(attested, batch_size: int) -> list[Break]:
     found = []
     for signature in Signature.objects.order_by("pk").iterator(chunk_size=batch_size):
         subject = f"signature {signature.pk} ({signature.reviewer_name})"
@@ -129,7 +128,7 @@ def _signatures(attested, batch_size: int, Break) -> list:
     return found
 
 
-def _renderings(attested, batch_size: int, Break) -> list:
+def _renderings(attested, batch_size: int) -> list[Break]:
     found = []
     rows = Rendering.objects.values(
         "revision_id",

@@ -375,9 +375,7 @@ def _mark_citation(article: Article, after: str) -> None:
 
 def _hero(plan: Plan, stored: list[Image]) -> Image:
     """The plan's drawing through the image pipeline; new images are added to `stored`."""
-    image, created = images.save_prepared(
-        images.prepare_image(illustrations.png(plan.image), f"{plan.image}.png")
-    )
+    image, created = images.store_image(illustrations.png(plan.image), f"{plan.image}.png")
     if created:
         stored.append(image)
     return image

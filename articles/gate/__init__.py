@@ -18,9 +18,9 @@ from articles.gate.core import (
     Subject,
     blockers,
     check,
-    run,
     warnings,
 )
+from articles.gate.runner import run
 
 __all__ = [
     "CHECKS",

@@ -1,4 +1,5 @@
-"""Findings, the check registry, and running the gate over one revision."""
+"""Findings, what the checks look at, and the check registry. Running the gate over a revision
+is `articles.gate.runner.run`, which needs every check registered first."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
+
+from articles.text import html_blocks, text_block
 
 STAGES = ("review", "submit", "approve", "publish")
 
@@ -75,9 +78,7 @@ class Subject:
 
     @cached_property
     def blocks(self) -> list:
-        """Every block of reader-visible text, in reading order (see articles.gate.text)."""
-        from articles.gate.text import html_blocks, text_block
-
+        """Every block of reader-visible text, in reading order (see articles.text)."""
         content = self.content
         if self.kind == "prompt":
             return [
@@ -121,52 +122,6 @@ def check(fn: Check | None = None, *, stages: Iterable[str] | None = None):
         return f
 
     return register(fn) if fn is not None else register
-
-
-def _subject(obj, revision, stage: str, reviewer) -> Subject:
-    from articles.models import Prompt
-    from evidence.models import Source
-
-    revision = revision or obj.latest_revision
-    content = revision.content if revision is not None else obj.revision_content()
-    ids = [c["source"]["id"] for c in content.get("citations") or []]
-    # Only the live facts the checks read: a source's registry record can be large.
-    sources = Source.objects.only(*LIVE_SOURCE_FIELDS).in_bulk(ids) if ids else {}
-    prompt_ids = [p["prompt"] for p in content.get("prompts") or []]
-    prompts = (
-        Prompt.objects.select_related("latest_revision", "live_revision").in_bulk(prompt_ids)
-        if prompt_ids
-        else {}
-    )
-    return Subject(
-        obj=obj,
-        content=content,
-        sources=sources,
-        stage=stage,
-        reviewer=reviewer,
-        prompts=prompts,
-    )
-
-
-def run(obj, *, revision=None, stage: str = "review", reviewer=None) -> list[Finding]:
-    """Every finding for `revision` (default: the latest) of `obj`, overrides applied.
-
-    At most four queries, whatever the length of the content or the number of citations: the
-    cited sources, the placed prompts, the reviewer's profile (approve stage), the recorded
-    overrides (only when a finding could be overridden); plus the content type the first time
-    (Django caches it)."""
-    from articles.gate import checks  # noqa: F401  (registers the checks)
-    from articles.gate.overrides import apply_overrides
-
-    if stage not in STAGES:
-        raise ValueError(f"Unknown gate stage {stage!r}; expected one of {', '.join(STAGES)}.")
-    subject = _subject(obj, revision, stage, reviewer)
-    findings: list[Finding] = []
-    for fn in CHECKS:
-        stages = getattr(fn, "gate_stages", None)
-        if stages is None or stage in stages:
-            findings.extend(fn(subject))
-    return apply_overrides(obj, findings)
 
 
 def blockers(findings: Iterable[Finding]) -> list[Finding]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from articles.images import ImageRefused, delete_files, picture, prepare_image, save_prepared
+from articles.images import ImageRefused, delete_files, picture, store_image
 from articles.importers.wxr import UPLOADS, ImageRef, WxrAttachment, WxrFile
 from articles.models import Image
 
@@ -76,7 +76,7 @@ class MediaLibrary:
                 result = "missing: the file is not in the media folder"
             else:
                 with path.open("rb") as file:
-                    image, created = save_prepared(prepare_image(file, path.name))
+                    image, created = store_image(file, path.name)
                 if created:
                     self.created.append(image)
                 result = image

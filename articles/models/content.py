@@ -11,7 +11,7 @@ from django.urls import reverse
 from taggit.managers import TaggableManager
 
 from articles.models.images import Image
-from articles.models.reviewed import ReviewedContent
+from articles.models.reviewed import CannotGoLive, ReviewedContent
 from articles.sanitize import clean_html
 
 
@@ -170,9 +170,7 @@ class Article(ReviewedContent):
         slug = revision.content.get("slug") or self.slug
         owner = ArticleSlug.objects.filter(slug=slug).values_list("article_id", flat=True).first()
         if owner is not None and owner != self.pk:
-            from articles.workflow import WrongState
-
-            raise WrongState(
+            raise CannotGoLive(
                 f"The address “{slug}” was used by another published article; choose another "
                 f"address for “{self}” and have it reviewed again."
             )

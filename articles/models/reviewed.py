@@ -72,6 +72,11 @@ class ReviewedContentQuerySet(models.QuerySet):
 # The fields the workflow engine owns. Only `articles.workflow` writes them (with update_fields);
 # a plain save of an existing row leaves them alone, so a stale instance (an editor's form, a
 # shell session) cannot undo a transition made meanwhile.
+class CannotGoLive(Exception):
+    """Raised by `going_live` when the content cannot be published as it is; the message says
+    why and what to do. The workflow refuses the transition with it (as `WrongState`)."""
+
+
 WORKFLOW_FIELDS = (
     "state", "owner", "latest_revision", "live_revision", "live_signature", "submitted_at",
     "scheduled_at", "go_live_at", "expire_at", "first_published_at", "last_published_at",
@@ -145,7 +150,8 @@ class ReviewedContent(models.Model):
         return (*WORKFLOW_FIELDS, *cls.engine_fields)
 
     def going_live(self, revision) -> None:
-        """Hook: `revision` is about to go live (under the row lock, before the engine saves)."""
+        """Hook: `revision` is about to go live (under the row lock, before the engine saves);
+        `CannotGoLive` stops it."""
 
     def going_down(self) -> None:
         """Hook: nothing of this content will be live any more."""

@@ -2,7 +2,9 @@
 
 Public pages are the same for everyone (no per-user content, no CSRF token, no session), so a
 rendered page is stored in Django's default cache (local memory, or Redis with REDIS_URL) under
-its scheme, path and the query parameters the page reads, together with the *site generation* it
+the site (SITE_URL: deployments sharing one Redis never answer each other's pages, and each has
+its own KEY_PREFIX too), its scheme, path and the query parameters the page reads, together with
+the *site generation* it
 was rendered under: a counter that every change to what the public sees (`live_changed`: publish,
 unpublish, expiry, for articles and prompts) bumps. One counter so invalidates every page: an
 entry from an earlier generation is never served again, and ages out. A page is also never kept
@@ -11,7 +13,9 @@ late.
 
 `cached_answer` is the one lookup: from what a request says (`PageRequest`: method, scheme, path,
 query string, Cookie and precondition headers) to the page cache's answer (status, headers,
-body) or None, with one cache round trip (the generation and the page together). Two thin
+body) or None, with one cache round trip: the generation, read from the shared cache on every
+request; the page is this process's copy of that generation (`_Copies`), read from the shared
+cache (a second round trip) only the first time this process serves it. Two thin
 adapters ask it: the WSGI front (`articles.public.wsgi`, wrapped around Django's handler in
 config/wsgi.py) answers hits before Django's handler runs, and `PageCacheMiddleware`, first in
 MIDDLEWARE, answers them wherever the front is not in the way (runserver, the test client) and
@@ -20,8 +24,9 @@ cache carries the same Content-Security-Policy and other headers as one rendered
 Neither adapter checks the host in the lookup; each checks ALLOWED_HOSTS as Django does before
 answering. `public_page` marks the views whose pages may be stored.
 
-Every page carries a strong ETag over its body, Last-Modified, and Cache-Control with s-maxage so
-a CDN can hold it; a conditional GET is answered 304, from the cache or not.
+Every page carries a strong ETag over its body, Last-Modified, Cache-Control with s-maxage so a
+CDN can hold it, and the surrogate keys it may be purged by (`articles.public.purge`); a
+conditional GET is answered 304, from the cache or not.
 
 A cache that fails (Redis stopped) must slow pages, never break them: the error is logged once,
 the cache is left alone for RETRY_SECONDS, and pages are rendered uncached meanwhile.
@@ -33,7 +38,9 @@ import functools
 import hashlib
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -302,21 +309,31 @@ def describe(
     modified: datetime | None,
     live_until: datetime | None,
     etag: str | None = None,
+    keys: Iterable[str] = (),
 ) -> HttpResponse:
     """Tell the page cache when the page last changed, when something on it stops being live,
-    and its ETag if it is already known (a page rendered at publish time)."""
+    its ETag if it is already known (a page rendered at publish time), and the surrogate keys a
+    CDN may purge it by (`articles.public.purge`)."""
     response.page_modified = modified
     response.page_live_until = live_until
     response.page_etag = etag
+    response.page_keys = tuple(keys)
     return response
 
 
-def public_page(view: Callable[..., HttpResponse] | None = None, *, params: Iterable[str] = ()):
+def public_page(
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    params: Iterable[str] = (),
+    keys: Iterable[str] = (),
+):
     """Give the view's 200 responses ETag, Last-Modified and Cache-Control, answer conditional
     GETs, and let PageCacheMiddleware store them; `params` are the query parameters the page
-    depends on. Anything but a 200 (a 404 for a draft, a redirect) is passed through and never
-    cached."""
+    depends on, `keys` the surrogate keys a CDN may purge it by (with those the view gives
+    `describe`), sent as Surrogate-Key and Cache-Tag. Anything but a 200 (a 404 for a draft, a
+    redirect) is passed through and never cached."""
     params = tuple(params)
+    static_keys = tuple(keys)
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -325,13 +342,82 @@ def public_page(view: Callable[..., HttpResponse] | None = None, *, params: Iter
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.cookies:
                 return response
+            page_keys = (*static_keys, *getattr(response, "page_keys", ()))
+            _name_keys(response, page_keys)
             response.page = _Page.of(response, params)
-            return response.page.finish(request, response)
+            answer = response.page.finish(request, response)
+            if answer is not response:  # a 304 has the 200's keys too, as from the cache
+                _name_keys(answer, page_keys)
+            return answer
 
         serve.page_params = params
         return serve
 
     return decorate(view) if view is not None else decorate
+
+
+def _name_keys(response: HttpResponse, keys: tuple[str, ...]) -> None:
+    """The surrogate keys a CDN may purge the page by, in the headers CDNs read them from."""
+    if keys:
+        response.headers["Surrogate-Key"] = " ".join(keys)
+        response.headers["Cache-Tag"] = ",".join(keys)
+
+
+# --- This process's copies ------------------------------------------------------------------------
+
+
+class _Copies:
+    """Pages this process read from or stored in the shared cache, with the site generation they
+    were rendered under. With the cache in Redis, a hit then moves a number out of Redis instead
+    of a whole page to unpickle (bench/README.md has the figures).
+
+    A copy is only served when the generation read from the shared cache for this very request
+    is its own (`_fetch`), and every change to what the public sees bumps that generation before
+    it commits: no copy outlives an unpublish in any process. All copies are of one generation;
+    reading another drops them all, since they can never be current again. At most
+    PAGE_CACHE_PROCESS_BYTES of pages are kept, the least recently served dropped first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # gunicorn's threaded workers share one process
+        self._generation: int | None = None
+        self._pages: OrderedDict[str, _Entry] = OrderedDict()
+        self._size = 0
+
+    def get(self, key: str, generation: int) -> _Entry | None:
+        with self._lock:
+            if generation != self._generation:
+                self._pages.clear()
+                self._size = 0
+                self._generation = generation
+                return None
+            entry = self._pages.get(key)
+            if entry is not None:
+                self._pages.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: _Entry) -> None:
+        limit = settings.PAGE_CACHE_PROCESS_BYTES
+        if len(entry.content) > limit:
+            return
+        with self._lock:
+            if entry.generation != self._generation:
+                return  # a change was seen meanwhile; the page may be stale already
+            if (replaced := self._pages.pop(key, None)) is not None:
+                self._size -= len(replaced.content)
+            while self._pages and self._size + len(entry.content) > limit:
+                _, dropped = self._pages.popitem(last=False)
+                self._size -= len(dropped.content)
+            self._pages[key] = entry
+            self._size += len(entry.content)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._size = 0
+            self._generation = None
+
+
+_copies = _Copies()
 
 
 # --- The middleware -------------------------------------------------------------------------------
@@ -367,8 +453,10 @@ def _key(request: PageRequest, params: Iterable[str]) -> str:
         query = "&".join(
             f"{name}={values[name]}" for name in params if values.get(name) is not None
         )
-    address = hashlib.sha256(f"{request.scheme}:{request.path}?{query}".encode()).hexdigest()
-    return f"vetted:page:{address}"
+    # The site too: deployments sharing one cache under one KEY_PREFIX still never answer each
+    # other's pages (and the Host header does not matter: pages link to SITE_URL whatever it is).
+    page = f"{settings.SITE_URL}|{request.scheme}:{request.path}?{query}"
+    return f"vetted:page:{hashlib.sha256(page.encode()).hexdigest()}"
 
 
 def cache_key(request: PageRequest) -> str | None:
@@ -391,17 +479,25 @@ def cache_key(request: PageRequest) -> str | None:
 
 
 def _fetch(key: str) -> tuple[bool, int | None, _Entry | None]:
-    """(whether the cache answered, the site generation, the entry stored under `key`)."""
+    """(whether the cache answered, the site generation, the entry stored under `key`).
+
+    The generation is read from the shared cache on every call, so nothing is served after a
+    change another process committed; the entry comes from this process's copies when it has
+    one of that generation, else from the shared cache."""
     if _Health.bump_pending:
         invalidate()
-    ok, found = _guarded(cache.get_many, [GENERATION_KEY, key])
-    if not ok:
-        return False, None, None
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
+    ok, generation = _guarded(cache.get, GENERATION_KEY)
+    if ok and generation is None:
         # Read before the page is rendered, like any generation a page is stored under.
         ok, generation = _guarded(cache.get_or_set, GENERATION_KEY, _fresh_generation, None)
-    return ok, generation, found.get(key)
+    if not ok:
+        return False, None, None
+    entry = _copies.get(key, generation)
+    if entry is None:
+        ok, entry = _guarded(cache.get, key)
+        if entry is not None and entry.generation == generation:
+            _copies.put(key, entry)
+    return ok, generation, entry
 
 
 def cached_answer(request: PageRequest) -> Answer | None:
@@ -476,4 +572,6 @@ class PageCacheMiddleware:
                 page=page,
                 generation=generation,
             )
-            _guarded(cache.set, key, entry, timeout)
+            stored, _ = _guarded(cache.set, key, entry, timeout)
+            if stored:
+                _copies.put(key, entry)

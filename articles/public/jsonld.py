@@ -17,7 +17,7 @@ from articles.public.site import absolute_url
 
 if TYPE_CHECKING:
     from articles.models import Article, Signature
-    from articles.rendering import Reference
+    from evidence.references import ReferenceEntry
 
 # What would let the text end the <script> element early ("</script>", "<!--"); JSON readers
 # decode the escapes back to the same characters.
@@ -45,8 +45,7 @@ def _author(name: dict[str, str]) -> dict[str, str]:
     return _person(" ".join(part for part in (name.get("given"), name.get("family")) if part))
 
 
-def _source(reference: Reference, snapshot: dict[str, Any]) -> dict[str, Any]:
-    entry = reference.entry
+def _source(entry: ReferenceEntry, snapshot: dict[str, Any]) -> dict[str, Any]:
     work: dict[str, Any] = {"@type": "ScholarlyArticle", "name": snapshot.get("title", "")}
     if authors := snapshot.get("authors"):
         work["author"] = [_author(a) for a in authors]
@@ -76,7 +75,7 @@ def medical_web_page(
     article: Article,
     content: dict[str, Any],
     signature: Signature,
-    references: Sequence[Reference],
+    references: Sequence[ReferenceEntry],
     image_url: str = "",
     topic: dict[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -99,8 +98,8 @@ def medical_web_page(
         "datePublished": article.first_published_at.isoformat(),
         "dateModified": article.last_published_at.isoformat(),
         "citation": [
-            _source(reference, citation["source"])
-            for reference, citation in zip(references, content.get("citations", []), strict=True)
+            _source(entry, citation["source"])
+            for entry, citation in zip(references, content.get("citations", []), strict=True)
         ],
     }
     if author := content.get("author"):

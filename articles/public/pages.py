@@ -233,6 +233,7 @@ def _tag_list(raw) -> list[dict]:
 class StoredPage:
     """An article page as it was rendered when it went live (`articles.rendering`)."""
 
+    article_id: int
     html: str
     etag: str
     modified: datetime
@@ -311,7 +312,7 @@ def stored_article(slug: str) -> StoredPage | Moved | None:
             fresh.rendered_at,
             fresh.live_until,
         )
-    return StoredPage(html, etag, modified, _earliest([expire_at, prompts_until]))
+    return StoredPage(article_id, html, etag, modified, _earliest([expire_at, prompts_until]))
 
 
 def _report_altered_page(article_id: int, revision_id: int) -> None:

@@ -26,6 +26,7 @@ from articles import health
 from articles import search as engine
 from articles.public import cache, pages
 from articles.public.feeds import LatestArticles, TopicArticles
+from articles.public.purge import LISTS_KEY, article_key
 from articles.public.site import absolute_url
 from articles.public.sitemaps import SITEMAPS
 
@@ -66,13 +67,13 @@ def _list_response(
     return cache.describe(response, modified=page.modified, live_until=page.live_until)
 
 
-@cache.public_page(params=["page"])
+@cache.public_page(params=["page"], keys=[LISTS_KEY])
 def home(request: HttpRequest) -> HttpResponse:
     page, number = _listing(request, pages.home)
     return _list_response(request, "articles/home.html", page, number, home=page)
 
 
-@cache.public_page(params=["page"])
+@cache.public_page(params=["page"], keys=[LISTS_KEY])
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
     page, number = _listing(request, pages.topic, slug)
     if page is None:
@@ -80,7 +81,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
     return _list_response(request, "articles/topic.html", page, number, topic=page.topic)
 
 
-@cache.public_page(params=["page"])
+@cache.public_page(params=["page"], keys=[LISTS_KEY])
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
     page, number = _listing(request, pages.tag, slug)
     if page is None:
@@ -97,7 +98,11 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponsePermanentRedirect(reverse("articles:detail", args=[page.slug]))
     response = HttpResponse(page.html)
     return cache.describe(
-        response, modified=page.modified, live_until=page.live_until, etag=page.etag
+        response,
+        modified=page.modified,
+        live_until=page.live_until,
+        etag=page.etag,
+        keys=[article_key(page.article_id)],
     )
 
 
@@ -121,17 +126,17 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@cache.public_page
+@cache.public_page(keys=[LISTS_KEY])
 def feed(request: HttpRequest) -> HttpResponse:
     return LatestArticles()(request)
 
 
-@cache.public_page
+@cache.public_page(keys=[LISTS_KEY])
 def topic_feed(request: HttpRequest, slug: str) -> HttpResponse:
     return TopicArticles()(request, slug=slug)
 
 
-@cache.public_page
+@cache.public_page(keys=[LISTS_KEY])
 def sitemap(request: HttpRequest) -> HttpResponse:
     return sitemap_view(request, sitemaps=SITEMAPS)
 

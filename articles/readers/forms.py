@@ -82,7 +82,7 @@ class InformationRequestForm(ProtectedForm):
         return phone
 
     def details(self) -> dict[str, str]:
-        """What the reader gave, as `requests.submit` takes it."""
+        """What the reader gave, as `information_requests.submit` takes it."""
         return {
             field: self.cleaned_data[field]
             for field in ("name", "email", "phone", "preferred_contact_time", "message")

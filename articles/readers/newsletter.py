@@ -3,8 +3,9 @@
 Signing up stores the address unconfirmed and emails it a confirmation link (signed, expiring
 after NEWSLETTER_CONFIRM_HOURS); nothing else is sent until the link is followed. Signing up
 again with the same address sends a new link and looks exactly the same to whoever asked, so the
-form cannot be used to find out who subscribes. Every newsletter carries an unsubscribe link
-(signed, never expiring) in its text and in a List-Unsubscribe header; unsubscribing deletes the
+form cannot be used to find out who subscribes. The unsubscribe link (`unsubscribe_url`: signed,
+never expiring) is sent to a confirmed address that signs up again; Vetted does not send
+newsletters itself, and whatever sends them must carry it. Unsubscribing deletes the
 subscription, address and all.
 
 Addresses are compared and stored in lower case, so one person cannot be subscribed twice.
@@ -18,7 +19,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,7 +28,7 @@ from articles import audit, mail
 from articles.models import ConsentPurpose, NewsletterSubscription, Prompt, PromptKind
 from articles.public.site import absolute_url
 from articles.readers import consent
-from articles.readers.requests import require_admin
+from articles.readers.access import require_admin
 
 log = logging.getLogger(__name__)
 # A confirmation link is sent again for the same address at most this often.
@@ -184,29 +184,3 @@ def remove(subscription: NewsletterSubscription, user) -> None:
     with transaction.atomic():
         audit.record("newsletter_subscription_deleted", actor=user, obj=subscription)
         subscription.delete()
-
-
-# --- Sending ------------------------------------------------------------------------------------
-
-
-def newsletter_message(
-    subscription: NewsletterSubscription, subject: str, body: str
-) -> EmailMessage:
-    """One newsletter email to a confirmed subscriber, always with its unsubscribe link, in the
-    text and as a List-Unsubscribe header."""
-    if subscription.confirmed_at is None:
-        raise ValueError(
-            f"Newsletter subscription {subscription.pk} is not confirmed: nothing may be sent "
-            "to it but the confirmation link."
-        )
-    link = unsubscribe_url(subscription)
-    text = render_to_string(
-        "readers/email/newsletter_footer.txt", {"body": body, "unsubscribe_url": link}
-    )
-    return EmailMessage(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[subscription.email],
-        headers={"List-Unsubscribe": f"<{link}>"},
-    )

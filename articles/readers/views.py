@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from articles.readers import newsletter, protection, requests
+from articles.readers import information_requests, newsletter, protection
 from articles.readers.forms import InformationRequestForm, NewsletterForm
 from articles.readers.protection import RATE_WINDOW_SECONDS
 
@@ -38,10 +38,10 @@ def rate_limited(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 @reader_page
 def information_request(request: HttpRequest, prompt_id: int) -> HttpResponse:
-    prompt = requests.requestable_prompt(prompt_id)
+    prompt = information_requests.requestable_prompt(prompt_id)
     if prompt is None:
         raise Http404("There is no such offer on this site.")
-    article = requests.placing_article(prompt, request.GET.get("from", ""))
+    article = information_requests.placing_article(prompt, request.GET.get("from", ""))
     form = InformationRequestForm()
     if request.method == "POST":
         if not protection.allow(request, "information_request"):
@@ -50,7 +50,7 @@ def information_request(request: HttpRequest, prompt_id: int) -> HttpResponse:
         if protection.is_bot(form):
             return redirect("readers:request_thanks")
         if form.is_valid():
-            requests.submit(prompt, article, **form.details())
+            information_requests.submit(prompt, article, **form.details())
             return redirect("readers:request_thanks")
     return render(
         request,

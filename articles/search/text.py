@@ -14,7 +14,7 @@ from typing import NamedTuple
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.gate.text import html_blocks
+from articles.text import html_blocks
 
 START, STOP = "\x02", "\x03"
 ELLIPSIS = "…"

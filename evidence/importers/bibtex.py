@@ -18,7 +18,7 @@ from bibtexparser.bwriter import BibTexWriter
 from bibtexparser.customization import InvalidName, splitname
 from pylatexenc.latex2text import LatexNodes2Text
 
-from evidence.importers import (
+from evidence.importers.parsed import (
     ParsedEntry,
     UnreadableFile,
     editors_from,

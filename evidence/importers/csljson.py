@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from evidence.importers import (
+from evidence.importers.parsed import (
     ParsedEntry,
     UnreadableFile,
     is_et_al,

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import rispy
 
-from evidence.importers import (
+from evidence.importers.parsed import (
     ParsedEntry,
     authors_from,
     editors_from,

@@ -200,7 +200,7 @@ def _knee_article(make_article, go_live, writer, topic: Topic, prompt: Prompt) -
         body=KNEE_BODY,
         summary="Why knees hurt, what you can do at home, and when to see a doctor.",
         topic=topic,
-        hero_image=images.store_image(png(), "knee.png"),
+        hero_image=images.store_image(png(), "knee.png")[0],
         hero_alt="A physiotherapist bending a patient's knee on a treatment table",
     )
 

@@ -14,11 +14,8 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 
 import evidence.importers as importers
-from evidence.importers import (
-    detect_format,
-    kind_from_publication_types,
-    parse_text,
-)
+from evidence.importers import detect_format, parse_text
+from evidence.importers.parsed import kind_from_publication_types
 from evidence.models import Source, SourceKind
 
 DATA = Path(__file__).parent / "data"

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from evidence.models import Source, SourceKind
-from evidence.references import reference_text
+from evidence.references import format_reference
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def source(**lookup) -> Source:
 
 
 def ama(row: Source) -> str:
-    return reference_text(row.snapshot())
+    return format_reference(row.snapshot()).text
 
 
 # --- RIS ----------------------------------------------------------------------------------------

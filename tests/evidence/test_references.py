@@ -17,8 +17,6 @@ from evidence.models import Source, SourceKind
 from evidence.references import (
     format_reference,
     format_references,
-    reference_list_text,
-    reference_text,
     snapshot_to_csl,
 )
 
@@ -151,20 +149,13 @@ def test_no_authors_puts_the_title_first_once():
     ],
 )
 def test_missing_fields_are_left_out(fields, expected):
-    assert reference_text(snapshot(**fields)) == expected
+    assert format_reference(snapshot(**fields)).text == expected
 
 
 def test_an_empty_source_gives_an_empty_entry_and_keeps_the_numbering():
     entries = format_references([snapshot(title="First"), snapshot(), snapshot(title="Third")])
 
     assert [(e.number, e.text) for e in entries] == [(1, "First."), (2, ""), (3, "Third.")]
-
-
-def test_plain_text_list_is_numbered():
-    text = reference_list_text([trial(), snapshot(title="Only a title")])
-
-    assert text.splitlines()[0].startswith("1. Smith JA, Nicaise AM")
-    assert text.splitlines()[1] == "2. Only a title."
 
 
 # --- Links ------------------------------------------------------------------------------------
@@ -385,7 +376,7 @@ def test_two_hundred_citations_format_in_publish_time():
 )
 def test_page_ranges_are_printed_in_full(pages, shown):
     # MEDLINE abbreviates ranges ("112-9"); AMA writes them out.
-    assert reference_text(trial(pages=pages, doi="")).endswith(f"2019;7(2):{shown}.")
+    assert format_reference(trial(pages=pages, doi="")).text.endswith(f"2019;7(2):{shown}.")
 
 
 @pytest.mark.parametrize(

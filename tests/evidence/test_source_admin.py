@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from articles.roles import Role
 from evidence.library import format_author_lines
-from evidence.models import Source, VerificationStatus
+from evidence.models import Source, SourceKind, VerificationStatus
 from tests.conftest import log_in_verified
 
 CHANGELIST = "admin:evidence_source_changelist"
@@ -181,6 +181,16 @@ def test_change_page_shows_the_registry_check_read_only(registry_server, writer,
     liver_source.refresh_from_db()
     assert liver_source.verification_status == VerificationStatus.MISMATCH
     assert liver_source.retracted is False
+
+
+def test_change_page_says_what_readers_are_told_the_source_is(writer, liver_source):
+    liver_source.kind = SourceKind.RANDOMIZED_TRIAL
+    liver_source.save()
+
+    page = unescape(login(writer).get(change_url(liver_source)).content.decode())
+
+    shown = page.split("Readers read it as", 1)[1][:400]
+    assert "randomized trial" in shown
 
 
 def test_correcting_a_mismatch_in_the_form_clears_it_without_asking_again(

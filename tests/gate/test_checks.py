@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from articles import gate, workflow
-from articles.gate.text import html_blocks, split_sentences
 from articles.models import ArticleKind, Revision
+from articles.text import html_blocks, split_sentences
 from evidence.models import VerificationStatus
 from tests.conftest import signed_by
 from tests.gate.conftest import cited

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import gate
-from articles.gate.text import html_blocks, word_count
+from articles.text import html_blocks, word_count
 from tests.gate.sample import sample_body
 
 # The cited sources' live state (1) and the placed prompts' approval state (1); overrides (1) only

@@ -110,7 +110,7 @@ def test_sources_citations_and_markers(db, export):
     assert [s.title for s in references] == [
         "Tendon healing and injections", "Elbow pain in athletes",
     ]  # fmt: skip
-    assert all(not s.has_link for s in references)
+    assert all(not (s.doi or s.pmid or s.url) for s in references)  # nothing to follow
 
 
 def test_sources_are_deduplicated_by_doi_against_existing_rows(db, export):

@@ -13,12 +13,15 @@ from tests.conftest import signed_by
 
 @pytest.fixture(autouse=True)
 def _page_cache_healthy():
-    """Each test starts with the page cache considered reachable."""
+    """Each test starts with the page cache considered reachable, and no copies of pages kept
+    by an earlier test."""
     page_cache._Health.retry_at = None
     page_cache._Health.bump_pending = False
+    page_cache._copies.clear()
     yield
     page_cache._Health.retry_at = None
     page_cache._Health.bump_pending = False
+    page_cache._copies.clear()
 
 
 @pytest.fixture

@@ -290,7 +290,7 @@ def _png(width: int = 1200, height: int = 800) -> bytes:
 
 @pytest.mark.parametrize("decorative", [False, True])
 def test_hero_image_has_srcset_size_and_alt_text(client, make_article, go_live, decorative):
-    image = images.store_image(_png(), "knee.png")
+    image = images.store_image(_png(), "knee.png")[0]
     article = make_article(
         "Knee pain",
         hero_image=image,

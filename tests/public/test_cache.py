@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -26,7 +29,7 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 def redis_cache(location: str) -> dict:
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": location,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -134,8 +137,45 @@ def test_a_cached_page_takes_one_cache_round_trip_and_no_view(
     ):
         response = client.get(f"/articles/{published.slug}/")
     assert response.status_code == 200 and published.title in response.content.decode()
-    assert cache_calls == ["get_many"]
+    assert cache_calls == ["get"]  # the site generation; the page is this process's copy
     view_work.assert_not_called()
+
+
+def test_a_page_another_process_cached_takes_a_second_read_once(
+    client, published, cache_calls, django_assert_num_queries
+):
+    client.get(f"/articles/{published.slug}/")
+    page_cache._copies.clear()  # as in a process that has not served this page yet
+    cache_calls.clear()
+    with django_assert_num_queries(0):
+        assert client.get(f"/articles/{published.slug}/").status_code == 200
+        assert client.get(f"/articles/{published.slug}/").status_code == 200
+    assert cache_calls == ["get", "get", "get"]  # generation and page, then the generation
+
+
+def test_a_copy_in_this_process_is_dropped_when_another_process_moves_the_generation(
+    client, published, django_assert_num_queries
+):
+    client.get(f"/articles/{published.slug}/")
+    with django_assert_num_queries(0):
+        client.get(f"/articles/{published.slug}/")
+    cache.incr(page_cache.GENERATION_KEY)  # what a publish in another process does first
+    with django_assert_num_queries(1):  # rendered again, not this process's copy
+        assert client.get(f"/articles/{published.slug}/").status_code == 200
+
+
+def test_copies_in_a_process_stay_within_their_byte_budget(client, published, settings):
+    size = len(client.get(f"/articles/{published.slug}/").content)
+    settings.PAGE_CACHE_PROCESS_BYTES = size + 100  # room for this page, not another
+    page_cache._copies.clear()
+    client.get(f"/articles/{published.slug}/")
+    client.get(f"/articles/{published.slug}/")
+    assert len(page_cache._copies._pages) == 1
+    home = client.get("/").content
+    client.get("/")
+    assert page_cache._copies._size <= size + 100
+    # The article's copy made room for the home page's.
+    assert [entry.content for entry in page_cache._copies._pages.values()] == [home]
 
 
 @pytest.mark.parametrize("path", ["/", "/articles/living-with-back-pain/", "/feed/"])
@@ -395,7 +435,16 @@ def test_a_page_cached_in_redis_takes_one_round_trip(client, published, real_red
 
     with mock.patch.object(redis.connection.Connection, "send_command", send_command):
         assert client.get(f"/articles/{published.slug}/").status_code == 200
-    assert commands == ["MGET"]
+    assert commands == ["GET"]  # the site generation; the page is this process's copy
+
+
+def test_a_dropped_redis_connection_is_made_again(real_redis):
+    cache.set("vetted:test", 7)
+    assert cache.get("vetted:test") == 7  # opens this thread's reading connection
+    real_redis.client_kill_filter(_type="normal", skipme=True)  # as a Redis restart does
+    with contextlib.suppress(redis.exceptions.ConnectionError):
+        cache.get("vetted:test")  # the dead connection is dropped
+    assert cache.get("vetted:test") == 7
 
 
 def test_redis_down_serves_pages_uncached_and_logs_once(client, published, redis_down, caplog):
@@ -424,3 +473,37 @@ def test_a_change_made_while_redis_was_down_invalidates_once_it_is_back(
         take_down(published)
     page_cache._Health.retry_at = time.monotonic()  # the retry pause is over
     assert client.get(f"/articles/{published.slug}/").status_code == 404
+
+
+# --- Sites sharing one cache ----------------------------------------------------------------------
+
+
+def test_two_sites_under_one_key_prefix_still_keep_their_pages_apart(client, published, settings):
+    settings.SITE_URL = "https://clinic-a.example"
+    assert "clinic-a.example" in client.get("/editorial-policy/").content.decode()
+    assert "clinic-a.example" in client.get("/editorial-policy/").content.decode()  # cached
+    settings.SITE_URL = "https://clinic-b.example"
+    page = client.get("/editorial-policy/").content.decode()
+    assert "clinic-b.example" in page and "clinic-a.example" not in page
+
+
+def cache_settings(env: dict[str, str]) -> list[str]:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.CACHES['default'].get('KEY_PREFIX')); print(s.CACHES['default']['BACKEND'])"
+    )
+    # DEBUG on: with it off, start-up also demands the database, hosts and audit key.
+    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "test-only", "DEBUG": "1"}  # fmt: skip
+    finished = subprocess.run(
+        [sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+        env={**base, **env}, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return finished.stdout.split()
+
+
+def test_every_cache_key_starts_with_the_sites_prefix():
+    site = {"SITE_URL": "https://clinic-a.example", "REDIS_URL": "redis://127.0.0.1:6379/1"}
+    assert cache_settings(site) == ["clinic-a.example", "config.redis_cache.RedisCache"]
+    assert cache_settings({**site, "CACHE_KEY_PREFIX": "group-a"})[0] == "group-a"
+    assert cache_settings({"SITE_URL": "https://clinic-b.example"})[0] == "clinic-b.example"

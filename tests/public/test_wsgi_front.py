@@ -302,7 +302,7 @@ def test_an_unpublished_page_is_gone_at_once(page, published, take_down, django_
 
 def test_a_cache_that_is_down_slows_pages_never_breaks_them(page, published, django_handler):
     down = closed_port_url().replace("http", "redis") + "/0"
-    backend = "django.core.cache.backends.redis.RedisCache"
+    backend = "config.redis_cache.RedisCache"
     with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": down}}):
         answers = [front(page) for _ in range(2)]
     assert [answer.status for answer in answers] == ["200 OK", "200 OK"]

@@ -176,24 +176,6 @@ def test_an_unsubscribe_link_is_not_a_confirmation_link(client, confirmed, sign_
     assert pending.confirmed_at is None
 
 
-def test_every_newsletter_carries_the_unsubscribe_link_and_header(confirmed):
-    message = newsletter.newsletter_message(confirmed, "June news", "Our new clinic opens & more.")
-
-    assert message.to == ["reader@example.org"]
-    assert message.body.startswith("Our new clinic opens & more.")
-    link = newsletter.unsubscribe_url(confirmed)
-    assert link in message.body
-    assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
-    assert "".join(message.message()["List-Unsubscribe"].split()) == f"<{link}>"
-
-
-def test_nothing_but_the_confirmation_is_sent_to_an_unconfirmed_address(sign_up):
-    sign_up()
-
-    with pytest.raises(ValueError, match="not confirmed"):
-        newsletter.newsletter_message(NewsletterSubscription.objects.get(), "News", "Hello")
-
-
 def test_unsubscribing_deletes_the_address(client, confirmed):
     link = reverse("readers:newsletter_unsubscribe", args=[newsletter.unsubscribe_token(confirmed)])
 

@@ -9,6 +9,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from articles.models import (
     NewsletterSubscription,
     RequestStatus,
 )
-from articles.readers import consent, requests
+from articles.readers import consent, information_requests
 from articles.workflow import NotAllowed
 from tests.conftest import PASSWORD, give_factor, log_in_verified
 from tests.readers.conftest import PERSONAL, make_requests
@@ -90,13 +91,13 @@ def test_the_domain_refuses_everyone_but_the_admin_role(request, who, one_reques
     user = request.getfixturevalue(who)
 
     with pytest.raises(NotAllowed, match="Admin role"):
-        requests.set_status(one_request, user, RequestStatus.CONTACTED)
+        information_requests.set_status(one_request, user, RequestStatus.CONTACTED)
     with pytest.raises(NotAllowed):
-        requests.withdraw_consent(one_request, user)
+        information_requests.withdraw_consent(one_request, user)
     with pytest.raises(NotAllowed):
-        requests.delete(one_request, user)
+        information_requests.delete(one_request, user)
     with pytest.raises(NotAllowed):
-        requests.export_csv(InformationRequest.objects.all(), user, filters={})
+        information_requests.export_csv(InformationRequest.objects.all(), user, filters={})
     one_request.refresh_from_db()
     assert one_request.status == RequestStatus.NEW and one_request.name
     assert not AuditEvent.objects.filter(action__startswith="information_request").exists()
@@ -220,7 +221,7 @@ def test_withdrawing_consent_deletes_the_personal_data_now(as_admin, one_request
     one_request.refresh_from_db()
     assert one_request.consent_withdrawn_at is not None
     assert one_request.status == RequestStatus.CLOSED
-    for field in requests.PERSONAL_FIELDS:
+    for field in information_requests.PERSONAL_FIELDS:
         assert getattr(one_request, field) == ""
     # What stays says only that consent was given, with which wording, and withdrawn.
     assert one_request.consent.version == 1 and one_request.consented_at is not None
@@ -345,7 +346,27 @@ def test_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(
 
 
 def test_ordinary_cells_are_exported_unchanged():
-    assert requests.neutralise("Zoë") == "Zoë"
-    assert requests.neutralise("") == ""
-    assert requests.neutralise(None) == ""
-    assert requests.neutralise(12) == "12"
+    assert information_requests.neutralise("Zoë") == "Zoë"
+    assert information_requests.neutralise("") == ""
+    assert information_requests.neutralise(None) == ""
+    assert information_requests.neutralise(12) == "12"
+
+
+# --- One history ---------------------------------------------------------------------------
+
+
+def test_a_requests_history_is_its_audit_trail_and_no_log_entry(as_admin, packet):
+    mine, other = make_requests(2, packet)
+    for item in (mine, other):
+        as_admin.post(CHANGELIST, {"action": "mark_contacted", "_selected_action": [item.pk]})
+    change = reverse("admin:articles_informationrequest_change", args=[mine.pk])
+
+    assert "Audit trail" in as_admin.get(change).content.decode()
+    trail = as_admin.get(reverse("admin:articles_informationrequest_history", args=[mine.pk]))
+    listed = as_admin.get(trail["Location"])
+
+    assert listed.status_code == 200
+    assert list(listed.context["cl"].result_list) == list(
+        AuditEvent.objects.filter(object_id=mine.pk, action="information_request_status")
+    )
+    assert not LogEntry.objects.exists()

@@ -4,7 +4,7 @@ and `citation-unmarked` (a superscript or bracketed number that is only text, so
 show a number that links nowhere).
 
 Prompts have no cited sources: any marker in one is unresolved. Markers are read by
-`articles.gate.text` from the frozen body; the reader's numbering is the order of first
+`articles.text` from the frozen body; the reader's numbering is the order of first
 appearance, which `articles.citations` keeps the citation rows in.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from articles.gate.checks.sources import describe
 from articles.gate.core import Finding, Severity, Subject, check
-from articles.gate.text import Block, html_blocks
+from articles.text import Block, html_blocks
 
 # A number written as a superscript that is not a marker ("<sup>3</sup>", "<sup>[1,2]</sup>",
 # "<sup><a href="#r1">1</a></sup>" from an old site), replaced before the blocks are read by

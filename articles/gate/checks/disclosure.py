@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from articles.gate.core import Finding, Severity, Subject, check
 from articles.gate.rules import lowered, rules
-from articles.gate.text import normalize
+from articles.text import normalize
 
 PROMOTIONAL = "promotional"
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from articles.gate.core import Finding, Severity, Subject, check
-from articles.gate.text import html_blocks, normalize
+from articles.text import html_blocks, normalize
 
 MIN_BODY_WORDS = 5  # shorter prompt copy is too common a phrase to call a copy
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterator
 
 from articles.gate.core import Finding, Severity, Subject, check
-from articles.gate.text import word_count
+from articles.text import word_count
 
 MAX_GRADE = 8
 SMOG_SENTENCES = 30

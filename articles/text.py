@@ -1,4 +1,8 @@
-"""Reading frozen content the way the checks need it: blocks, sentences and citation markers.
+"""Stored HTML as text: blocks, sentences, citation markers and words.
+
+The gate's checks read a revision through it, search indexes a body through it and the public
+page compares copy with it; it imports nothing of the project, so none of them reaches into
+another for it.
 
 Bodies are stored through `articles.sanitize.clean_html`, so their markup is regular (quoted
 attributes, closed tags); a small tokenizer is enough and much faster than a full parser, which

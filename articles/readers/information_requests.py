@@ -36,8 +36,8 @@ from articles.models import (
 )
 from articles.public.site import absolute_url
 from articles.readers import consent
-from articles.roles import Role, has_role
-from articles.workflow import InvalidRequest, NotAllowed
+from articles.readers.access import require_admin
+from articles.workflow import InvalidRequest
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +55,6 @@ RECORDED_FILTERS = {
     "created_at__month",
     "created_at__day",
 }
-
-
-def may_see_personal_data(user) -> bool:
-    """Readers' requests and subscriptions are for the Admin role only: roles decide, not
-    superuser status."""
-    return has_role(user, Role.ADMIN)
-
-
-def require_admin(user, doing: str) -> None:
-    if not may_see_personal_data(user):
-        raise NotAllowed(f"Only users with the Admin role may {doing}.")
 
 
 # --- Readers ------------------------------------------------------------------------------------
