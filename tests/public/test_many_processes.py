@@ -241,7 +241,7 @@ class Editor:
     def csrf(self, page: httpx.Response) -> str:
         return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
 
-    def sign_in(self, username: str, password: str) -> None:
+    def sign_in(self, username: str, password: str, code: str = "") -> None:
         form = self.request("GET", "/admin/login/")
         answer = self.request(
             "POST",
@@ -250,6 +250,7 @@ class Editor:
                 "csrfmiddlewaretoken": self.csrf(form),
                 "username": username,
                 "password": password,
+                "otp_token": code,
                 "next": "/admin/",
             },
         )
@@ -267,8 +268,14 @@ def test_an_unpublish_on_one_server_is_seen_by_the_other_on_its_next_request(cli
         "slug='exercise-for-knee-osteoarthritis-what-a-cochrane-review-found').pk)",
     ).strip()
 
+    # The demo editor's authenticator code now, read from the same database (`demo --codes`).
+    code = shell(
+        a.env,
+        "from django.contrib.auth import get_user_model; from articles.demo import current_code; "
+        "print(current_code(get_user_model().objects.get(username='editor')))",
+    ).strip()
     editor = Editor(first)
-    editor.sign_in("editor", "vetted-editor")
+    editor.sign_in("editor", "vetted-editor", code)
     transition = f"/admin/articles/article/{article_id}/transition/unpublish/"
     form = editor.request("POST", transition, data={"csrfmiddlewaretoken": editor.csrf(
         editor.request("GET", f"/admin/articles/article/{article_id}/change/"))})  # fmt: skip
