@@ -19,3 +19,18 @@ def email_is_sent(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def cache_is_shared(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Without Redis each worker keeps its own cache: a page unpublished through one worker is
+    served by the others until it ages out, and sign-in and signing limits count per worker."""
+    if not settings.REDIS_URL:
+        return [
+            checks.Warning(
+                "REDIS_URL is not set, so every worker process keeps a cache of its own.",
+                hint="Set REDIS_URL so that all workers share one cache (docs/deploy.md).",
+                id="vetted.W002",
+            )
+        ]
+    return []

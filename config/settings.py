@@ -501,8 +501,11 @@ SESSION_COOKIE_AGE = env_number("SESSION_HOURS", "12", minimum=1) * 3600
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or urlsplit(SITE_URL).netloc or "vetted"
 CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
 # Bytes of cached pages each process keeps in memory in front of the shared cache, served only
-# while the site generation read from the shared cache on each request is theirs. 0: none.
-PAGE_CACHE_PROCESS_BYTES = env_number("PAGE_CACHE_PROCESS_BYTES", str(32 * 1024 * 1024))
+# while the site generation read from the shared cache on each request is theirs. 0: none, the
+# default without Redis: a per-process cache is not shared, so its generation is not either.
+PAGE_CACHE_PROCESS_BYTES = env_number(
+    "PAGE_CACHE_PROCESS_BYTES", str(32 * 1024 * 1024) if REDIS_URL else "0"
+)
 # Told, after commit, the addresses and surrogate keys of pages that changed (publish, unpublish,
 # expiry, prompts), so a CDN drops them at once instead of serving them for s-maxage. The HTTP
 # backend sends CDN_PURGE_METHOD to CDN_PURGE_URL: once per address if it holds {url} or {path},

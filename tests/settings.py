@@ -18,6 +18,8 @@ TEST_ENVIRONMENT = {
     "STATIC_HASHED_NAMES": "0",
     # Tasks run where they are queued unless a test chooses the database queue and its worker.
     "TASKS_BACKEND": "immediate",
+    # The suite exercises the per-process page copies that production has with Redis.
+    "PAGE_CACHE_PROCESS_BYTES": str(32 * 1024 * 1024),
 }
 for name, value in TEST_ENVIRONMENT.items():
     os.environ.setdefault(name, value)

@@ -42,6 +42,7 @@ def settings_in(env: dict[str, str]) -> dict:
         "'PROXY_HEADER': s.SECURE_PROXY_SSL_HEADER,"
         "'ENGINE': s.DATABASES['default']['ENGINE'], 'NAME': str(s.DATABASES['default']['NAME']),"
         "'CACHE': s.CACHES['default']['BACKEND'], 'ALLOWED_HOSTS': s.ALLOWED_HOSTS,"
+        "'COPIES': s.PAGE_CACHE_PROCESS_BYTES,"
         "'CONN_MAX_AGE': s.DATABASES['default']['CONN_MAX_AGE'],"
         "'STATIC': s.STORAGES['staticfiles']['BACKEND'], 'MEDIA': s.STORAGES['default'],"
         "'TASKS': s.TASKS['default']['BACKEND'], 'EMAIL': s.EMAIL_BACKEND,"
@@ -188,6 +189,21 @@ def test_database_and_cache_from_the_environment():
     assert s["NAME"] == "vetted"
     assert s["CACHE"] == "config.redis_cache.RedisCache"
     assert s["ALLOWED_HOSTS"] == ["clinic.example", "www.clinic.example"]
+    assert s["COPIES"] > 0  # per-process page copies, checked against Redis on every request
+
+
+def test_without_redis_no_process_keeps_page_copies_and_check_deploy_warns():
+    # Each worker's own cache has its own generation: an unpublish through one worker would not
+    # reach another's copies.
+    assert settings_in(PRODUCTION)["COPIES"] == 0
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        env=clean_env(PRODUCTION),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "vetted.W002" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("path", ["/", "/articles/no-such-article/", "/admin/login/"])

@@ -380,7 +380,7 @@ class _Copies:
     def __init__(self) -> None:
         self._lock = threading.Lock()  # gunicorn's threaded workers share one process
         self._generation: int | None = None
-        self._pages: OrderedDict[str, _Entry] = OrderedDict()
+        self._pages: OrderedDict[str, tuple[_Entry, float]] = OrderedDict()
         self._size = 0
 
     def get(self, key: str, generation: int) -> _Entry | None:
@@ -390,9 +390,16 @@ class _Copies:
                 self._size = 0
                 self._generation = generation
                 return None
-            entry = self._pages.get(key)
-            if entry is not None:
-                self._pages.move_to_end(key)
+            entry, copied_at = self._pages.get(key, (None, 0.0))
+            if entry is None:
+                return None
+            # No older than the shared cache keeps a page: a generation bump that never reached
+            # the shared cache (it was down) cannot keep a copy alive past PAGE_CACHE_SECONDS.
+            if time.monotonic() - copied_at > settings.PAGE_CACHE_SECONDS:
+                del self._pages[key]
+                self._size -= len(entry.content)
+                return None
+            self._pages.move_to_end(key)
             return entry
 
     def put(self, key: str, entry: _Entry) -> None:
@@ -403,11 +410,11 @@ class _Copies:
             if entry.generation != self._generation:
                 return  # a change was seen meanwhile; the page may be stale already
             if (replaced := self._pages.pop(key, None)) is not None:
-                self._size -= len(replaced.content)
+                self._size -= len(replaced[0].content)
             while self._pages and self._size + len(entry.content) > limit:
-                _, dropped = self._pages.popitem(last=False)
+                _, (dropped, _) = self._pages.popitem(last=False)
                 self._size -= len(dropped.content)
-            self._pages[key] = entry
+            self._pages[key] = (entry, time.monotonic())
             self._size += len(entry.content)
 
     def clear(self) -> None:

@@ -164,6 +164,24 @@ def test_a_copy_in_this_process_is_dropped_when_another_process_moves_the_genera
         assert client.get(f"/articles/{published.slug}/").status_code == 200
 
 
+def test_a_copy_in_this_process_is_no_older_than_the_shared_cache_keeps_pages(
+    client, published, settings
+):
+    # A generation bump that never reached the shared cache (it was down) must not keep a copy
+    # served for longer than the shared cache would have kept the page.
+    path = f"/articles/{published.slug}/"
+    client.get(path)
+    client.get(path)
+    copies = page_cache._copies
+    [key] = list(copies._pages)
+    generation = copies._generation
+    assert copies.get(key, generation) is not None
+    later = time.monotonic() + settings.PAGE_CACHE_SECONDS + 1
+    with mock.patch("articles.public.cache.time.monotonic", return_value=later):
+        assert copies.get(key, generation) is None
+    assert copies._size == 0
+
+
 def test_copies_in_a_process_stay_within_their_byte_budget(client, published, settings):
     size = len(client.get(f"/articles/{published.slug}/").content)
     settings.PAGE_CACHE_PROCESS_BYTES = size + 100  # room for this page, not another
@@ -175,7 +193,7 @@ def test_copies_in_a_process_stay_within_their_byte_budget(client, published, se
     client.get("/")
     assert page_cache._copies._size <= size + 100
     # The article's copy made room for the home page's.
-    assert [entry.content for entry in page_cache._copies._pages.values()] == [home]
+    assert [entry.content for entry, _ in page_cache._copies._pages.values()] == [home]
 
 
 @pytest.mark.parametrize("path", ["/", "/articles/living-with-back-pain/", "/feed/"])
