@@ -236,8 +236,8 @@ class VettedUserAdmin(UserAdmin):
         if request.method == "POST":
             try:
                 if "confirm" in request.POST:
-                    confirmed = people.confirm_change(request.POST["confirm"], request.user)
-                    done = f"Done: {user.get_username()}'s {confirmed.what}."
+                    people.confirm_change(request.POST["confirm"], request.user)
+                    done = "Confirmed."
                 else:
                     people.request_email_change(
                         user, request.user, request.POST.get("email"), request.POST.get("reason")

@@ -81,7 +81,7 @@ class AccountChange(models.Model):
 
     @property
     def what(self) -> str:
-        """The change in a few words, for screens and mail."""
+        """What was asked, in a few words: "<admin> asked to <what>"."""
         if self.kind == self.EMAIL:
-            return f"email address to {self.value}"
-        return f"{self.value} role"
+            return f"change the email address to {self.value}"
+        return f"give {self.user} the {self.value} role"
