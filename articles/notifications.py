@@ -25,6 +25,7 @@ ROUTES: dict[str, tuple[str, tuple]] = {
     "assign": ("“{obj}” was assigned to you", ("owner",)),
     "review_overdue": ("The medical review of “{obj}” is overdue", ("owner", Role.EDITOR)),
     "reviewer_granted": ("{obj} was made a medical reviewer", (Role.REVIEWER, Role.ADMIN)),
+    "admin_granted": ("{obj} was made an admin", (Role.ADMIN,)),
     "source_retracted": ("A source cited by “{obj}” has been retracted", ("owner", Role.EDITOR)),
 }
 

@@ -1030,13 +1030,14 @@ def test_an_admin_cannot_set_a_reviewers_password(admin_user, reviewer):
 
 
 def test_role_and_credential_changes_are_audited(
-    admin_user, writer, reviewer, django_capture_on_commit_callbacks
+    admin_user, writer, reviewer, make_user, django_capture_on_commit_callbacks
 ):
     from django.contrib.auth.models import Group
 
-    from articles.models import AuditEvent
-    from articles.roles import Role
+    from articles.models import AccountChange, AuditEvent
+    from articles.roles import Role, roles_of
 
+    second = make_user("otto_admin", Role.ADMIN)  # an admin before the grant was asked for
     client = login(admin_user)
     page = client.get(reverse("admin:auth_user_change", args=[writer.pk]))
     data = {
@@ -1070,18 +1071,30 @@ def test_role_and_credential_changes_are_audited(
     assert response.status_code == 302, response.content.decode()[:2000]
     event = AuditEvent.objects.get(action="user_saved")
     assert event.actor == admin_user
-    assert event.detail["roles"] == sorted([Role.REVIEWER.value, Role.WRITER.value])
     assert event.detail["credentials"] == "MD"
+    # The reviewer role waits for a second admin (articles.accounts.people.change_roles).
+    assert event.detail["roles"] == [Role.WRITER.value]
+    assert Role.REVIEWER not in roles_of(reload(writer))
+    assert not AuditEvent.objects.filter(action="role_granted").exists()
+    waiting = AccountChange.objects.get(user=writer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(second).post(
+            reverse("admin:auth_user_account_changes", args=[writer.pk]), {"confirm": waiting.pk}
+        )
+    assert response.status_code == 302
+    assert Role.REVIEWER in roles_of(reload(writer))
     granted = AuditEvent.objects.get(action="role_granted")
     assert (granted.actor, granted.object_id, granted.detail) == (
-        admin_user,
+        second,
         writer.pk,
         {"role": Role.REVIEWER.value},
     )
-    # The other reviewers hear of a new signer (and the new reviewer; the admin did it).
+    # The reviewers and the admin who asked hear of a new signer (the confirming admin did it).
     from django.core import mail
 
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([reviewer.email, writer.email])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [reviewer.email, writer.email, admin_user.email]
+    )
     assert "made a medical reviewer" in mail.outbox[0].subject
 
 

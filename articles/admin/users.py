@@ -4,7 +4,9 @@ credentials (AuthorProfile) that are printed beside every signature.
 An admin never sets or sees another person's password or authenticator: new accounts get no
 password and a link to choose one, existing ones a reset link (`people.send_password_reset`);
 an authenticator is removed only by two admins (`people.request_factor_reset`, then
-`people.confirm_factor_reset`). Role changes are audited (`people.record_role_changes`)."""
+`people.confirm_factor_reset`). An existing account's email address, where reset links go, and
+the Admin and Medical reviewer roles also change only when a second admin confirms
+(`people.request_email_change`, `people.change_roles`, `people.confirm_change`)."""
 
 from __future__ import annotations
 
@@ -95,6 +97,10 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Reset links go to the address, and a superuser is an admin: both take two admins
+            # (the address through "Change email address", superusers only from the command line).
+            readonly += ["email", "is_superuser"]
         if not request.user.is_superuser:
             # Roles are groups; anything beyond them would let an admin grant themselves more.
             readonly += ["is_superuser", "user_permissions"]
@@ -118,6 +124,9 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
         super().save_related(request, form, formsets, change)
         user = form.instance
         user.__dict__.pop("_vetted_roles", None)
+        waiting = people.change_roles(
+            user, getattr(user, "_roles_before", frozenset()), roles_of(user), request.user
+        )
         profile = getattr(user, "profile", None)
         audit.record(
             "user_saved" if change else "user_created",
@@ -131,9 +140,10 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
                 "credentials": profile.credentials if profile else "",
             },
         )
-        people.record_role_changes(
-            user, getattr(user, "_roles_before", frozenset()), roles_of(user), request.user
-        )
+        for grant in waiting:
+            messages.warning(
+                request, f"The {grant.value} role waits for a second admin to confirm it."
+            )
         if not change:
             self._send_reset(request, user, "a link to choose a password")
 
@@ -160,6 +170,11 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
                 "<path:object_id>/send-reset-link/",
                 wrap(self.send_reset_view),
                 name="auth_user_send_reset",
+            ),
+            path(
+                "<path:object_id>/account-changes/",
+                wrap(self.account_changes_view),
+                name="auth_user_account_changes",
             ),
             path(
                 "<path:object_id>/factor-reset/",
@@ -215,6 +230,39 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
             },
         )
 
+    def account_changes_view(self, request, object_id):
+        """GET: changes waiting for a second admin, and the form to ask for a new email address.
+        POST `email` and `reason`: ask; POST `confirm` (a change's id): confirm it."""
+        user = self._target(request, object_id)
+        if request.method == "POST":
+            try:
+                if "confirm" in request.POST:
+                    people.confirm_change(request.POST["confirm"], request.user)
+                    done = "Confirmed."
+                else:
+                    people.request_email_change(
+                        user, request.user, request.POST.get("email"), request.POST.get("reason")
+                    )
+                    done = "Asked. A second admin must confirm it."
+            except people.AccountRefused as refusal:
+                messages.error(request, str(refusal))
+            else:
+                messages.success(request, done)
+                return HttpResponseRedirect(reverse("admin:auth_user_change", args=[user.pk]))
+        pending = people.pending_changes(user)
+        return TemplateResponse(
+            request,
+            "admin/accounts/account_changes.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Changes to {user.get_username()}'s account",
+                "opts": self.opts,
+                "original": user,
+                "pending": [(c, people.may_confirm(c, request.user)) for c in pending],
+                "email_pending": any(c.kind == c.EMAIL for c in pending),
+            },
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         user = self.get_object(request, unquote(object_id))
         extra_context = {
@@ -222,6 +270,7 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
             "target_has_factor": user is not None and factors.has_factor(user),
             "target_certified": user is not None and signing.has_certified(user),
             "pending_factor_reset": user is not None and people.pending_factor_reset(user),
+            "pending_changes": user is not None and people.pending_changes(user),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

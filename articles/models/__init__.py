@@ -1,7 +1,7 @@
 """What the data is. Selection lives in the querysets; behaviour lives in the domain modules
 (`articles.workflow`, `articles.audit`, `articles.sanitize`)."""
 
-from articles.models.accounts import FactorReset, SignerCertification
+from articles.models.accounts import AccountChange, FactorReset, SignerCertification
 from articles.models.audit import AuditEvent, AuditHead
 from articles.models.content import (
     Article,
@@ -32,6 +32,7 @@ from articles.models.revisions import Rendering, Revision, Signature
 from articles.models.search import SearchEntry
 
 __all__ = [
+    "AccountChange",
     "Article",
     "ArticleKind",
     "ArticleSlug",

@@ -47,3 +47,41 @@ class FactorReset(models.Model):
 
     def __str__(self) -> str:
         return f"factor reset for {self.user} requested by {self.requested_by}"
+
+
+class AccountChange(models.Model):
+    """A change to someone's account that two admins make: one asks, a different one (not the
+    person) confirms, and only then is it applied. `kind` says what: a new email address (where
+    reset links go) or a role that signs or runs accounts (Admin, Medical reviewer)."""
+
+    EMAIL = "email"
+    ROLE = "role"
+    KINDS = [(EMAIL, "email address"), (ROLE, "role")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_changes"
+    )
+    kind = models.CharField(max_length=10, choices=KINDS)
+    value = models.CharField(max_length=254, help_text="The new address, or the role's name.")
+    reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value} for {self.user}"
+
+    @property
+    def what(self) -> str:
+        """What was asked, in a few words: "<admin> asked to <what>"."""
+        if self.kind == self.EMAIL:
+            return f"change the email address to {self.value}"
+        return f"give {self.user} the {self.value} role"
