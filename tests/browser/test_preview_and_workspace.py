@@ -172,3 +172,31 @@ def test_the_call_to_action_looks_like_a_button_and_the_footer_offers_the_newsle
         page.goto(path)
         link = page.locator(".site-footer").get_by_role("link", name="Sign up for our newsletter")
         assert link.get_attribute("href") == "/newsletter/"
+
+
+def test_a_never_published_draft_previews_without_a_report_link(page, article, writer, shots):
+    """A draft that was never published has no public address: its preview used to crash on the
+    "Report a problem" link, which in a preview would report the live page anyway."""
+    assert article.live_slug == ""
+    log_in(page, writer.username, PASSWORD)
+    response = page.goto(f"/admin/articles/article/{article.pk}/revisions/1/preview/")
+    assert response.status == 200
+    assert_is_the_public_page_of_the_draft(page)
+    assert page.get_by_role("link", name="Report a problem with this page").count() == 0
+    page.screenshot(path=str(shots / "preview-never-published-1280.png"), full_page=True)
+
+
+def test_the_signature_record_shows_its_csv_export_at_desktop_width(
+    open_browser_page, approved, editor, shots
+):
+    """The export link sat inside the record's scrolling box, which clipped it at 1280 px."""
+    for width in (WIDE, NARROW):
+        page = open_browser_page(viewport={"width": width, "height": 900})
+        log_in(page, editor.username, PASSWORD)
+        page.goto(f"/admin/articles/article/{approved.pk}/signatures/")
+        link = page.get_by_role("link", name="Export signatures (CSV)")
+        box = link.bounding_box()
+        centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent", centre)
+        assert hit == "Export signatures (CSV)", f"{width}px: {hit!r} covers the link"
+        page.screenshot(path=str(shots / f"signatures-{width}.png"))
