@@ -200,3 +200,18 @@ def test_the_signature_record_shows_its_csv_export_at_desktop_width(
         hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent", centre)
         assert hit == "Export signatures (CSV)", f"{width}px: {hit!r} covers the link"
         page.screenshot(path=str(shots / f"signatures-{width}.png"))
+
+
+def test_the_audit_trail_shows_every_column_at_desktop_width(
+    open_browser_page, reader_site, admin_user, shots
+):
+    """The list used to run on past its box at 1280 px: "From → to" and "Detail" were only
+    reached by scrolling the table sideways."""
+    page = open_browser_page(viewport={"width": WIDE, "height": 900})
+    log_in(page, admin_user.username, PASSWORD)
+    page.goto("/admin/articles/auditevent/")
+    results = page.locator("#changelist .results")
+    hidden = results.evaluate("box => box.scrollWidth - box.clientWidth")
+    assert hidden <= 0, f"{hidden}px of the audit list is scrolled out of sight"
+    assert "in review → approved" in " ".join(page.locator("td.field-transition").all_inner_texts())
+    page.screenshot(path=str(shots / "audit-list-1280.png"))
