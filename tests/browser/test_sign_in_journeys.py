@@ -65,6 +65,13 @@ def test_reviewer_signs_in_with_a_code_and_signs_an_approval(
     # The first signature of the session: user name, password and code.
     for label in ("Your user name", "Your password", "Authenticator code"):
         assert page.get_by_label(label).is_visible()
+    # The statement signed is as legible as the text around it (the admin's blockquote is small
+    # and grey).
+    statement, signer = (
+        page.locator(selector).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        for selector in (".vetted-meaning", ".vetted-meaning + p")
+    )
+    assert statement >= signer
     page.screenshot(path=shots / f"approve-first-signature-{width}.png", full_page=True)
 
     page.get_by_label("Your user name").fill(reviewer.username)
