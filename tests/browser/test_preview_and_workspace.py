@@ -11,7 +11,7 @@ import pytest
 
 from articles import workflow
 from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD, signed_by
+from tests.conftest import CITED_BODY, PASSWORD, signed_by
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -215,3 +215,19 @@ def test_the_audit_trail_shows_every_column_at_desktop_width(
     assert hidden <= 0, f"{hidden}px of the audit list is scrolled out of sight"
     assert "in review → approved" in " ".join(page.locator("td.field-transition").all_inner_texts())
     page.screenshot(path=str(shots / "audit-list-1280.png"))
+
+
+def test_a_reviewer_reads_the_body_s_headings_as_headings_not_admin_bars(
+    page, make_article, writer, reviewer, shots
+):
+    """The read-only body sits in an admin fieldset, whose h2 is a blue section bar: the article's
+    own headings looked like new sections of the form."""
+    article = make_article(body="<h2>What helps</h2>" + CITED_BODY)
+    workflow.submit(article, writer)
+    log_in(page, reviewer.username, PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    heading = page.locator(".vetted-preview h2", has_text="What helps")
+    background = heading.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background in ("rgba(0, 0, 0, 0)", "transparent")
+    heading.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "review-body-headings-1280.png"))
