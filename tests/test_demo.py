@@ -102,6 +102,16 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.mark.usefixtures("loaded", "db")
 class TestTheLoadedDemo:
+    def test_codes_printed_with_seconds_to_spare(self, monkeypatch):
+        """A code printed one second before it expires fails before it can be typed: the
+        command waits for the next one instead."""
+        clock = {"now": 30 * 1000 - 2.0}  # two seconds left in this code's window
+        monkeypatch.setattr("time.time", lambda: clock["now"])
+        monkeypatch.setattr("time.sleep", lambda seconds: clock.update(now=clock["now"] + seconds))
+        printed = run("demo", codes=True, force=True)
+        assert "valid for 30 more seconds" in printed
+        assert clock["now"] == 30 * 1000
+
     def test_prints_a_login_for_every_role_and_what_to_try(self, loaded):
         for spec in demo.USERS:
             assert f"{spec.username:<10} password {spec.password} " in loaded

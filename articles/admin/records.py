@@ -18,17 +18,18 @@ class AuditEventAdmin(admin.ModelAdmin):
     decide, not superuser status, as for readers' requests."""
 
     list_display = (
-        "sequence",
+        "number",
         "created_at",
         "actor_name",
-        "action",
+        "action_text",
         "content_link",
         "revision_number",
         "transition",
         "detail_text",
     )
-    list_display_links = ("sequence",)
+    list_display_links = ("number",)
     list_filter = ("action",)
+
     list_select_related = ("content_type",)
     search_fields = ("object_repr", "actor_name", "action")
     ordering = ("-sequence",)
@@ -51,6 +52,9 @@ class AuditEventAdmin(admin.ModelAdmin):
         "hash",
     )
     readonly_fields = fields
+
+    class Media:
+        css = {"all": ["vetted/admin/workspace.css"]}
 
     def has_add_permission(self, request):
         return False
@@ -78,12 +82,25 @@ class AuditEventAdmin(admin.ModelAdmin):
             return event.object_repr
         return format_html('<a href="{}">{}</a>', url, event.object_repr)
 
+    @admin.display(description="#", ordering="sequence")
+    def number(self, event):
+        return event.sequence
+
+    @admin.display(description="Action", ordering="action")
+    def action_text(self, event):
+        return words(event.action)
+
     @admin.display(description="From → to")
     def transition(self, event):
         if event.from_state == event.to_state:
-            return event.to_state or "—"
-        return f"{event.from_state or '—'} → {event.to_state or '—'}"
+            return words(event.to_state) or "—"
+        return f"{words(event.from_state) or '—'} → {words(event.to_state) or '—'}"
 
     @admin.display(description="Detail")
     def detail_text(self, event):
         return describe_detail(event.detail)
+
+
+def words(code: str | None) -> str:
+    """`in_review` as "in review": the list wraps between words to fit beside its filter."""
+    return (code or "").replace("_", " ")

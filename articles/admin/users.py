@@ -268,6 +268,7 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
         extra_context = {
             **(extra_context or {}),
             "target_has_factor": user is not None and factors.has_factor(user),
+            "target_requires_factor": user is not None and factors.requires_two_factor(user),
             "target_certified": user is not None and signing.has_certified(user),
             "pending_factor_reset": user is not None and people.pending_factor_reset(user),
             "pending_changes": user is not None and people.pending_changes(user),

@@ -26,7 +26,9 @@ def test_a_body_over_the_limit_is_refused_beside_the_field(
     page.goto(f"/admin/articles/article/{article.pk}/change/")
     editor = page.locator(".prose-editor [contenteditable=true].ProseMirror")
     editor.wait_for(timeout=10_000)
-    editor.click()
+    # At the start of the line, then End: a click in the middle can land on the citation marker,
+    # select it, and the typing would replace it (a shorter body, under the limit).
+    editor.locator("p").first.click(position={"x": 2, "y": 5})
     page.keyboard.press("End")
     page.keyboard.type(" A sentence that makes the body longer than the limit allows.")
     page.locator('input[name="_continue"]').click()

@@ -11,7 +11,7 @@ import pytest
 
 from articles import workflow
 from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD, signed_by
+from tests.conftest import CITED_BODY, PASSWORD, signed_by
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -172,3 +172,62 @@ def test_the_call_to_action_looks_like_a_button_and_the_footer_offers_the_newsle
         page.goto(path)
         link = page.locator(".site-footer").get_by_role("link", name="Sign up for our newsletter")
         assert link.get_attribute("href") == "/newsletter/"
+
+
+def test_a_never_published_draft_previews_without_a_report_link(page, article, writer, shots):
+    """A draft that was never published has no public address: its preview used to crash on the
+    "Report a problem" link, which in a preview would report the live page anyway."""
+    assert article.live_slug == ""
+    log_in(page, writer.username, PASSWORD)
+    response = page.goto(f"/admin/articles/article/{article.pk}/revisions/1/preview/")
+    assert response.status == 200
+    assert_is_the_public_page_of_the_draft(page)
+    assert page.get_by_role("link", name="Report a problem with this page").count() == 0
+    page.screenshot(path=str(shots / "preview-never-published-1280.png"), full_page=True)
+
+
+def test_the_signature_record_shows_its_csv_export_at_desktop_width(
+    open_browser_page, approved, editor, shots
+):
+    """The export link sat inside the record's scrolling box, which clipped it at 1280 px."""
+    for width in (WIDE, NARROW):
+        page = open_browser_page(viewport={"width": width, "height": 900})
+        log_in(page, editor.username, PASSWORD)
+        page.goto(f"/admin/articles/article/{approved.pk}/signatures/")
+        link = page.get_by_role("link", name="Export signatures (CSV)")
+        box = link.bounding_box()
+        centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent", centre)
+        assert hit == "Export signatures (CSV)", f"{width}px: {hit!r} covers the link"
+        page.screenshot(path=str(shots / f"signatures-{width}.png"))
+
+
+def test_the_audit_trail_shows_every_column_at_desktop_width(
+    open_browser_page, reader_site, admin_user, shots
+):
+    """The list used to run on past its box at 1280 px: "From → to" and "Detail" were only
+    reached by scrolling the table sideways."""
+    page = open_browser_page(viewport={"width": WIDE, "height": 900})
+    log_in(page, admin_user.username, PASSWORD)
+    page.goto("/admin/articles/auditevent/")
+    results = page.locator("#changelist .results")
+    hidden = results.evaluate("box => box.scrollWidth - box.clientWidth")
+    assert hidden <= 0, f"{hidden}px of the audit list is scrolled out of sight"
+    assert "in review → approved" in " ".join(page.locator("td.field-transition").all_inner_texts())
+    page.screenshot(path=str(shots / "audit-list-1280.png"))
+
+
+def test_a_reviewer_reads_the_body_s_headings_as_headings_not_admin_bars(
+    page, make_article, writer, reviewer, shots
+):
+    """The read-only body sits in an admin fieldset, whose h2 is a blue section bar: the article's
+    own headings looked like new sections of the form."""
+    article = make_article(body="<h2>What helps</h2>" + CITED_BODY)
+    workflow.submit(article, writer)
+    log_in(page, reviewer.username, PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    heading = page.locator(".vetted-preview h2", has_text="What helps")
+    background = heading.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background in ("rgba(0, 0, 0, 0)", "transparent")
+    heading.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "review-body-headings-1280.png"))

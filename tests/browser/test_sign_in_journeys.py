@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.accounts import factors
 from articles.models import Article, Signature, SignerCertification, State
@@ -64,6 +65,13 @@ def test_reviewer_signs_in_with_a_code_and_signs_an_approval(
     # The first signature of the session: user name, password and code.
     for label in ("Your user name", "Your password", "Authenticator code"):
         assert page.get_by_label(label).is_visible()
+    # The statement signed is as legible as the text around it (the admin's blockquote is small
+    # and grey).
+    statement, signer = (
+        page.locator(selector).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        for selector in (".vetted-meaning", ".vetted-meaning + p")
+    )
+    assert statement >= signer
     page.screenshot(path=shots / f"approve-first-signature-{width}.png", full_page=True)
 
     page.get_by_label("Your user name").fill(reviewer.username)
@@ -194,3 +202,22 @@ def test_too_many_wrong_passwords_pause_sign_in(open_browser_page, editor, setti
     log_in(page, editor.username, PASSWORD)  # the right password too, while locked
     page.get_by_text("Sign-in is paused").wait_for()
     assert "/admin/login/" in page.url
+
+
+def test_a_writer_s_page_does_not_say_they_must_set_up_two_step_sign_in(
+    open_browser_page, admin_user, writer, reviewer, shots
+):
+    """Writers sign in with a password only (unless OTP_REQUIRED_FOR_WRITERS): their page used to
+    say they would set up an authenticator at their next sign-in, which never happens."""
+    TOTPDevice.objects.filter(user=writer).delete()
+    page = open_browser_page(viewport=WIDTHS["desktop"])
+    log_in(page, admin_user.username, PASSWORD)
+    page.wait_for_url("**/admin/")
+    page.goto(f"/admin/auth/user/{writer.pk}/change/")
+    status = page.locator(".module", has_text="Sign-in and signature").inner_text()
+    assert "optional for their roles" in status and "next sign-in" not in status
+    page.screenshot(path=shots / "user-page-writer-1280.png")
+    TOTPDevice.objects.filter(user=reviewer).delete()
+    page.goto(f"/admin/auth/user/{reviewer.pk}/change/")
+    status = page.locator(".module", has_text="Sign-in and signature").inner_text()
+    assert "sets it up at their next sign-in" in status

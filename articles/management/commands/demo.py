@@ -74,6 +74,9 @@ class Command(BaseCommand):
         """Each demo user's authenticator key and the code it shows now (each code works once;
         a new one comes every 30 seconds)."""
         seconds_left = 30 - int(time.time()) % 30
+        if seconds_left < 5:  # too late to type: wait for the next code
+            time.sleep(seconds_left)
+            seconds_left = 30
         self.stdout.write(f"\nAuthenticator codes now (valid for {seconds_left} more seconds):")
         for user in demo.users_with_codes():
             key = factors.secret_text(factors.confirmed_device(user))
