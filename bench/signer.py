@@ -29,7 +29,9 @@ def credentials(user, password: str) -> dict:
     from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from articles.accounts import factors
+
     device = TOTPDevice.objects.get(user=user, confirmed=True)
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    factors.forget_used_codes([device])
     code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
     return {"username": user.get_username(), "password": password, "otp_token": code}

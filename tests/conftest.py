@@ -13,6 +13,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles import signing, workflow
+from articles.accounts import factors
 from articles.accounts.middleware import LAST_SEEN_KEY
 from articles.models import (
     Article,
@@ -148,7 +149,7 @@ def totp_code(user) -> str:
     device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).first()
     if device is None:  # no authenticator: any code is wrong
         return "000000"
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    factors.forget_used_codes([device])
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
 
 

@@ -10,6 +10,7 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -282,3 +283,13 @@ def test_parallel_wrong_passwords_are_counted_one_by_one(reviewer, monkeypatch):
         thread.join()
     assert len(evaluated) == signing.SIGNATURE_MAX_FAILURES
     assert sum("paused" in r for r in refusals) == 20 - signing.SIGNATURE_MAX_FAILURES
+
+
+def test_a_code_used_in_a_refused_signature_cannot_be_replayed(reviewer):
+    # The device's memory of the step it accepted is a database row; a refused signature rolls
+    # it back. The code still counts as used.
+    code = totp_code(reviewer)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert factors.verify(reviewer, code) is not None
+        raise RuntimeError("the gate refused; everything rolls back")
+    assert factors.verify(reviewer, code) is None

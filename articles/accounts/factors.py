@@ -8,9 +8,11 @@ for at sign-in and at every signature. Removing one takes two admins
 from __future__ import annotations
 
 import io
+import time
 from base64 import b32encode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -45,14 +47,34 @@ def has_factor(user) -> bool:
 def verify(user, token: str) -> TOTPDevice | None:
     """The confirmed device that accepts `token` now, or None. A code is accepted once: the
     device remembers the last time step it verified, so a code seen over a shoulder or in a log
-    cannot be replayed."""
+    cannot be replayed. That memory is a database row, which a refused signature rolls back with
+    everything else; the cache keeps the used step too, outside the transaction."""
     token = (token or "").replace(" ", "").strip()
     if not token.isdigit():
         return None
     for device in TOTPDevice.objects.devices_for_user(user, confirmed=True):
         if device.verify_token(token):
+            if not cache.add(_used_key(device, device.last_t), True, USED_CODE_SECONDS):
+                return None  # accepted before, in a transaction that was rolled back
             return device
     return None
+
+
+# Long enough to outlast every step a code is accepted in (django-otp allows one step of drift).
+USED_CODE_SECONDS = 5 * 60
+
+
+def _used_key(device: TOTPDevice, step: int) -> str:
+    return f"vetted:otp-used:{device.pk}:{step}"
+
+
+def forget_used_codes(devices) -> None:
+    """Let `devices` accept this step's code again: for the demo and the tests, which sign
+    several times within one 30-second step. A real device takes each code once."""
+    for device in devices:
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+        now = (int(time.time()) - device.t0) // device.step
+        cache.delete_many([_used_key(device, step) for step in range(now - 2, now + 3)])
 
 
 def pending_device(user) -> TOTPDevice:

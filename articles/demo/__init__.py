@@ -291,7 +291,7 @@ def signature_of(user: AbstractBaseUser) -> dict:
     """What the demo reviewer types to sign: user name, password and the current code. The
     demo signs several times within one 30-second step, so its device forgets the last step it
     accepted (a real one takes each code once)."""
-    TOTPDevice.objects.filter(user=user).update(last_t=-1)
+    factors.forget_used_codes(TOTPDevice.objects.filter(user=user))
     return {
         "username": user.get_username(),
         "password": _password(user),
@@ -443,7 +443,7 @@ def _load(stored: list[Image]) -> Result:
             _take_through(articles[plan.title], plan, users, topics, stored)
     created = sum(1 for outcome in report.articles if outcome.status == "created")
     # The demo's own signatures used this step's code; the person trying the demo may too.
-    TOTPDevice.objects.filter(user__in=users.values()).update(last_t=-1)
+    factors.forget_used_codes(TOTPDevice.objects.filter(user__in=users.values()))
     return Result(articles_created=created, articles=articles)
 
 
