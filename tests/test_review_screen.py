@@ -80,7 +80,7 @@ def test_the_rendered_text_shows_citation_markers_as_their_numbers():
     content = {
         "title": "T",
         "summary": "",
-        "body": f'<p>Walk.<sup data-citation="a">1</sup> Rest.<sup data-citation="b">2</sup></p>',
+        "body": '<p>Walk.<sup data-citation="a">1</sup> Rest.<sup data-citation="b">2</sup></p>',
         "citations": [{"key": "b"}, {"key": "a"}],
     }
     assert [b.text for b in review.rendered_blocks(content)] == ["T", "Walk.[2] Rest.[1]"]
@@ -221,9 +221,7 @@ def test_the_reviewer_approves_and_signs_from_the_screen(resubmitted, reviewer):
     assert Signature.objects.filter(revision=resubmitted.latest_revision).count() == 1
 
 
-def test_a_wrong_password_keeps_the_reviewer_on_the_screen_and_signs_nothing(
-    resubmitted, reviewer
-):
+def test_a_wrong_password_keeps_the_reviewer_on_the_screen_and_signs_nothing(resubmitted, reviewer):
     response = login(reviewer).post(
         review_url(resubmitted),
         {
@@ -260,9 +258,7 @@ def test_requesting_changes_needs_a_comment(resubmitted, reviewer):
     assert reload(resubmitted).state == State.CHANGES_REQUESTED
 
 
-def test_a_decision_on_content_that_changed_since_it_was_shown_does_nothing(
-    resubmitted, reviewer
-):
+def test_a_decision_on_content_that_changed_since_it_was_shown_does_nothing(resubmitted, reviewer):
     response = login(reviewer).post(
         review_url(resubmitted),
         {"decision": "request_changes", "shown_hash": "0" * 64, "changes-comment": "No."},
