@@ -20,11 +20,43 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-WORDS = (
-    "pain knee back exercise walking rest study patients weeks months doctor treatment "
-    "physiotherapy strength joint muscle trial people gently often most help helps better "
-    "improve daily activity swelling ice heat movement stretch posture sleep weight"
-).split()
+WORDS = [
+    "pain",
+    "knee",
+    "back",
+    "exercise",
+    "walking",
+    "rest",
+    "study",
+    "patients",
+    "weeks",
+    "months",
+    "doctor",
+    "treatment",
+    "physiotherapy",
+    "strength",
+    "joint",
+    "muscle",
+    "trial",
+    "people",
+    "gently",
+    "often",
+    "most",
+    "help",
+    "helps",
+    "better",
+    "improve",
+    "daily",
+    "activity",
+    "swelling",
+    "ice",
+    "heat",
+    "movement",
+    "stretch",
+    "posture",
+    "sleep",
+    "weight",
+]
 
 
 def paragraph(rng: random.Random, n: int, citations: int) -> str:
