@@ -267,7 +267,8 @@ class PlacedFinding:
     number: int  # 1, 2, 3… in reading order of the list beside the text
     anchor: str = ""  # the id of its highlight in the body, "" when it is not in the body text
     override: dict[str, str] | None = None  # the override form's values, when allowed
-    span: tuple[int, int] | None = None  # where its sentence is in the body's text
+    span: tuple[int, int] | None = None  # where its sentence is in its field's text
+    field: str = ""  # the field it is highlighted in
 
     @property
     def severity(self) -> str:
@@ -292,11 +293,12 @@ class _Stream:
             self.where.append(at)
 
 
-def mark_findings(body_html: str, findings: list[PlacedFinding]) -> str:
-    """The body with the sentence each finding is about wrapped in a <mark>, whose id is the
-    finding's anchor (set here). Findings about a field other than the body, or about no single
-    sentence, are left for the list beside the text. The body was sanitized when stored, so its
-    markup is regular; only text between tags is wrapped, so the result stays well formed."""
+def mark_findings(body_html: str, findings: list[PlacedFinding], field: str = "body") -> str:
+    """The HTML of `field` with the sentence each finding about it is wrapped in a <mark>, whose
+    id is the finding's anchor (set here). Findings about another field, or about no single
+    sentence, are left for the list beside the text. Bodies were sanitized when stored (and a
+    one-line field is passed escaped), so the markup is regular; only text between tags is
+    wrapped, so the result stays well formed."""
     tokens = _HTML_TOKEN.split(body_html)
     stream = _Stream()
     in_marker = False
@@ -319,20 +321,21 @@ def mark_findings(body_html: str, findings: list[PlacedFinding]) -> str:
     wraps: dict[int, list[tuple[int, int, str, str]]] = {}
     for placed in findings:
         excerpt = placed.finding.excerpt
-        if not excerpt or not placed.finding.location.startswith("body"):
+        if not excerpt or placed.anchor or placed.finding.location.split(",")[0] != field:
             continue
         start = text.find(excerpt)
         end = start + len(excerpt)
         if start < 0:
             continue
-        same = next((p for p in findings if p.span == (start, end)), None)
+        same = next((p for p in findings if p.span == (start, end) and p.field == field), None)
         if same is not None:  # two findings about one sentence: one highlight
             placed.anchor = same.anchor
             continue
-        if any(p.span and p.span[0] < end and start < p.span[1] for p in findings):
+        mine = [p.span for p in findings if p.span and p.field == field]
+        if any(low < end and start < high for low, high in mine):
             continue  # overlaps another highlight: listed beside the text only
         placed.anchor = f"finding-{placed.number}"
-        placed.span = (start, end)
+        placed.span, placed.field = (start, end), field
         first = True
         for token_index, (low, high) in _by_token(stream.where[start:end]).items():
             anchor = placed.anchor if first else ""

@@ -373,3 +373,22 @@ def test_the_screen_costs_the_same_queries_whatever_the_revisions_and_citations(
     big = reload(big)
     assert big.revisions.count() == 6 and len(big.latest_revision.content["citations"]) == 6
     assert _queries(reviewer, big) == small == REVIEW_SCREEN_QUERIES
+
+
+def test_a_claim_in_the_title_is_marked_in_the_title(make_article, reviewer):
+    article = make_article("Stem cell therapy cures back pain", slug="stem-cells")
+    html = login(reviewer).get(review_url(article)).content.decode()
+    assert re.search(
+        r'class="vetted-review-title"><mark class="vetted-finding vetted-finding-blocker" '
+        r'id="finding-\d+" tabindex="-1">Stem cell therapy cures back pain</mark>',
+        html,
+    )
+
+
+def test_a_prompt_has_a_review_screen_too(make_prompt, writer, reviewer):
+    prompt = make_prompt("Information packet")
+    workflow.submit(prompt, writer)
+    response = login(reviewer).get(review_url(prompt))
+    assert response.status_code == 200
+    assert prompt.latest_revision.content["headline"] in page_text(response)
+    assert 'name="decision" value="approve"' in response.content.decode()

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles import gate, rendering, review, workflow
@@ -144,6 +145,14 @@ def review_context(model_admin, obj, revision: Revision, user, *, decisions) -> 
         )
         for number, finding in enumerate(sorted(findings, key=lambda f: order[f.severity]), start=1)
     ]
+    # One-line fields are escaped first, then marked like the body.
+    fields = ("headline", "button label") if isinstance(obj, Prompt) else ("title", "summary")
+    marked = {
+        name.replace(" ", "_"): mark_safe(  # noqa: S308 - escaped text with marks built from escaped values
+            review.mark_findings(escape(content.get(name.replace(" ", "_"), "")), placed, name)
+        )
+        for name in fields
+    }
     body = review.mark_findings(content.get("body", ""), placed)
     body = review.body_with_source_buttons(body, content)
 
@@ -159,6 +168,7 @@ def review_context(model_admin, obj, revision: Revision, user, *, decisions) -> 
             "" if is_latest else model_admin._url("review", obj.pk, obj.latest_revision.number)
         ),
         "content": content,
+        "marked": marked,
         "is_prompt": isinstance(obj, Prompt),
         # The body was sanitized when stored; the marks and buttons added here are built from
         # numbers and escaped values only.

@@ -117,7 +117,8 @@ def test_a_writer_reads_their_own_review_screen_and_another_is_refused(
     own = open_browser_page(viewport={"width": NARROW, "height": 844})
     log_in(own, writer.username, PASSWORD)
     own.goto(f"/admin/articles/article/{resubmitted.pk}/revisions/2/review/")
-    assert "There is no decision you can take" in own.locator(".vetted-review-decision").inner_text()
+    decision = own.locator(".vetted-review-decision").inner_text()
+    assert "There is no decision you can take" in decision
     assert own.locator("form.vetted-override").count() == 0
     own.screenshot(path=str(shots / "review-writer-390.png"), full_page=True)
 
