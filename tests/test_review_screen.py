@@ -392,3 +392,29 @@ def test_a_prompt_has_a_review_screen_too(make_prompt, writer, reviewer):
     assert response.status_code == 200
     assert prompt.latest_revision.content["headline"] in page_text(response)
     assert 'name="decision" value="approve"' in response.content.decode()
+
+
+def test_a_blocker_found_since_submission_refuses_the_signature_on_the_screen(
+    resubmitted, reviewer
+):
+    Source.objects.update(retracted=True, verification_status=VerificationStatus.RETRACTED)
+    client = login(reviewer)
+    page = client.get(review_url(resubmitted))
+    assert 'data-code="retracted-source"' in page.content.decode()
+    assert "Check this source" in page_text(page)
+    response = client.post(
+        review_url(resubmitted),
+        {
+            "decision": "approve",
+            "shown_hash": resubmitted.latest_revision.content_hash,
+            "approve-revision": resubmitted.latest_revision.number,
+            "approve-content_hash": resubmitted.latest_revision.content_hash,
+            "approve-username": reviewer.username,
+            "approve-password": "correct horse battery staple",
+            "approve-otp_token": totp_code(reviewer),
+        },
+    )
+    assert response.status_code == 200
+    assert "cannot be approved while the publication gate finds" in page_text(response)
+    assert reload(resubmitted).state == State.IN_REVIEW
+    assert not Signature.objects.filter(revision=resubmitted.latest_revision).exists()

@@ -38,6 +38,8 @@ PROBLEM_STATUSES = {
 
 
 def review_view(model_admin, request, object_id: str, number: int):
+    from articles.admin.reviewed import DONE
+
     obj = model_admin._viewable(request, object_id)
     if obj is None:
         raise Http404("No such content.")
@@ -80,20 +82,11 @@ def review_view(model_admin, request, object_id: str, number: int):
         if form.is_valid():
             try:
                 getattr(workflow, decision)(obj, user, **form.engine_kwargs())
-            except workflow.GateBlocked as refusal:
-                form.add_error(
-                    None,
-                    f"Nothing was {workflow.past_tense(decision)}: {refusal.summary} stand. "
-                    "Each is listed beside the text.",
-                )
             except workflow.WorkflowError as refusal:
+                # A gate refusal names its blockers; each is listed beside the text.
                 form.add_error(None, str(refusal))
             else:
-                done = {
-                    "approve": "was approved; your signature is recorded",
-                    "request_changes": "was sent back to the writer with your comment",
-                }
-                messages.success(request, f"“{obj}” {done[decision]}.")
+                messages.success(request, f"“{obj}” {DONE[decision]}.")
                 return HttpResponseRedirect(model_admin._url("change", obj.pk))
         forms[decision] = form
 
