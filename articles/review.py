@@ -370,6 +370,7 @@ def _by_token(where: list[tuple[int, int, int] | None]) -> dict[int, tuple[int, 
 @dataclass(frozen=True)
 class CitedSource:
     number: int
+    label: str  # "Oliveira 2020: Low back pain in adults…"
     reference_html: str  # the AMA entry, escaped and cleaned (articles.rendering.Reference)
     doi_url: str
     pubmed_url: str

@@ -231,6 +231,7 @@ def _cited_sources(content: dict[str, Any]) -> list[review.CitedSource]:
         found.append(
             review.CitedSource(
                 number=entry.number,
+                label=review.source_label(citation["source"]),
                 reference_html=reference.html,
                 doi_url=entry.doi_url,
                 pubmed_url=entry.pubmed_url,

@@ -75,6 +75,8 @@ def test_the_reviewer_reviews_and_signs_by_keyboard(page, resubmitted, reviewer,
     assert "Oliveira CB" in text and "clinical guideline" in text and "Matches the registry" in text
     page.set_viewport_size({"width": WIDE, "height": 900})
     page.screenshot(path=str(shots / "review-source-1280.png"))
+    violations = Axe().run(page, context="#source-1", options=AXE_OPTIONS).response["violations"]
+    assert not violations, axe_report(violations)
     page.keyboard.press("Escape")
     popover.wait_for(state="hidden")
 
