@@ -224,7 +224,6 @@ class Comparison:
     """What changed from `base` (an earlier revision) to the revision under review."""
 
     title: str  # "Since the last approved revision (3)"
-    base_number: int
     text: TextDiff
     items: list[ItemChange]
 
@@ -238,12 +237,10 @@ def compare(
     content: dict[str, Any],
     *,
     title: str,
-    base_number: int,
     prompt_names: dict[int, str],
 ) -> Comparison:
     return Comparison(
         title=title,
-        base_number=base_number,
         text=diff_blocks(rendered_blocks(base_content), rendered_blocks(content)),
         items=[
             *citation_changes(base_content, content),

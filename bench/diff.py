@@ -136,7 +136,7 @@ def main() -> None:
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()
-            comparison = review.compare(old, new, title="", base_number=1, prompt_names={})
+            comparison = review.compare(old, new, title="", prompt_names={})
             for change in comparison.text.changes:
                 change.html  # noqa: B018 - the screen renders each change
             times.append((time.perf_counter() - start) * 1000)

@@ -195,7 +195,6 @@ def _comparisons(obj, revision: Revision, history) -> list[review.Comparison]:
                 bases[approved].content,
                 revision.content,
                 title=f"Since the last approved revision ({approved})",
-                base_number=approved,
                 prompt_names=names,
             )
         )
@@ -205,7 +204,6 @@ def _comparisons(obj, revision: Revision, history) -> list[review.Comparison]:
                 bases[live_number].content,
                 revision.content,
                 title=f"Since the live revision ({live_number}), which readers see now",
-                base_number=live_number,
                 prompt_names=names,
             )
         )
