@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import review, workflow
 from articles.gate import Finding, Severity
-from articles.models import Citation, GateOverride, Signature, State
+from articles.models import Citation, GateOverride, Placement, Signature, State
 from evidence.models import Source, SourceKind, VerificationStatus
 from tests.conftest import CITED_BODY, signed_by, totp_code
 from tests.test_admin import login, reload, url
@@ -418,3 +418,22 @@ def test_a_blocker_found_since_submission_refuses_the_signature_on_the_screen(
     assert "cannot be approved while the publication gate finds" in page_text(response)
     assert reload(resubmitted).state == State.IN_REVIEW
     assert not Signature.objects.filter(revision=resubmitted.latest_revision).exists()
+
+
+def test_a_prompt_placed_and_a_source_cited_since_the_approval_are_called_out(
+    published, make_prompt, writer, reviewer
+):
+    prompt = make_prompt("Information packet")
+    workflow.submit(prompt, writer)
+    workflow.approve(prompt, reviewer, **signed_by(reviewer))
+    article = reload(published)
+    _cite_another(article, 7)
+
+    def place() -> None:
+        Placement.objects.create(article=article, prompt=prompt, position=0)
+
+    workflow.save_revision(article, writer, save_related=place)
+    workflow.submit(article, writer)
+    text = page_text(login(reviewer).get(review_url(reload(article))))
+    assert "Prompt added: Information packet" in " ".join(text.split()).replace("</strong>", "")
+    assert "Citation added: Ng 2020: Trial 7" in " ".join(text.split()).replace("</strong>", "")
