@@ -26,11 +26,11 @@ from django.utils.safestring import mark_safe
 from articles import audit, gate, rendering, workflow
 from articles.admin.history import AuditTrailHistory
 from articles.admin.queues import BY_KEY, MISSED_SCHEDULE, active_queue
+from articles.admin.review import review_view
 from articles.forms import TRANSITION_FORMS
 from articles.limits import InputTooLarge
 from articles.models import Signature, State
 from articles.models.content import display_name
-from articles.roles import Role, roles_of
 from articles.sanitize import clean_html
 
 HASH_PREFIX = 12
@@ -103,14 +103,10 @@ def describe_detail(detail: dict) -> str:
     return " · ".join(parts)
 
 
-def _made_by(content, user, revisions: list[dict]) -> bool:
-    """`workflow.made_by`, answered from the revision history the page has already loaded (each
-    with its signatures), so the review panel costs no extra queries. The engine asks again when
-    the override is posted."""
-    if content.owner_id == user.pk:
-        return True
-    last_signed = max((r["number"] for r in revisions if r["signatures"]), default=0)
-    return any(r["number"] > last_signed and r["created_by_id"] == user.pk for r in revisions)
+def _history(revisions: list[dict]) -> list[tuple[int, int | None, bool]]:
+    """The revision history the page has already loaded, in the shape `workflow.made_by` reads,
+    so asking the engine costs the page no extra queries."""
+    return [(r["number"], r["created_by_id"], bool(r["signatures"])) for r in revisions]
 
 
 # Findings a registry check can settle: the button to run one is offered beside them.
@@ -453,6 +449,11 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 for e in audit.events_for(obj).order_by("-sequence")
             ],
             "preview_url": self._latest_preview_url(obj),
+            "review_url": (
+                self._url("review", obj.pk, obj.latest_revision.number)
+                if obj.state == State.IN_REVIEW and obj.latest_revision_id
+                else ""
+            ),
             "missed_schedule": (
                 f"Scheduled to go live {_when(obj.scheduled_at)}. {MISSED_SCHEDULE}"
                 if obj.missed_schedule
@@ -475,11 +476,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
             reviewer=user if may_approve else None,
         )
         overridable = [f for f in findings if f.overridable and f.severity == gate.Severity.BLOCKER]
-        may_override = (
-            bool(overridable)
-            and Role.REVIEWER in roles_of(user)
-            and not _made_by(obj, user, revisions)
-        )
+        may_override = bool(overridable) and workflow.may_override(obj, user, _history(revisions))
         groups: dict[str, list[dict]] = {"blockers": [], "warnings": [], "info": []}
         group_of = {
             gate.Severity.BLOCKER: "blockers",
@@ -545,6 +542,11 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 "<path:object_id>/revisions/<int:number>/preview/",
                 wrap(self.preview_view),
                 name=f"{prefix}_preview",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:number>/review/",
+                wrap(self.review_view),
+                name=f"{prefix}_review",
             ),
             path(
                 "<path:object_id>/signatures/",
@@ -672,6 +674,10 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 "Your override is recorded with your reason; the finding is now shown as "
                 "information and no longer blocks.",
             )
+        if request.POST.get("return_to") == "review" and obj.latest_revision_id:
+            return HttpResponseRedirect(
+                self._url("review", obj.pk, obj.latest_revision.number) + "#review-findings"
+            )
         return HttpResponseRedirect(self._url("change", obj.pk))
 
     def _render_confirmation(self, request, obj, name, form, change_url):
@@ -721,6 +727,10 @@ class WorkflowAdminMixin(AuditTrailHistory):
         response["X-Frame-Options"] = "SAMEORIGIN"
         response._csp_replace = {"frame-ancestors": ["'self'"]}
         return response
+
+    def review_view(self, request, object_id, number):
+        """The review screen of revision `number` (articles.admin.review)."""
+        return review_view(self, request, object_id, number)
 
     def signatures_view(self, request, object_id):
         obj = self._viewable(request, object_id)

@@ -85,6 +85,7 @@ def vague_source(subject: Subject) -> Iterator[Finding]:
                     "PubMed ID and mark this sentence with its citation), or remove the "
                     "statement.",
                     block.location,
+                    excerpt=sentence.text,
                 )
             elif phrases:
                 named = ", ".join(f"“{f}”" for f in phrases)
@@ -95,4 +96,5 @@ def vague_source(subject: Subject) -> Iterator[Finding]:
                     "cites an authoritative source; check that it is what the sentence means, "
                     "and mark the sentence with its citation if it is.",
                     block.location,
+                    excerpt=sentence.text,
                 )
