@@ -57,7 +57,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles import audit, citations, gate, notifications, signing
+from articles import audit, citations, comments, gate, notifications, signing
 from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
 from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
 from articles.models.content import credentials, display_name
@@ -407,6 +407,8 @@ def save_revision(
     if cited := [citation["source"]["id"] for citation in data.get("citations", [])]:
         revision.cited_sources.set(cited)
     locked.latest_revision = revision
+    # Review comments follow their passages into the new revision (or become outdated).
+    comments.follow(content, revision)
     # A schedule was an editor's decision about approved content; new content needs a new one.
     locked.scheduled_at = None
     to_state = S.CHANGES_REQUESTED if from_state == S.CHANGES_REQUESTED else S.DRAFT

@@ -3,6 +3,7 @@
 
 from articles.models.accounts import FactorReset, SignerCertification
 from articles.models.audit import AuditEvent, AuditHead
+from articles.models.comments import Comment, CommentReply
 from articles.models.content import (
     Article,
     ArticleKind,
@@ -39,6 +40,8 @@ __all__ = [
     "AuditHead",
     "AuthorProfile",
     "Citation",
+    "Comment",
+    "CommentReply",
     "ConsentPurpose",
     "ConsentText",
     "FactorReset",
