@@ -9,7 +9,8 @@
     return element ? element.closest("[data-paragraph]") : null;
   }
 
-  function onSelection(form) {
+  function onSelection(form, event) {
+    if (event.target.id === "vetted-comment-jump") return;
     const selection = window.getSelection();
     if (!selection || selection.isCollapsed || selection.rangeCount === 0) return;
     const passage = passageOf(selection.anchorNode);
@@ -23,8 +24,7 @@
     status.hidden = false;
     // A way to the form from where the words are, however long the text above it.
     const jump = jumpButton(form);
-    passage.append(jump);
-    jump.hidden = false;
+    if (jump.parentElement !== passage) passage.append(jump);
   }
 
   function jumpButton(form) {
@@ -49,8 +49,8 @@
     status.setAttribute("role", "status");
     status.hidden = true;
     form.querySelector("h3").after(status);
-    text.addEventListener("mouseup", () => onSelection(form));
-    text.addEventListener("keyup", () => onSelection(form));
+    text.addEventListener("mouseup", (event) => onSelection(form, event));
+    text.addEventListener("keyup", (event) => onSelection(form, event));
   }
 
   if (document.readyState === "loading") {
