@@ -264,3 +264,13 @@ def test_the_latest_changes_request_is_given_while_changes_are_requested(guide, 
     assert note.reviewer == "Rita Reviewer"
     workflow.submit(guide, writer)
     assert comments.latest_changes_request(reload(guide)) is None
+
+
+def test_a_comment_made_on_an_older_revision_is_moved_to_the_latest(guide, reviewer, writer):
+    first = reload(guide).latest_revision
+    latest = rewrite(guide, writer, "<p>Intro.</p>" + BODY)
+    comment = comments.add(
+        reload(guide), reviewer, text="Source?", paragraph=3, quote="Bed rest", revision=first
+    )
+    assert comment.revision == first and comment.anchor_revision == latest
+    assert (comment.paragraph, comment.quote) == (4, "Bed rest")
