@@ -127,3 +127,34 @@ def test_an_admin_reads_comments_but_is_offered_no_comment_form(
     assert page.get_by_role("button", name="Add comment").count() == 0
     assert page.get_by_role("button", name="Reply").count() == 0
     shoot(page, "admin-reads-1280")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_keyboard_only_paragraph_comment_that_becomes_outdated(
+    open_browser_page, make_article, writer, editor, width
+):
+    article = make_article("Back pain guide", body=BODY)
+    change = f"/admin/articles/article/{article.pk}/change/"
+    page = open_browser_page(viewport={"width": width, "height": 900})
+    log_in(page, editor.username, PASSWORD)
+    page.goto(change)
+    page.get_by_label("Paragraph").focus()
+    page.keyboard.press("End")  # the last paragraph: "See a doctor…"
+    page.keyboard.press("Tab")  # the words: left empty, the whole paragraph
+    page.keyboard.press("Tab")
+    page.keyboard.type("Say how soon: same day, or within a week?")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_text("Your comment is beside the passage").wait_for()
+    thread = page.locator("#vetted-paragraph-4 article.vetted-thread")
+    assert "On the whole paragraph (body, paragraph 3)" in thread.inner_text()
+
+    article.refresh_from_db()
+    article.body = BODY.split("<p>See")[0] + "<p>Call us on any weekday.</p>"
+    workflow.save_revision(article, writer)
+    page.goto(change)
+    outdated = page.locator(".vetted-outdated article.vetted-thread")
+    assert "Outdated" in outdated.inner_text()
+    assert "Was about: “See a doctor if the pain spreads" in outdated.inner_text()
+    no_violations(page, "#vetted-comments")
+    shoot(page, f"outdated-{width}")
