@@ -305,6 +305,11 @@ def reply(content: ReviewedContent, comment_id: int, user, *, text: str) -> Comm
             "Only the writer who owns this, a medical reviewer or an editor may reply."
         )
     comment = _comment_of(content, comment_id)
+    if comment.resolved:
+        raise workflow.WrongState(
+            f"{comment.resolved_by_name} resolved this comment; comment again if something is "
+            "still wrong."
+        )
     text = _text(text, "reply")
     answer = CommentReply.objects.create(
         comment=comment, author=user, author_name=display_name(user), text=text

@@ -140,6 +140,9 @@ def test_the_owner_replies_and_resolves_another_writer_cannot(
     assert comment.resolved and comment.resolved_by == writer
     with pytest.raises(workflow.WrongState, match="already resolved"):
         comments.resolve(guide, comment.pk, writer)
+    with pytest.raises(workflow.WrongState, match="Wendy Writer resolved this comment"):
+        comments.reply(guide, comment.pk, reviewer, text="Not quite")
+    assert comment.replies.count() == 1
 
 
 def test_another_reviewer_may_reply_but_not_resolve_someone_elses_comment(
