@@ -30,6 +30,10 @@ class ArticlesConfig(AppConfig):
         # transaction (and again the pages placing a prompt that changed), invalidate the page
         # cache, then tell the CDN (after commit, once the page cache has moved on), and keep the
         # search index.
+        from articles import comments
+        from articles.signals import revision_saved
+
+        revision_saved.connect(comments.on_revision_saved, dispatch_uid="comments-follow")
         live_changed.connect(rendering.render_on_publish, sender=Article)
         live_changed.connect(rendering.render_pages_placing, sender=Prompt)
         live_changed.connect(page_cache.invalidate_on_change)

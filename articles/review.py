@@ -20,7 +20,7 @@ from html import escape, unescape
 from typing import Any
 
 from articles.gate import Finding
-from articles.gate.text import MARK_CLOSE, MARK_OPEN, html_blocks, text_block
+from articles.text import MARK_CLOSE, MARK_OPEN, html_blocks, text_block
 from evidence.models import VerificationStatus, first_author_name
 
 # --- The rendered text, block by block -------------------------------------------------------

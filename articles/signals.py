@@ -9,3 +9,8 @@ from django.dispatch import Signal
 # instance (the article or prompt), revision, replaced (the id of the revision that was live
 # before, or None). A receiver that raises rolls the change back.
 live_changed = Signal()
+
+# Sent inside `workflow.save_revision`, under the content's row lock, once a new revision is the
+# latest. Arguments: sender (the model class), instance, revision. Review comments follow their
+# passages into it (`articles.comments.follow`).
+revision_saved = Signal()

@@ -36,7 +36,7 @@ from articles.models.content import credentials, display_name
 from articles.models.reviewed import CannotGoLive
 from articles.models.revisions import content_hash
 from articles.roles import Role, roles_of
-from articles.signals import live_changed
+from articles.signals import live_changed, revision_saved
 
 S = State
 ANY_STATE = frozenset(State)
@@ -409,6 +409,8 @@ def save_revision(
     if cited := [citation["source"]["id"] for citation in data.get("citations", [])]:
         revision.cited_sources.set(cited)
     locked.latest_revision = revision
+    # Review comments follow their passages into the new revision (or become outdated).
+    revision_saved.send(type(locked), instance=content, revision=revision)
     # A schedule was an editor's decision about approved content; new content needs a new one.
     locked.scheduled_at = None
     to_state = S.CHANGES_REQUESTED if from_state == S.CHANGES_REQUESTED else S.DRAFT

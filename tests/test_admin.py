@@ -35,7 +35,9 @@ CHANGELIST_BUDGET = 11
 # citation inline (1) and, for a reviewer who may sign, their credentials (1). Fixed whatever the
 # number of articles or citations (tests/gate/test_admin_gate.py checks citations).
 # +1 in each: the session's second factor (django-otp reads the verified device).
-CHANGE_PAGE_BUDGET = 19
+# +2: review comments and their replies (articles.comments.for_review), whatever their number;
+# +1 more only while changes are requested (the reviewer's note at the top, from the trail).
+CHANGE_PAGE_BUDGET = 21
 # 12, the warning about scheduled content nothing published (1, editors and admins), and the
 # session's second factor (1).
 INDEX_BUDGET = 14

@@ -54,6 +54,8 @@ def _values(model_admin, param: str, obj) -> list[str]:
         revisions = getattr(obj, "revisions", None)
         numbers = list(revisions.values_list("number", flat=True)) if revisions else []
         return [str(n) for n in numbers] + ["999"]
+    if param == "comment_id":  # a review comment (articles.comments)
+        return ["1", "999"]
     raise AssertionError(f"The crawl does not know how to fill <{param}> in an admin URL.")
 
 

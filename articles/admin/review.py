@@ -18,7 +18,8 @@ from django.template.response import TemplateResponse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles import gate, rendering, review, workflow
+from articles import comments, gate, rendering, review, workflow
+from articles.admin.wording import DONE, finding_links
 from articles.forms import ApproveForm, RequestChangesForm
 from articles.models import Prompt, Revision, Signature
 from articles.models.content import display_name
@@ -38,8 +39,6 @@ PROBLEM_STATUSES = {
 
 
 def review_view(model_admin, request, object_id: str, number: int):
-    from articles.admin.reviewed import DONE
-
     obj = model_admin._viewable(request, object_id)
     if obj is None:
         raise Http404("No such content.")
@@ -98,6 +97,9 @@ def review_view(model_admin, request, object_id: str, number: int):
         "original": obj,
         "forms": forms,
         "review_url": review_url,
+        # Comments beside the text of this revision; their forms come back to this screen.
+        "comments": comments.for_review(obj, revision, user),
+        "comments_next": review_url,
         "has_view_permission": True,
         "media": model_admin.media,
     }
@@ -150,9 +152,7 @@ def review_context(model_admin, obj, revision: Revision, user, *, decisions) -> 
     body = review.body_with_source_buttons(body, content)
 
     comparisons = _comparisons(obj, revision, history)
-    from articles.admin.reviewed import _about_links
-
-    about = _about_links(findings, user)
+    about = finding_links(findings, user)
     return {
         "revision": revision,
         "revision_author": display_name(revision.created_by),

@@ -21,12 +21,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
-from articles import audit, gate, rendering, workflow
+from articles import audit, comments, gate, rendering, workflow
 from articles.admin.history import AuditTrailHistory
 from articles.admin.queues import BY_KEY, MISSED_SCHEDULE, active_queue
 from articles.admin.review import review_view
+from articles.admin.wording import DONE, finding_links
 from articles.forms import TRANSITION_FORMS
 from articles.limits import InputTooLarge
 from articles.models import Signature, State
@@ -35,18 +37,6 @@ from articles.sanitize import clean_html
 
 HASH_PREFIX = 12
 
-# What the person is told after each transition went through.
-DONE = {
-    "submit": "was submitted for review",
-    "withdraw": "was withdrawn from review and is a draft again",
-    "request_changes": "was sent back to the writer with your comment",
-    "approve": "was approved; your signature is recorded",
-    "schedule": "was scheduled",
-    "publish": "is now published",
-    "republish": "is published again",
-    "unpublish": "was unpublished",
-    "assign": "now belongs to the writer you chose",
-}
 
 # The transitions the publication gate decides (see articles.workflow).
 GATED = {"submit", "approve", "publish", "republish"}
@@ -83,6 +73,7 @@ def describe_detail(detail: dict) -> str:
     if detail.get("code"):
         parts.append(f"Overrode {detail['code']} at {detail.get('location', 'the content')}")
     for key, label in (
+        ("passage", "On"),
         ("comment", "Comment"),
         ("reason", "Reason"),
         ("change_summary", "Change summary"),
@@ -109,6 +100,15 @@ def _history(revisions: list[dict]) -> list[tuple[int, int | None, bool]]:
     return [(r["number"], r["created_by_id"], bool(r["signatures"])) for r in revisions]
 
 
+def _number(value) -> int:
+    """A number posted by a form, or 0 (which matches nothing) when it is not one."""
+    try:
+        number = int(value or 0)
+    except ValueError:
+        return 0
+    return number if 0 < number < 2**31 else 0
+
+
 # Findings a registry check can settle: the button to run one is offered beside them.
 SOURCE_CHECK_CODES = {"unverified-source"}
 
@@ -124,25 +124,6 @@ def _hold_back_blocked(actions: list[dict], blockers: list) -> None:
             action["blocked"] = (
                 f"Fix the {n} blocker{'s' if n != 1 else ''} listed under “Publication gate” first."
             )
-
-
-def _about_links(findings: list, user) -> dict[tuple[str, int], dict]:
-    """For findings about other content (a placed prompt): a link to its page, and if this
-    person cannot change it, whom to ask. One query, and only when there are such findings."""
-    from articles.models import Prompt
-
-    ids = {f.about[1] for f in findings if f.about and f.about[0] == "prompt"}
-    if not ids:
-        return {}
-    links = {}
-    for prompt in Prompt.objects.filter(pk__in=ids).select_related("owner__profile"):
-        editable = workflow.may_edit(prompt, user)
-        links[("prompt", prompt.pk)] = {
-            "url": reverse("admin:articles_prompt_change", args=[prompt.pk]),
-            "label": f"Open the prompt “{prompt}”",
-            "ask": "" if editable else f"Ask {workflow.who_may_edit(prompt)} to change it.",
-        }
-    return links
 
 
 def _csv_cell(value) -> str:
@@ -173,7 +154,8 @@ class WorkflowAdminMixin(AuditTrailHistory):
     list_per_page = 50
 
     class Media:
-        css = {"all": ["vetted/admin/workspace.css"]}
+        css = {"all": ["vetted/admin/workspace.css", "vetted/admin/comments.css"]}
+        js = ["vetted/admin/comments.js"]
 
     # --- Who sees and edits what -------------------------------------------------------------
 
@@ -483,7 +465,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
             gate.Severity.WARNING: "warnings",
             gate.Severity.INFO: "info",
         }
-        about = _about_links(findings, user)
+        about = finding_links(findings, user)
         for finding in findings:
             groups[group_of[finding.severity]].append(
                 {
@@ -520,6 +502,9 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 request, obj, context["workflow"]["actions"], context["workflow"]["revisions"]
             )
             _hold_back_blocked(context["workflow"]["actions"], context["gate"]["blockers"])
+            if obj.latest_revision is not None:
+                context["comments"] = comments.for_review(obj, obj.latest_revision, request.user)
+            context["changes_requested"] = comments.latest_changes_request(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- Extra pages: transitions and signatures ---------------------------------------------
@@ -537,6 +522,23 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 "<path:object_id>/override/",
                 wrap(self.override_view),
                 name=f"{prefix}_override",
+            ),
+            path(
+                "<path:object_id>/comments/add/",
+                wrap(self.comment_view),
+                name=f"{prefix}_comment_add",
+            ),
+            path(
+                "<path:object_id>/comments/<int:comment_id>/reply/",
+                wrap(self.comment_view),
+                {"action": "reply"},
+                name=f"{prefix}_comment_reply",
+            ),
+            path(
+                "<path:object_id>/comments/<int:comment_id>/resolve/",
+                wrap(self.comment_view),
+                {"action": "resolve"},
+                name=f"{prefix}_comment_resolve",
             ),
             path(
                 "<path:object_id>/revisions/<int:number>/preview/",
@@ -679,6 +681,47 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 self._url("review", obj.pk, obj.latest_revision.number) + "#review-findings"
             )
         return HttpResponseRedirect(self._url("change", obj.pk))
+
+    def comment_view(self, request, object_id, comment_id=None, action="add"):
+        """POST a review comment, a reply or a resolution. `articles.comments` decides who may,
+        and audits it; the person returns to the page they came from (`next`, this site only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._viewable(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = self._url("change", obj.pk)
+        text = request.POST.get("text", "")
+        try:
+            if action == "add":
+                done = comments.add(
+                    obj,
+                    request.user,
+                    text=text,
+                    paragraph=_number(request.POST.get("paragraph")),
+                    quote=request.POST.get("quote", ""),
+                    revision=obj.revisions.filter(
+                        number=_number(request.POST.get("revision"))
+                    ).first(),
+                )
+                thread, said = done.pk, "Your comment is beside the passage for the writer."
+            elif action == "reply":
+                comments.reply(obj, comment_id, request.user, text=text)
+                thread, said = comment_id, "Your reply is added."
+            else:
+                comments.resolve(obj, comment_id, request.user)
+                thread, said = comment_id, "The comment is marked resolved."
+        except workflow.WorkflowError as refusal:
+            messages.error(request, str(refusal))
+            if text.strip():
+                messages.info(request, format_html("What you wrote: “{}”", text.strip()))
+            return HttpResponseRedirect(f"{back.split('#')[0]}#vetted-comments")
+        messages.success(request, said)
+        return HttpResponseRedirect(f"{back.split('#')[0]}#vetted-thread-{thread}")
 
     def _render_confirmation(self, request, obj, name, form, change_url):
         transition = workflow.TRANSITIONS[name]

@@ -3,6 +3,7 @@
 
 from articles.models.accounts import AccountChange, FactorReset, SignerCertification
 from articles.models.audit import AuditEvent, AuditHead
+from articles.models.comments import Comment, CommentReply
 from articles.models.content import (
     Article,
     ArticleKind,
@@ -40,6 +41,8 @@ __all__ = [
     "AuditHead",
     "AuthorProfile",
     "Citation",
+    "Comment",
+    "CommentReply",
     "ConsentPurpose",
     "ConsentText",
     "FactorReset",
