@@ -46,6 +46,13 @@ QUEUES: tuple[Queue, ...] = (
         ("submitted_at", "pk"),
     ),
     Queue(
+        "assigned",
+        "Assigned to me",
+        Role.REVIEWER,
+        lambda qs, user: qs.assigned_to(user),
+        ("submitted_at", "pk"),
+    ),
+    Queue(
         "approved",
         "Approved, waiting to be published",
         Role.EDITOR,
@@ -65,6 +72,13 @@ QUEUES: tuple[Queue, ...] = (
         Role.EDITOR,
         lambda qs, user: qs.review_overdue(),
         ("live_signature__valid_until", "pk"),
+    ),
+    Queue(
+        "late",
+        "Review past its due date",
+        Role.EDITOR,
+        lambda qs, user: qs.review_late(),
+        ("review_due_at", "pk"),
     ),
 )
 BY_KEY = {queue.key: queue for queue in QUEUES}

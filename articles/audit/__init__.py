@@ -93,6 +93,10 @@ def record(
     return event
 
 
+# The events that create a signature and record its digest.
+SIGNING_ACTIONS = frozenset({"approve", "approve_compliance"})
+
+
 def signature_digest(signature) -> str:
     from articles.audit.records import signature_digest as digest
 
@@ -139,7 +143,7 @@ class Attested:
             )
         elif event.revision_id is not None:  # written before events recorded the hash
             self.revisions.setdefault(event.revision_id, set())
-        if event.action == "approve" and isinstance(event.detail, dict):
+        if event.action in SIGNING_ACTIONS and isinstance(event.detail, dict):
             signature = event.detail.get("signature")
             if isinstance(signature, int):
                 self.signatures[signature] = (

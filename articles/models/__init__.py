@@ -1,7 +1,7 @@
 """What the data is. Selection lives in the querysets; behaviour lives in the domain modules
 (`articles.workflow`, `articles.audit`, `articles.sanitize`)."""
 
-from articles.models.accounts import FactorReset, SignerCertification
+from articles.models.accounts import EmailKind, EmailOptOut, FactorReset, SignerCertification
 from articles.models.audit import AuditEvent, AuditHead
 from articles.models.content import (
     Article,
@@ -28,7 +28,7 @@ from articles.models.readers import (
     RequestStatus,
 )
 from articles.models.reviewed import ReviewedContent, State
-from articles.models.revisions import Rendering, Revision, Signature
+from articles.models.revisions import Rendering, Revision, Signature, SignatureRole
 from articles.models.search import SearchEntry
 
 __all__ = [
@@ -41,6 +41,8 @@ __all__ = [
     "Citation",
     "ConsentPurpose",
     "ConsentText",
+    "EmailKind",
+    "EmailOptOut",
     "FactorReset",
     "Feedback",
     "FeedbackKind",
@@ -59,6 +61,7 @@ __all__ = [
     "Revision",
     "SearchEntry",
     "Signature",
+    "SignatureRole",
     "SignerCertification",
     "State",
     "Topic",

@@ -47,3 +47,28 @@ class FactorReset(models.Model):
 
     def __str__(self) -> str:
         return f"factor reset for {self.user} requested by {self.requested_by}"
+
+
+class EmailKind(models.TextChoices):
+    """The kinds of workflow email a person may turn off (articles.notifications)."""
+
+    SUBMITTED = "submitted", "Content submitted for medical review"
+    ASSIGNED = "assigned", "A review assigned to you"
+    DECISION = "decision", "A reviewer's decision on your content"
+    APPROVED = "approved", "Content approved and ready to publish"
+    EXPIRING = "expiring", "An approval expiring within 30 days"
+    RETRACTED = "retracted", "A cited source found retracted"
+
+
+class EmailOptOut(models.Model):
+    """One kind of email a person asked not to receive. No row: they receive it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_opt_outs"
+    )
+    kind = models.CharField(max_length=20, choices=EmailKind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_opt_out_per_kind")
+        ]

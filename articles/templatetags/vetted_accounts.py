@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from articles import roles
 from articles.roles import Role, roles_of
 
 register = template.Library()
@@ -11,5 +12,5 @@ register = template.Library()
 
 @register.filter
 def signs_approvals(user) -> bool:
-    """Whether the person is a medical reviewer (and so has a signature to certify)."""
-    return Role.REVIEWER in roles_of(user)
+    """Whether the person signs approvals (and so has a signature to certify)."""
+    return roles.signs_approvals(user)
