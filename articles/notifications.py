@@ -147,7 +147,11 @@ def _messages(event: str, obj, actor, detail: dict) -> list[mail.Message]:
 
 # --- Email preferences ------------------------------------------------------------------------
 
-_WHO_ROLE = {"owner": Role.WRITER, "reviewer": Role.REVIEWER, "reviewer_or_reviewers": Role.REVIEWER}
+_WHO_ROLE = {
+    "owner": Role.WRITER,
+    "reviewer": Role.REVIEWER,
+    "reviewer_or_reviewers": Role.REVIEWER,
+}
 
 
 def kinds_for(user) -> list[EmailKind]:

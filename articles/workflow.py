@@ -523,7 +523,6 @@ def request_changes(content: ReviewedContent, user, *, comment: str) -> None:
     )
 
 
-
 @transaction.atomic
 def approve(
     content: ReviewedContent,

@@ -13,7 +13,7 @@ from django_otp import login as otp_login
 from articles import notifications, signing
 from articles.accounts import factors, people
 from articles.accounts.forms import CertifyForm, EnrollForm
-from articles.roles import Role, roles_of, signs_approvals
+from articles.roles import signs_approvals
 
 
 def _page(request: HttpRequest, template: str, title: str, **context) -> TemplateResponse:

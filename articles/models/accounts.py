@@ -72,3 +72,6 @@ class EmailOptOut(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="one_opt_out_per_kind")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} receives no “{self.get_kind_display()}” email"

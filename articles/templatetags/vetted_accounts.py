@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import template
 
 from articles import roles
-from articles.roles import Role, roles_of
 
 register = template.Library()
 
