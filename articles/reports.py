@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -67,7 +66,9 @@ def overdue_rows(now: datetime) -> list[Row]:
     queries for each kind of content."""
     rows = []
     for model in REVIEWED_MODELS:
-        expired = model.objects.review_overdue(now).select_related("owner", "live_signature")
+        expired = model.objects.review_overdue(now).select_related(
+            "owner__profile", "live_signature"
+        )
         for obj in expired.order_by("live_signature__valid_until", "pk"):
             rows.append(
                 Row(
@@ -83,7 +84,7 @@ def overdue_rows(now: datetime) -> list[Row]:
                 )
             )
     for model in REVIEWED_MODELS:
-        late = model.objects.review_late(now).select_related("owner", "reviewer")
+        late = model.objects.review_late(now).select_related("owner__profile", "reviewer__profile")
         for obj in late.order_by("review_due_at", "pk"):
             rows.append(
                 Row(
@@ -108,7 +109,9 @@ def expiring_rows(now: datetime) -> list[Row]:
     days = settings.APPROVAL_EXPIRY_WARNING_DAYS
     rows = []
     for model in REVIEWED_MODELS:
-        soon = model.objects.approval_expiring(now, days).select_related("owner", "live_signature")
+        soon = model.objects.approval_expiring(now, days).select_related(
+            "owner__profile", "live_signature"
+        )
         for obj in soon.order_by("live_signature__valid_until", "pk"):
             signature = obj.live_signature
             rows.append(
@@ -184,10 +187,11 @@ DECISIONS = ("approve", "request_changes")
 def turnaround_rows(now: datetime) -> list[Row]:
     """For each reviewer and month: decisions made, approvals, changes requested, and the median
     and longest time from submission to decision, in days. One query over the audit trail."""
-    types = ContentType.objects.get_for_models(*REVIEWED_MODELS).values()
     events = (
         AuditEvent.objects.filter(
-            content_type__in=[t.pk for t in types], action__in=("submit", *DECISIONS)
+            content_type__app_label="articles",
+            content_type__model__in=[model._meta.model_name for model in REVIEWED_MODELS],
+            action__in=("submit", *DECISIONS),
         )
         .values_list("content_type_id", "object_id", "action", "actor_name", "created_at")
         .order_by("sequence")
