@@ -121,4 +121,6 @@ def email_preferences(request: HttpRequest) -> HttpResponse:
         {"kind": kind.value, "label": kind.label, "checked": on}
         for kind, on in notifications.receives(user).items()
     ]
-    return _page(request, "admin/accounts/email_preferences.html", "Email preferences", choices=choices)
+    return _page(
+        request, "admin/accounts/email_preferences.html", "Email preferences", choices=choices
+    )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from articles import workflow
 from articles.models import EmailOptOut
