@@ -422,6 +422,23 @@ def test_with_second_review_promotional_content_needs_a_compliance_signature_of_
     assert events.get().detail["content_hash"] == medical.content_hash
 
 
+def test_the_gate_at_publish_finds_the_missing_compliance_approval(
+    settings, promotional, compliance
+):
+    from articles import gate
+
+    settings.PROMOTIONAL_SECOND_REVIEW = True
+    codes = [f.code for f in gate.run(promotional, stage="publish")]
+    assert codes == ["missing-compliance-approval"]
+    assert "missing-compliance-approval" not in [
+        f.code for f in gate.run(promotional, stage="review")
+    ]
+    workflow.approve_compliance(promotional, compliance, **signed_by(compliance))
+    assert gate.run(reload(promotional), stage="publish") == []
+    settings.PROMOTIONAL_SECOND_REVIEW = False
+    assert gate.run(reload(promotional), stage="publish") == []
+
+
 def test_the_medical_signer_cannot_also_sign_for_compliance(
     settings, make_user, make_article, writer
 ):
