@@ -865,6 +865,7 @@ def test_signature_csv_export(published, editor, writer, other_writer, reviewer)
             "meaning",
             "signed at",
             "valid until",
+            "approval",
         ],
         [
             "1",
@@ -874,6 +875,7 @@ def test_signature_csv_export(published, editor, writer, other_writer, reviewer)
             settings.SIGNATURE_MEANING,
             signature.signed_at.isoformat(),
             signature.valid_until.isoformat(),
+            "Medical approval",
         ],
     ]
     assert login(writer).get(url(published, "signatures_csv")).status_code == 200  # the owner

@@ -485,3 +485,33 @@ def test_a_compliance_signature_verifies_in_the_audit_trail(settings, promotiona
     checked, breaks = audit.verify()
     assert checked > 0
     assert breaks == []
+
+
+def test_the_compliance_reviewer_signs_on_the_confirmation_page(settings, promotional, compliance):
+    settings.PROMOTIONAL_SECOND_REVIEW = True
+    client = login(compliance)
+    change = reverse("admin:articles_article_change", args=[promotional.pk])
+    assert "Compliance approval is still needed" in text(client.get(change))
+    transition = reverse(
+        "admin:articles_article_transition", args=[promotional.pk, "approve_compliance"]
+    )
+    form = text(client.get(transition))
+    assert settings.COMPLIANCE_SIGNATURE_MEANING in form
+    assert settings.SIGNATURE_MEANING not in form
+    revision = promotional.latest_revision
+    response = client.post(
+        transition,
+        {
+            "_confirm": "1",
+            "revision": revision.number,
+            "content_hash": revision.content_hash,
+            **signed_by(compliance),
+        },
+        follow=True,
+    )
+    assert "was approved for compliance; your signature is recorded" in text(response)
+    assert "Compliance: signed by Carla Compliance" in text(response)
+    signatures = text(
+        client.get(reverse("admin:articles_article_signatures", args=[promotional.pk]))
+    )
+    assert "Compliance approval" in signatures and "Medical approval" in signatures

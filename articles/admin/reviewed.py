@@ -805,6 +805,7 @@ class WorkflowAdminMixin:
                 "meaning",
                 "signed at",
                 "valid until",
+                "approval",
             ]
         )
         for signature in self._signatures(obj):
@@ -818,6 +819,7 @@ class WorkflowAdminMixin:
                     signature.meaning,
                     signature.signed_at.isoformat(),
                     signature.valid_until.isoformat(),
+                    signature.get_role_display(),
                 )
             )
         return response
