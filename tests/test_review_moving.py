@@ -491,7 +491,7 @@ def test_the_compliance_reviewer_signs_on_the_confirmation_page(settings, promot
     settings.PROMOTIONAL_SECOND_REVIEW = True
     client = login(compliance)
     change = reverse("admin:articles_article_change", args=[promotional.pk])
-    assert "Compliance approval is still needed" in text(client.get(change))
+    assert "a compliance approval is still needed" in text(client.get(change))
     transition = reverse(
         "admin:articles_article_transition", args=[promotional.pk, "approve_compliance"]
     )
@@ -510,7 +510,7 @@ def test_the_compliance_reviewer_signs_on_the_confirmation_page(settings, promot
         follow=True,
     )
     assert "was approved for compliance; your signature is recorded" in text(response)
-    assert "Compliance: signed by Carla Compliance" in text(response)
+    assert "compliance approval signed by Carla Compliance" in text(response)
     signatures = text(
         client.get(reverse("admin:articles_article_signatures", args=[promotional.pk]))
     )

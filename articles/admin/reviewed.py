@@ -368,10 +368,10 @@ class WorkflowAdminMixin:
         if workflow.needs_compliance(obj):
             compliance = workflow.compliance_signature(obj)
             text += (
-                f". Compliance: signed by {compliance.reviewer_name} on "
+                f"; compliance approval signed by {compliance.reviewer_name} on "
                 f"{_when(compliance.signed_at)}"
                 if compliance
-                else ". Compliance approval is still needed before it can be published"
+                else "; a compliance approval is still needed before it can be published"
             )
         return text
 

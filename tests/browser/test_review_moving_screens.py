@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from articles import workflow
 from articles.models import EmailOptOut
+from articles.roles import Role
 from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import axe_report
 from tests.conftest import PASSWORD
@@ -129,4 +130,46 @@ def test_writer_turns_off_decision_emails(open_browser_page, writer, width):
     expect(page.get_by_text("Your email choices are saved.")).to_be_visible()
     assert not page.get_by_label("A reviewer's decision on your content").is_checked()
     assert list(EmailOptOut.objects.values_list("kind", flat=True)) == ["decision"]
+    assert page.console_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_compliance_reviewer_signs_promotional_content(
+    open_browser_page, settings, make_article, make_user, writer, reviewer, editor, width
+):
+    from articles.models import ArticleKind
+    from tests.conftest import signed_by, totp_code
+
+    settings.PROMOTIONAL_SECOND_REVIEW = True
+    compliance = make_user("carla_compliance", Role.COMPLIANCE)
+    article = make_article(
+        "Our knee clinic", kind=ArticleKind.PROMOTIONAL, summary="Advertisement: what we offer."
+    )
+    workflow.submit(article, writer)
+    workflow.approve(article, reviewer, **signed_by(reviewer))
+
+    # The editor is not offered publishing it yet, and is told why if they try.
+    editor_page = open_browser_page(viewport={"width": width, "height": 900})
+    log_in(editor_page, editor.username, PASSWORD)
+    editor_page.goto(f"/admin/articles/article/{article.pk}/change/")
+    expect(editor_page.get_by_text("a compliance approval is still needed")).to_be_visible()
+
+    page = open_browser_page(viewport={"width": width, "height": 900})
+    log_in(page, compliance.username, PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    assert page.locator('[data-transition="approve"]').count() == 0
+    page.locator('[data-transition="approve_compliance"]').click()
+    page.wait_for_url("**/transition/approve_compliance/")
+    expect(page.get_by_text("complies with the rules for advertising")).to_be_visible()
+    if page.get_by_label("Your user name").count():
+        page.get_by_label("Your user name").fill(compliance.username)
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("Authenticator code").fill(totp_code(compliance))
+    no_axe_violations(page)
+    shoot(page, f"compliance-sign-{width}")
+    page.get_by_role("button", name="Sign and approve").click()
+    page.wait_for_url(f"**/admin/articles/article/{article.pk}/change/")
+    expect(page.get_by_text("was approved for compliance")).to_be_visible()
+    shoot(page, f"compliance-signed-{width}")
     assert page.console_errors == []
