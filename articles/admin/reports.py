@@ -24,7 +24,14 @@ def _report(request: HttpRequest, key: str) -> reports.Report:
     return report
 
 
+def _refused(request: HttpRequest) -> TemplateResponse:
+    context = {**admin.site.each_context(request), "title": "Reports", "refused": True}
+    return TemplateResponse(request, "admin/articles/report.html", context, status=403)
+
+
 def report_view(request: HttpRequest, key: str = "overdue") -> TemplateResponse:
+    if not reports.may_see(request.user):
+        return _refused(request)
     report = _report(request, key)
     context = {
         **admin.site.each_context(request),

@@ -85,6 +85,7 @@ def test_editor_reads_reports_and_downloads_csv(
     page = open_browser_page(viewport={"width": width, "height": 900}, accept_downloads=True)
     log_in(page, editor.username, PASSWORD)
     page.goto("/admin/")
+    shoot(page, f"index-editor-{width}")
     page.get_by_role("link", name="Review turnaround").click()
     page.wait_for_url("**/admin/reports/turnaround/")
     assert page.get_by_role("cell", name=reviewer.username).count() == 1
@@ -110,6 +111,7 @@ def test_reports_are_refused_to_writers_and_reviewers(open_browser_page, request
     assert page.get_by_role("link", name="Review turnaround").count() == 0
     response = page.goto("/admin/reports/turnaround/")
     assert response.status == 403
+    expect(page.get_by_text("Reports are for editors and admins.")).to_be_visible()
     shoot(page, f"report-refused-{who}")
 
 
