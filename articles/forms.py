@@ -434,6 +434,37 @@ class AssignForm(TransitionForm):
     )
 
 
+class AssignReviewerForm(TransitionForm):
+    reviewer = forms.ModelChoiceField(
+        label="Medical reviewer",
+        queryset=users_with_role(Role.REVIEWER).select_related("profile").order_by("username"),
+        help_text="They are emailed, and see it under “Assigned to me”.",
+    )
+    due_at = forms.DateTimeField(
+        label="Review due by",
+        required=False,
+        widget=_datetime_input(),
+        help_text="Past this time it is listed as overdue.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].initial = self.content.reviewer_id
+        self.fields["due_at"].initial = self.content.review_due_at
+
+    def engine_kwargs(self) -> dict:
+        return {"reviewer": self.cleaned_data["reviewer"], "due_at": self.cleaned_data["due_at"]}
+
+
+class ComplianceApproveForm(ApproveForm):
+    """The compliance reviewer's signature: the same proof of identity as a medical approval,
+    over its own statement."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meaning = settings.COMPLIANCE_SIGNATURE_MEANING
+
+
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "approve": ApproveForm,
     "request_changes": RequestChangesForm,
@@ -442,4 +473,6 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "republish": PublishForm,
     "unpublish": UnpublishForm,
     "assign": AssignForm,
+    "assign_reviewer": AssignReviewerForm,
+    "approve_compliance": ComplianceApproveForm,
 }

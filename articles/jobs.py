@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections
 from django.db.models import Q
@@ -34,6 +35,7 @@ class JobReport:
     published: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
+    expiring: list[str] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)
     readers_data_deleted: int = 0
     email_records_deleted: int = 0
@@ -45,6 +47,7 @@ class JobReport:
             f"published: {len(self.published)}",
             f"expired: {len(self.expired)}",
             f"review overdue (newly flagged): {len(self.overdue)}",
+            f"approvals expiring soon (newly warned): {len(self.expiring)}",
             f"sources newly retracted: {len(self.retracted)}",
             f"reader records deleted (retention): {self.readers_data_deleted}",
             f"sent email records deleted: {self.email_records_deleted}",
@@ -78,6 +81,15 @@ def run_all(now: datetime | None = None) -> JobReport:
             objects.review_overdue(now).filter(review_overdue_notified_at__isnull=True),
             workflow.flag_review_overdue,
             report.overdue,
+            report,
+            now,
+        )
+        _each(
+            objects.approval_expiring(now, settings.APPROVAL_EXPIRY_WARNING_DAYS).filter(
+                expiry_warned_at__isnull=True
+            ),
+            workflow.warn_approval_expiring,
+            report.expiring,
             report,
             now,
         )
@@ -125,7 +137,7 @@ def run_every(seconds: float, stop: threading.Event, write=None) -> None:
             log.exception("The periodic jobs failed; trying again in %s seconds", seconds)
         else:
             if write is not None and (report.published or report.expired or report.failed):
-                write("Periodic jobs: " + "; ".join(report.lines()[:2] + report.lines()[5:]))
+                write("Periodic jobs: " + "; ".join(report.lines()[:2] + report.lines()[6:]))
         finally:
             close_old_connections()
         stop.wait(seconds)

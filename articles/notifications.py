@@ -4,29 +4,56 @@ worker, articles.mail)."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles import mail
-from articles.roles import Role, users_with_role
+from articles.models.accounts import EmailKind, EmailOptOut
+from articles.roles import Role, roles_of, users_with_role
 
 log = logging.getLogger(__name__)
 
-# event -> (subject template, recipients: roles and/or "owner")
-ROUTES: dict[str, tuple[str, tuple]] = {
-    "submit": ("“{obj}” is waiting for medical review", (Role.REVIEWER,)),
-    "request_changes": ("Changes were requested on “{obj}”", ("owner",)),
-    "approve": ("“{obj}” was approved", ("owner", Role.EDITOR)),
-    "publish": ("“{obj}” is now live", ("owner",)),
-    "republish": ("“{obj}” is live again", ("owner",)),
-    "unpublish": ("“{obj}” was taken off the public site", ("owner", Role.EDITOR)),
-    "assign": ("“{obj}” was assigned to you", ("owner",)),
-    "review_overdue": ("The medical review of “{obj}” is overdue", ("owner", Role.EDITOR)),
-    "reviewer_granted": ("{obj} was made a medical reviewer", (Role.REVIEWER, Role.ADMIN)),
-    "admin_granted": ("{obj} was made an admin", (Role.ADMIN,)),
-    "source_retracted": ("A source cited by “{obj}” has been retracted", ("owner", Role.EDITOR)),
+K = EmailKind
+
+# event -> (subject template, recipients: (who, kind) pairs). `who` is a role, "owner", "reviewer"
+# (the reviewer an editor assigned) or "reviewer_or_reviewers" (the assigned reviewer, else every
+# medical reviewer); `kind` is what a person may turn off on their email preferences page (None:
+# always sent).
+ROUTES: dict[str, tuple[str, tuple[tuple[str | Role, EmailKind | None], ...]]] = {
+    "submit": ("“{obj}” is waiting for medical review", (("reviewer_or_reviewers", K.SUBMITTED),)),
+    "assign_reviewer": ("You are asked to review “{obj}”", (("reviewer", K.ASSIGNED),)),
+    "request_changes": ("Changes were requested on “{obj}”", (("owner", K.DECISION),)),
+    "approve": ("“{obj}” was approved", (("owner", K.DECISION), (Role.EDITOR, K.APPROVED))),
+    "approve_compliance": (
+        "“{obj}” was approved for compliance",
+        (("owner", K.DECISION), (Role.EDITOR, K.APPROVED)),
+    ),
+    "publish": ("“{obj}” is now live", (("owner", None),)),
+    "republish": ("“{obj}” is live again", (("owner", None),)),
+    "unpublish": ("“{obj}” was taken off the public site", (("owner", None), (Role.EDITOR, None))),
+    "assign": ("“{obj}” was assigned to you", (("owner", None),)),
+    "approval_expiring": (
+        "The approval of “{obj}” expires soon",
+        (("owner", K.EXPIRING), (Role.EDITOR, K.EXPIRING)),
+    ),
+    "review_overdue": (
+        "The medical review of “{obj}” is overdue",
+        (("owner", None), (Role.EDITOR, None)),
+    ),
+    "reviewer_granted": (
+        "{obj} was made a medical reviewer",
+        ((Role.REVIEWER, None), (Role.ADMIN, None)),
+    ),
+    "admin_granted": ("{obj} was made an admin", ((Role.ADMIN, None),)),
+    "source_retracted": (
+        "A source cited by “{obj}” has been retracted",
+        (("owner", K.RETRACTED), (Role.EDITOR, K.RETRACTED)),
+    ),
 }
 
 
@@ -38,14 +65,37 @@ def queue(event: str, obj, actor, detail: dict) -> None:
     transaction.on_commit(lambda: _send(event, obj, actor, detail), robust=True)
 
 
+def _people(who, obj) -> list:
+    if who == "owner":
+        return [obj.owner]
+    reviewer = getattr(obj, "reviewer", None)
+    if who == "reviewer":
+        return [reviewer] if reviewer is not None else []
+    if who == "reviewer_or_reviewers" and reviewer is not None and reviewer.is_active:
+        return [reviewer]
+    return list(users_with_role(Role.REVIEWER if who == "reviewer_or_reviewers" else who))
+
+
 def _recipients(spec: tuple, obj, actor) -> set[str]:
-    users = []
-    for who in spec:
-        if who == "owner":
-            users.append(obj.owner)
-        else:
-            users.extend(users_with_role(who))
-    return {u.email for u in users if u.email and u.is_active and u != actor}
+    """The addresses to write to: nobody who acted, nobody inactive, nobody who turned this kind
+    of email off (one query for every opt-out at once)."""
+    wanted: list[tuple] = []
+    for who, kind in spec:
+        wanted.extend((user, kind) for user in _people(who, obj))
+    wanted = [
+        (user, kind)
+        for user, kind in wanted
+        if user.email and user.is_active and (actor is None or user.pk != actor.pk)
+    ]
+    kinds = {kind for _, kind in wanted if kind is not None}
+    opted_out = set()
+    if kinds:
+        opted_out = set(
+            EmailOptOut.objects.filter(
+                user__in={user.pk for user, _ in wanted}, kind__in=kinds
+            ).values_list("user_id", "kind")
+        )
+    return {user.email for user, kind in wanted if (user.pk, kind) not in opted_out}
 
 
 def _send(event: str, obj, actor, detail: dict) -> None:
@@ -55,6 +105,10 @@ def _send(event: str, obj, actor, detail: dict) -> None:
         log.exception("Could not queue %s notification for %s %s", event, obj._meta.label, obj.pk)
 
 
+def _when(iso: str) -> str:
+    return date_format(timezone.localtime(datetime.fromisoformat(iso)), "DATETIME_FORMAT")
+
+
 def _messages(event: str, obj, actor, detail: dict) -> list[mail.Message]:
     subject_template, spec = ROUTES[event]
     recipients = _recipients(spec, obj, actor)
@@ -62,6 +116,7 @@ def _messages(event: str, obj, actor, detail: dict) -> list[mail.Message]:
     link = settings.SITE_URL.rstrip("/") + reverse(
         f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]
     )
+    preferences = settings.SITE_URL.rstrip("/") + reverse("email_preferences")
     lines = [subject_template.format(obj=obj) + ".", ""]
     if detail.get("comment"):
         lines += ["Comment:", detail["comment"], ""]
@@ -73,10 +128,55 @@ def _messages(event: str, obj, actor, detail: dict) -> list[mail.Message]:
             "retracted source.",
             "",
         ]
+    if detail.get("due_at"):
+        lines += [f"Due: {_when(detail['due_at'])}", ""]
+    if detail.get("valid_until"):
+        lines += [
+            f"The approval is valid until {_when(detail['valid_until'])}. Have it reviewed "
+            "again before then, or it will be listed as review overdue.",
+            "",
+        ]
     lines.append(f"Open it in Vetted: {link}")
+    lines += ["", f"Choose which emails you receive: {preferences}"]
     # A title with a line break would make the mail library refuse the whole message.
     subject = " ".join(("[Vetted] " + subject_template.format(obj=obj)).split())
     return [
         mail.Message(subject=subject, body="\n".join(lines), to=[address])
         for address in sorted(recipients)
     ]
+
+
+# --- Email preferences ------------------------------------------------------------------------
+
+_WHO_ROLE = {
+    "owner": Role.WRITER,
+    "reviewer": Role.REVIEWER,
+    "reviewer_or_reviewers": Role.REVIEWER,
+}
+
+
+def kinds_for(user) -> list[EmailKind]:
+    """The kinds of email this person's roles may bring them, in the order of EmailKind."""
+    held = roles_of(user)
+    kinds = {
+        kind
+        for _, spec in ROUTES.values()
+        for who, kind in spec
+        if kind is not None and _WHO_ROLE.get(who, who) in held
+    }
+    return [kind for kind in EmailKind if kind in kinds]
+
+
+def receives(user) -> dict[EmailKind, bool]:
+    """Each kind of email this person may get, and whether they get it."""
+    off = set(EmailOptOut.objects.filter(user=user).values_list("kind", flat=True))
+    return {kind: kind not in off for kind in kinds_for(user)}
+
+
+@transaction.atomic
+def set_receives(user, wanted: set[str]) -> None:
+    """Keep sending the kinds in `wanted`; turn off the person's other kinds."""
+    kinds = {kind.value for kind in kinds_for(user)}
+    EmailOptOut.objects.filter(user=user, kind__in=wanted & kinds).delete()
+    for kind in kinds - wanted:
+        EmailOptOut.objects.get_or_create(user=user, kind=kind)

@@ -14,6 +14,13 @@ class Role(StrEnum):
     REVIEWER = "Medical reviewer"
     EDITOR = "Editor"
     ADMIN = "Admin"
+    # PROMOTIONAL_SECOND_REVIEW: signs promotional content off for compliance, after the medical
+    # approval and apart from it.
+    COMPLIANCE = "Compliance reviewer"
+
+
+# The roles whose members sign approvals (and so certify their electronic signature first).
+SIGNING_ROLES = frozenset({Role.REVIEWER, Role.COMPLIANCE})
 
 
 # Model permissions each role needs to open its pages in the staff workspace. What a role may *do*
@@ -36,6 +43,11 @@ ADMIN_PERMISSIONS: dict[Role, list[str]] = {
         "articles.view_topic", "articles.add_topic", "articles.change_topic",
         "articles.view_authorprofile",
         "evidence.view_source", "evidence.add_source", "evidence.change_source",
+    ],
+    Role.COMPLIANCE: [
+        "articles.view_article", "articles.view_prompt", "articles.view_topic",
+        "articles.view_authorprofile",
+        "evidence.view_source",
     ],
     Role.ADMIN: [
         "auth.view_user", "auth.add_user", "auth.change_user",
@@ -83,6 +95,10 @@ def roles_of(user) -> frozenset[Role]:
 
 def has_role(user, role: Role) -> bool:
     return role in roles_of(user)
+
+
+def signs_approvals(user) -> bool:
+    return bool(roles_of(user) & SIGNING_ROLES)
 
 
 def users_with_role(role: Role) -> QuerySet:

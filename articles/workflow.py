@@ -9,6 +9,8 @@ The publication gate (`articles.gate`) runs inside submit, approve (with the rev
 credentials) and publish (including the scheduled `publish_if_due`), after the role and state
 checks and before anything is written; a blocker refuses the transition with `GateBlocked`.
 Approving also takes the reviewer's own password and second-factor code (`articles.signing`).
+With PROMOTIONAL_SECOND_REVIEW, promotional content (promotional articles, every prompt) is
+published only when a medical and a compliance signature both bind the latest revision's hash.
 
 Who may see content at all (its change page, its revisions, their previews) is decided here too
 (`may_see`): reviewers, editors and admins see everything, a writer sees their own. A medical
@@ -31,7 +33,14 @@ from django.utils import timezone
 from articles import audit, citations, gate, notifications, signing
 from articles.audit.records import signature_digest
 from articles.gate.overrides import OVERRIDABLE_CODES, sentence_hash
-from articles.models import GateOverride, ReviewedContent, Revision, Signature, State
+from articles.models import (
+    GateOverride,
+    ReviewedContent,
+    Revision,
+    Signature,
+    SignatureRole,
+    State,
+)
 from articles.models.content import credentials, display_name
 from articles.models.reviewed import CannotGoLive
 from articles.models.revisions import content_hash
@@ -56,6 +65,7 @@ class Transition:
             Role.REVIEWER: "a medical reviewer",
             Role.EDITOR: "an editor",
             Role.ADMIN: "an admin",
+            Role.COMPLIANCE: "a compliance reviewer",
         }
         return " or ".join(names[role] for role in sorted(self.roles))
 
@@ -80,6 +90,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("republish", "Publish again", {S.UNPUBLISHED}, S.PUBLISHED, Role.EDITOR),
         _t("unpublish", "Unpublish", ANY_STATE, S.UNPUBLISHED, Role.EDITOR),
         _t("assign", "Assign to a writer", ANY_STATE, None, Role.EDITOR),
+        _t("assign_reviewer", "Assign a reviewer", {S.DRAFT, S.CHANGES_REQUESTED, S.IN_REVIEW},
+           None, Role.EDITOR),
+        _t("approve_compliance", "Approve for compliance", {S.APPROVED}, None, Role.COMPLIANCE),
     )
 }  # fmt: skip
 
@@ -156,11 +169,28 @@ def _state_error(t: Transition, content: ReviewedContent) -> str | None:
         )
     if t.name == "unpublish" and content.live_revision_id is None:
         return f"“{content}” has nothing live to unpublish."
+    if t.name == "approve_compliance":
+        return _compliance_state_error(content)
     if t.name == "republish" and valid_signature(content) is None:
         return (
             f"“{content}” was changed or its approval has expired since it was unpublished; "
             "it must be reviewed and approved again."
         )
+    return None
+
+
+def needs_compliance(content: ReviewedContent) -> bool:
+    """Whether publishing this content also takes a compliance approval."""
+    return settings.PROMOTIONAL_SECOND_REVIEW and content.promotional
+
+
+def _compliance_state_error(content: ReviewedContent) -> str | None:
+    if not needs_compliance(content):
+        return f"“{content}” needs no compliance approval."
+    if valid_signature(content) is None:
+        return f"“{content}” needs a valid medical approval before its compliance approval."
+    if compliance_signature(content) is not None:
+        return f"“{content}” already has a compliance approval of this revision."
     return None
 
 
@@ -181,6 +211,8 @@ def _past(t: Transition) -> str:
         "republish": "published again",
         "unpublish": "unpublished",
         "assign": "reassigned",
+        "assign_reviewer": "assigned to a reviewer",
+        "approve_compliance": "approved for compliance",
     }[t.name]
 
 
@@ -252,6 +284,13 @@ def check(name: str, content: ReviewedContent, user) -> Transition:
         raise NotAllowed(
             f"You wrote or edited “{content}”, so another medical reviewer must approve it."
         )
+    if name == "approve_compliance":
+        medical = valid_signature(content)
+        if made_by(content, user) or (medical is not None and medical.reviewer_id == user.pk):
+            raise NotAllowed(
+                f"You wrote, edited or medically approved “{content}”, so another compliance "
+                "reviewer must approve it."
+            )
     return t
 
 
@@ -338,7 +377,19 @@ def valid_signature(content: ReviewedContent, now: datetime | None = None) -> Si
     revision = content.latest_revision
     if revision is None:
         return None
-    signature = revision.signatures.select_related("revision").first()
+    return _signature(revision, SignatureRole.MEDICAL, now)
+
+
+def compliance_signature(content: ReviewedContent, now: datetime | None = None) -> Signature | None:
+    """The unexpired compliance signature over the latest revision's exact hash, if any."""
+    revision = content.latest_revision
+    if revision is None:
+        return None
+    return _signature(revision, SignatureRole.COMPLIANCE, now)
+
+
+def _signature(revision: Revision, role: SignatureRole, now: datetime | None) -> Signature | None:
+    signature = revision.signatures.filter(role=role).select_related("revision").first()
     now = now or timezone.now()
     if signature is None or not signature.binds_revision or signature.valid_until <= now:
         return None
@@ -457,6 +508,7 @@ def request_changes(content: ReviewedContent, user, *, comment: str) -> None:
     check("request_changes", locked, user)
     if not comment.strip():
         raise InvalidRequest("Say what needs to change, so the writer knows what to fix.")
+    locked.review_due_at = None  # this round of review is decided
     _commit(
         "request_changes",
         locked,
@@ -487,24 +539,12 @@ def approve(
     since, nothing is signed."""
     locked = _lock(content)
     check("approve", locked, user)
-    revision = locked.latest_revision
-    if expected_hash is not None and expected_hash != revision.content_hash:
-        raise WrongState(
-            f"“{locked}” changed after you opened it; it is now revision {revision.number}. "
-            "Read it, then sign again. Nothing was signed."
-        )
-    try:
-        signing.verify_signer(
-            user, password=password, otp_token=otp_token, username=username, session=session
-        )
-    except signing.SignerRefused as refusal:
-        raise NotAllowed(str(refusal)) from None
-    if not revision.matches_content():
-        raise WrongState(
-            f"Revision {revision.number} no longer matches its recorded hash; it cannot be "
-            "signed. Tell an admin: the stored content has been altered."
-        )
+    revision = _verified_for_signing(
+        locked, user, expected_hash, password=password, otp_token=otp_token, username=username,
+        session=session,
+    )  # fmt: skip
     _gate("approve", locked, "approve", reviewer=user)
+    locked.review_due_at = None  # this round of review is decided
     now = timezone.now()
     signature = Signature.objects.create(
         revision=revision,
@@ -527,6 +567,77 @@ def approve(
             "signature": signature.pk,
             "content_hash": revision.content_hash,
             # Every field of the signature, under the trail's key (articles.audit.records).
+            "signed": signature_digest(signature),
+        },
+    )
+    signing.remember_signer(user, session)
+    return signature
+
+
+def _verified_for_signing(
+    locked: ReviewedContent, user, expected_hash: str | None, **secrets
+) -> Revision:
+    """The latest revision, once the signer proved who they are and it is what they were shown."""
+    revision = locked.latest_revision
+    if expected_hash is not None and expected_hash != revision.content_hash:
+        raise WrongState(
+            f"“{locked}” changed after you opened it; it is now revision {revision.number}. "
+            "Read it, then sign again. Nothing was signed."
+        )
+    try:
+        signing.verify_signer(user, **secrets)
+    except signing.SignerRefused as refusal:
+        raise NotAllowed(str(refusal)) from None
+    if not revision.matches_content():
+        raise WrongState(
+            f"Revision {revision.number} no longer matches its recorded hash; it cannot be "
+            "signed. Tell an admin: the stored content has been altered."
+        )
+    return revision
+
+
+@transaction.atomic
+def approve_compliance(
+    content: ReviewedContent,
+    user,
+    *,
+    password: str,
+    otp_token: str = "",
+    username: str | None = None,
+    session: MutableMapping | None = None,
+    comment: str = "",
+    expected_hash: str | None = None,
+) -> Signature:
+    """A compliance reviewer's signature (PROMOTIONAL_SECOND_REVIEW) over the same hash the
+    medical approval binds, signed as `approve` is; it lasts as long as the medical approval."""
+    locked = _lock(content)
+    check("approve_compliance", locked, user)
+    revision = _verified_for_signing(
+        locked, user, expected_hash, password=password, otp_token=otp_token, username=username,
+        session=session,
+    )  # fmt: skip
+    medical = valid_signature(locked)
+    signature = Signature.objects.create(
+        revision=revision,
+        reviewer=user,
+        reviewer_name=display_name(user),
+        reviewer_credentials=credentials(user),
+        meaning=settings.COMPLIANCE_SIGNATURE_MEANING,
+        content_hash=revision.content_hash,
+        comment=comment.strip(),
+        signed_at=timezone.now(),
+        valid_until=medical.valid_until,
+        role=SignatureRole.COMPLIANCE,
+    )
+    _commit(
+        "approve_compliance",
+        locked,
+        content,
+        user,
+        to_state=locked.state,
+        detail={
+            "signature": signature.pk,
+            "content_hash": revision.content_hash,
             "signed": signature_digest(signature),
         },
     )
@@ -597,6 +708,11 @@ def _publish(
             f"The approval of “{locked}” has expired or does not match its latest revision; "
             "it must be reviewed again before it is published."
         )
+    if needs_compliance(locked) and compliance_signature(locked, now) is None:
+        raise WrongState(
+            f"“{locked}” is promotional: a compliance reviewer must also approve this revision "
+            "before it is published."
+        )
     if locked.expire_at is not None and locked.expire_at <= now:
         raise InvalidRequest("The scheduled expiry time has passed; change it before publishing.")
     _gate(name, locked, "publish")
@@ -612,6 +728,7 @@ def _publish(
     locked.first_published_at = locked.first_published_at or now
     locked.last_published_at = now
     locked.review_overdue_notified_at = None
+    locked.expiry_warned_at = None
     _commit(
         name,
         locked,
@@ -737,6 +854,26 @@ def assign(content: ReviewedContent, user, *, owner) -> None:
             detail={"from": previous.get_username(), "to": owner.get_username()})  # fmt: skip
 
 
+@transaction.atomic
+def assign_reviewer(content: ReviewedContent, user, *, reviewer, due_at: datetime) -> None:
+    """Name the medical reviewer for the next review and when it is due. Anyone with the role
+    may still review it; the named reviewer is told, and sees it under "Assigned to me"."""
+    locked = _lock(content)
+    check("assign_reviewer", locked, user)
+    if reviewer is None or not reviewer.is_active or Role.REVIEWER not in roles_of(reviewer):
+        raise InvalidRequest("Choose an active medical reviewer.")
+    if made_by(locked, reviewer):
+        raise InvalidRequest(
+            f"{display_name(reviewer)} wrote or edited “{locked}”, so they cannot review it."
+        )
+    if due_at is None or due_at <= timezone.now():
+        raise InvalidRequest("Choose a due date in the future.")
+    locked.reviewer = reviewer
+    locked.review_due_at = due_at
+    _commit("assign_reviewer", locked, content, user, to_state=locked.state,
+            detail={"reviewer": reviewer.get_username(), "due_at": due_at.isoformat()})  # fmt: skip
+
+
 # --- Scheduled work (run by `manage.py run_jobs` as the system, not as a person) -------------
 
 
@@ -778,5 +915,32 @@ def flag_review_overdue(content: ReviewedContent, now: datetime) -> bool:
         to_state=locked.state,
         revision=locked.live_revision,
         detail={"approval_expired": signature.valid_until.isoformat()},
+    )
+    return True
+
+
+@transaction.atomic
+def warn_approval_expiring(content: ReviewedContent, now: datetime) -> bool:
+    """Tell the owner and editors, once per approval, that the live approval runs out within
+    APPROVAL_EXPIRY_WARNING_DAYS (run_jobs)."""
+    locked = _lock(content)
+    signature = locked.live_signature
+    soon = now + timedelta(days=settings.APPROVAL_EXPIRY_WARNING_DAYS)
+    if (
+        locked.live_revision_id is None
+        or signature is None
+        or not now < signature.valid_until <= soon
+        or locked.expiry_warned_at is not None
+    ):
+        return False
+    locked.expiry_warned_at = now
+    _commit(
+        "approval_expiring",
+        locked,
+        content,
+        None,
+        to_state=locked.state,
+        revision=locked.live_revision,
+        detail={"valid_until": signature.valid_until.isoformat()},
     )
     return True

@@ -345,6 +345,16 @@ SIGNATURE_MEANING = (
     "I have reviewed this content and it is medically accurate and appropriately sourced."
 )
 
+# Promotional content (promotional articles, prompts) also needs a compliance reviewer's approval
+# of the same content hash before it is published.
+PROMOTIONAL_SECOND_REVIEW = env_bool("PROMOTIONAL_SECOND_REVIEW")
+COMPLIANCE_SIGNATURE_MEANING = (
+    "I have reviewed this promotional content and it complies with the rules for advertising "
+    "health services."
+)
+# Owners and editors are emailed this many days before a live approval expires.
+APPROVAL_EXPIRY_WARNING_DAYS = env_number("APPROVAL_EXPIRY_WARNING_DAYS", "30", minimum=1)
+
 # --- Logging and error reporting (deployment) --------------------------------------------------
 # One JSON object a line on stderr in production (journald and log shippers read it as is);
 # LOG_FORMAT=text for people reading a terminal, the default with DEBUG on.

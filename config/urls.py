@@ -10,6 +10,7 @@ admin.site.index_title = "Workspace"
 urlpatterns = [
     # Own-account screens (second factor, certification, password reset) before the admin's.
     path("admin/", include("articles.accounts.urls")),
+    path("admin/", include("articles.admin.reports")),
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
     path("", include("articles.readers.urls")),

@@ -39,8 +39,9 @@ CHANGELIST_BUDGET = 11
 # +1 more only while changes are requested (the reviewer's note at the top, from the trail).
 CHANGE_PAGE_BUDGET = 21
 # 12, the warning about scheduled content nothing published (1, editors and admins), and the
-# session's second factor (1).
-INDEX_BUDGET = 14
+# session's second factor (1), and one COUNT for the queue review assignments added to editors
+# ("Review past its due date") and reviewers ("Assigned to me"), for articles and prompts (2).
+INDEX_BUDGET = 16
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -164,10 +165,10 @@ ROLE_BUTTONS = [
     # (state fixture, user fixture, the buttons that user gets)
     ("article", "writer", {"submit"}),
     ("article", "reviewer", set()),
-    ("article", "editor", {"assign"}),
+    ("article", "editor", {"assign", "assign_reviewer"}),
     ("in_review", "writer", {"withdraw"}),
     ("in_review", "reviewer", {"request_changes", "approve"}),
-    ("in_review", "editor", {"assign"}),
+    ("in_review", "editor", {"assign", "assign_reviewer"}),
     ("approved", "writer", set()),
     ("approved", "reviewer", set()),
     ("approved", "editor", {"schedule", "publish", "assign"}),
@@ -746,7 +747,12 @@ def test_workspace_on_the_index_lists_queues_with_counts(
             "label": "Awaiting review",
             "count": 2,
             "url": changelist(Article) + "?queue=review",
-        }
+        },
+        {
+            "label": "Assigned to me",
+            "count": 0,
+            "url": changelist(Article) + "?queue=assigned",
+        },
     ]
     assert "Your work" in text(response)
 
@@ -757,6 +763,7 @@ def test_workspace_on_the_index_lists_queues_with_counts(
         "Approved, waiting to be published",
         "Scheduled",
         "Review overdue",
+        "Review past its due date",
     ]
     writer_queues = get(login(writer), reverse("admin:index"), INDEX_BUDGET).context[
         "workspace_queues"
@@ -860,6 +867,7 @@ def test_signature_csv_export(published, editor, writer, other_writer, reviewer)
             "meaning",
             "signed at",
             "valid until",
+            "approval",
         ],
         [
             "1",
@@ -869,6 +877,7 @@ def test_signature_csv_export(published, editor, writer, other_writer, reviewer)
             settings.SIGNATURE_MEANING,
             signature.signed_at.isoformat(),
             signature.valid_until.isoformat(),
+            "Medical approval",
         ],
     ]
     assert login(writer).get(url(published, "signatures_csv")).status_code == 200  # the owner

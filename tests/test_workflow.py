@@ -35,6 +35,7 @@ ALLOWED = {
     "republish": {"editor"},
     "unpublish": {"editor"},
     "assign": {"editor"},
+    "assign_reviewer": {"editor"},
 }
 
 # A state each transition is allowed from, used for the role matrix.
@@ -49,6 +50,7 @@ VALID_FROM = {
     "republish": State.UNPUBLISHED,
     "unpublish": State.PUBLISHED,
     "assign": State.DRAFT,
+    "assign_reviewer": State.DRAFT,
 }
 
 # (transition, from state) -> resulting state; pairs not listed must raise WrongState.
@@ -71,6 +73,11 @@ OUTCOMES = {
     ("unpublish", State.PUBLISHED): State.UNPUBLISHED,
     # Assigning another writer never changes the state.
     **{("assign", state): state for state in State},
+    # Naming the reviewer and due date never changes the state; once approved it is too late.
+    **{
+        ("assign_reviewer", state): state
+        for state in (State.DRAFT, State.CHANGES_REQUESTED, State.IN_REVIEW)
+    },
 }
 
 KINDS = ["article", "prompt"]

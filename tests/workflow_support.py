@@ -100,6 +100,10 @@ def perform(name: str, content, user):
     if name == "assign":
         writer = users_with_role(Role.WRITER).exclude(pk=content.owner_id).order_by("pk").first()
         return workflow.assign(content, user, owner=writer)
+    if name == "assign_reviewer":
+        reviewer = users_with_role(Role.REVIEWER).order_by("pk").first()
+        due = timezone.now() + timedelta(days=3)
+        return workflow.assign_reviewer(content, user, reviewer=reviewer, due_at=due)
     raise AssertionError(f"unknown transition {name}")
 
 

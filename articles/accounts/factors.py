@@ -21,7 +21,7 @@ from articles.roles import Role, roles_of
 
 # Roles whose members must sign in with a second factor; writers too when
 # OTP_REQUIRED_FOR_WRITERS is set.
-TWO_FACTOR_ROLES = frozenset({Role.REVIEWER, Role.EDITOR, Role.ADMIN})
+TWO_FACTOR_ROLES = frozenset({Role.REVIEWER, Role.COMPLIANCE, Role.EDITOR, Role.ADMIN})
 
 
 def requires_two_factor(user) -> bool:

@@ -38,7 +38,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from articles import audit, notifications, signing
 from articles.models import AccountChange, AuditEvent, FactorReset, SignerCertification
 from articles.models.content import display_name
-from articles.roles import Role, grant, roles_of
+from articles.roles import Role, grant, roles_of, signs_approvals
 
 
 class AccountRefused(Exception):
@@ -419,8 +419,8 @@ def record_lockout(request, username: str | None, ip_address: str | None) -> Non
 def certify_signature(user, *, username: str, password: str, otp_token: str) -> SignerCertification:
     """The reviewer signs, with user name, password and code, that their electronic signature
     binds them. Once per person; required before their first approval."""
-    if Role.REVIEWER not in roles_of(user):
-        raise AccountRefused("Only a medical reviewer signs the signature certification.")
+    if not signs_approvals(user):
+        raise AccountRefused("Only a reviewer who signs approvals signs the certification.")
     if signing.has_certified(user):
         raise AccountRefused("You have already signed the certification.")
     try:

@@ -11,6 +11,11 @@ SITE = {"site_header": admin.site.site_header, "site_title": admin.site.site_tit
 
 urlpatterns = [
     path("two-factor/", admin.site.admin_view(views.two_factor), name="two_factor"),
+    path(
+        "email-preferences/",
+        admin.site.admin_view(views.email_preferences),
+        name="email_preferences",
+    ),
     path("certify/", admin.site.admin_view(views.certify_signature), name="certify_signature"),
     path(
         "password_change/",

@@ -10,10 +10,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django_otp import login as otp_login
 
-from articles import signing
+from articles import notifications, signing
 from articles.accounts import factors, people
 from articles.accounts.forms import CertifyForm, EnrollForm
-from articles.roles import Role, roles_of
+from articles.roles import signs_approvals
 
 
 def _page(request: HttpRequest, template: str, title: str, **context) -> TemplateResponse:
@@ -60,7 +60,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 
 def _next_step(user) -> str:
-    if Role.REVIEWER in roles_of(user) and not signing.has_certified(user):
+    if signs_approvals(user) and not signing.has_certified(user):
         return reverse("certify_signature")
     return reverse("admin:index")
 
@@ -68,7 +68,7 @@ def _next_step(user) -> str:
 def certify_signature(request: HttpRequest) -> HttpResponse:
     """A medical reviewer's one-time statement that their electronic signature binds them."""
     user = request.user
-    is_reviewer = Role.REVIEWER in roles_of(user)
+    is_reviewer = signs_approvals(user)
     certification = getattr(user, "signer_certification", None) if is_reviewer else None
     form = CertifyForm(request.POST or None)
     if is_reviewer and certification is None and request.method == "POST" and form.is_valid():
@@ -108,3 +108,19 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         people.password_changed(form.user, how="reset link")
         return response
+
+
+def email_preferences(request: HttpRequest) -> HttpResponse:
+    """Which workflow emails one receives: one checkbox for each kind one's roles may bring."""
+    user = request.user
+    if request.method == "POST":
+        notifications.set_receives(user, set(request.POST.getlist("receive")))
+        messages.success(request, "Your email choices are saved.")
+        return HttpResponseRedirect(reverse("email_preferences"))
+    choices = [
+        {"kind": kind.value, "label": kind.label, "checked": on}
+        for kind, on in notifications.receives(user).items()
+    ]
+    return _page(
+        request, "admin/accounts/email_preferences.html", "Email preferences", choices=choices
+    )

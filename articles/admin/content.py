@@ -214,10 +214,13 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
         "owner_name",
         "revision_number",
         "topic",
+        "reviewer_name",
+        "review_due",
+        "waiting",
         "live_flag",
         "updated_at",
     )
-    list_select_related = ("owner__profile", "latest_revision", "topic")
+    list_select_related = ("owner__profile", "latest_revision", "topic", "reviewer__profile")
     list_filter = (QueueFilter, "state", "kind", "topic")
     search_fields = ("title", "slug", "summary")
 
@@ -363,10 +366,13 @@ class PromptAdmin(WorkflowAdminMixin, admin.ModelAdmin):
         "disclosure_label",
         "owner_name",
         "revision_number",
+        "reviewer_name",
+        "review_due",
+        "waiting",
         "live_flag",
         "updated_at",
     )
-    list_select_related = ("owner__profile", "latest_revision")
+    list_select_related = ("owner__profile", "latest_revision", "reviewer__profile")
     list_filter = (QueueFilter, "state", "kind")
     search_fields = ("name", "headline")
 

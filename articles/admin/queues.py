@@ -46,6 +46,13 @@ QUEUES: tuple[Queue, ...] = (
         ("submitted_at", "pk"),
     ),
     Queue(
+        "assigned",
+        "Assigned to me",
+        Role.REVIEWER,
+        lambda qs, user: qs.assigned_to(user),
+        ("submitted_at", "pk"),
+    ),
+    Queue(
         "approved",
         "Approved, waiting to be published",
         Role.EDITOR,
@@ -65,6 +72,13 @@ QUEUES: tuple[Queue, ...] = (
         Role.EDITOR,
         lambda qs, user: qs.review_overdue(),
         ("live_signature__valid_until", "pk"),
+    ),
+    Queue(
+        "late",
+        "Review past its due date",
+        Role.EDITOR,
+        lambda qs, user: qs.review_late(),
+        ("review_due_at", "pk"),
     ),
 )
 BY_KEY = {queue.key: queue for queue in QUEUES}
@@ -196,6 +210,17 @@ def missed_schedules(request, site) -> list[dict]:
     ]
 
 
+def report_links(request) -> list[dict]:
+    """The reports, for editors and admins (articles.reports)."""
+    from articles import reports
+
+    if not reports.may_see(request.user):
+        return []
+    return [
+        {"title": r.title, "url": reverse("report", args=[r.key])} for r in reports.REPORTS.values()
+    ]
+
+
 def install_workspace(site) -> None:
     """Put the person's queues on the admin index. The site is configured in config/urls.py;
     this only adds `workspace_queues` to its index page's context."""
@@ -208,6 +233,7 @@ def install_workspace(site) -> None:
             "workspace_queues": workspace(request, site),
             "missed_schedules": missed_schedules(request, site),
             "missed_schedule_note": MISSED_SCHEDULE,
+            "reports": report_links(request),
             **(extra_context or {}),
         }
         return original(request, extra_context=context)

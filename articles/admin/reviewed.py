@@ -9,7 +9,7 @@ refusals (`workflow.WorkflowError`) as messages.
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -42,13 +42,21 @@ HASH_PREFIX = 12
 GATED = {"submit", "approve", "publish", "republish"}
 
 # The order buttons appear in, most likely next step first.
-PRIMARY = {"submit", "approve", "publish", "republish"}
+PRIMARY = {"submit", "approve", "approve_compliance", "publish", "republish"}
 
 
 def _when(value: datetime | None) -> str:
     if value is None:
         return ""
     return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _age(elapsed: timedelta) -> str:
+    days = elapsed.days
+    if days >= 1:
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = elapsed.seconds // 3600
+    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "under an hour"
 
 
 def _iso_when(value: str | None) -> str:
@@ -85,6 +93,10 @@ def describe_detail(detail: dict) -> str:
             f"Go live: {_iso_when(detail.get('go_live_at'))}; "
             f"take down: {_iso_when(detail.get('expire_at'))}"
         )
+    if detail.get("reviewer"):
+        parts.append(f"Reviewer: {detail['reviewer']}; due {_iso_when(detail.get('due_at'))}")
+    if detail.get("valid_until"):
+        parts.append(f"Approval valid until {_iso_when(detail['valid_until'])}")
     if detail.get("content_hash"):
         parts.append(f"Signed hash {detail['content_hash'][:HASH_PREFIX]}…")
     if detail.get("replaced_revision"):
@@ -146,6 +158,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
         "state_badge",
         "owner_name",
         "revision_label",
+        "assignment_label",
         "approval_label",
         "live_label",
     )
@@ -169,7 +182,9 @@ class WorkflowAdminMixin(AuditTrailHistory):
         qs = (
             super()
             .get_queryset(request)
-            .select_related("owner__profile", "latest_revision", "live_revision")
+            .select_related(
+                "owner__profile", "latest_revision", "live_revision", "reviewer__profile"
+            )
         )
         if not self.sees_everything(request.user):
             qs = qs.filter(owner=request.user)
@@ -323,10 +338,26 @@ class WorkflowAdminMixin(AuditTrailHistory):
         credentials = (
             f", {signature.reviewer_credentials}" if signature.reviewer_credentials else ""
         )
-        return (
+        text = (
             f"Signed by {signature.reviewer_name}{credentials} on {_when(signature.signed_at)}; "
             f"valid until {_when(signature.valid_until)}"
         )
+        if workflow.needs_compliance(obj):
+            compliance = workflow.compliance_signature(obj)
+            text += (
+                f"; compliance approval signed by {compliance.reviewer_name} on "
+                f"{_when(compliance.signed_at)}"
+                if compliance
+                else "; a compliance approval is still needed before it can be published"
+            )
+        return text
+
+    @admin.display(description="Medical review")
+    def assignment_label(self, obj):
+        if not obj.reviewer_id:
+            return "No reviewer assigned; any medical reviewer may review it."
+        due = f", due {_when(obj.review_due_at)}" if obj.review_due_at else ""
+        return f"Assigned to {display_name(obj.reviewer)}{due}"
 
     @admin.display(description="On the public site")
     def live_label(self, obj):
@@ -346,6 +377,26 @@ class WorkflowAdminMixin(AuditTrailHistory):
             if obj.expire_at and not obj.live_revision_id:
                 parts.append(f"and to come down {_when(obj.expire_at)}")
         return "; ".join(parts)
+
+    @admin.display(description="Reviewer", ordering="reviewer__username")
+    def reviewer_name(self, obj):
+        return display_name(obj.reviewer) if obj.reviewer_id else "—"
+
+    @admin.display(description="Review due", ordering="review_due_at")
+    def review_due(self, obj):
+        if obj.review_due_at is None:
+            return "—"
+        when = date_format(timezone.localtime(obj.review_due_at), "SHORT_DATE_FORMAT")
+        if obj.state == State.IN_REVIEW and obj.review_due_at < timezone.now():
+            return format_html('<strong class="vetted-late">{} (overdue)</strong>', when)
+        return when
+
+    @admin.display(description="Waiting", ordering="submitted_at")
+    def waiting(self, obj):
+        """How long content in review has waited since it was submitted."""
+        if obj.state != State.IN_REVIEW or obj.submitted_at is None:
+            return "—"
+        return _age(timezone.now() - obj.submitted_at)
 
     @admin.display(description="Live", boolean=True)
     def live_flag(self, obj):
@@ -810,6 +861,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 "meaning",
                 "signed at",
                 "valid until",
+                "approval",
             ]
         )
         for signature in self._signatures(obj):
@@ -823,6 +875,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
                     signature.meaning,
                     signature.signed_at.isoformat(),
                     signature.valid_until.isoformat(),
+                    signature.get_role_display(),
                 )
             )
         return response

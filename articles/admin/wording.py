@@ -18,6 +18,8 @@ DONE = {
     "republish": "is published again",
     "unpublish": "was unpublished",
     "assign": "now belongs to the writer you chose",
+    "assign_reviewer": "has the reviewer and due date you chose",
+    "approve_compliance": "was approved for compliance; your signature is recorded",
 }
 
 

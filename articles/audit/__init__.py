@@ -63,6 +63,10 @@ def record(
     return event
 
 
+# The events that create a signature and record its digest.
+SIGNING_ACTIONS = frozenset({"approve", "approve_compliance"})
+
+
 def events_for(obj: models.Model):
     return AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
@@ -90,7 +94,7 @@ class Attested:
             )
         elif event.revision_id is not None:  # written before events recorded the hash
             self.revisions.setdefault(event.revision_id, set())
-        if event.action == "approve" and isinstance(event.detail, dict):
+        if event.action in SIGNING_ACTIONS and isinstance(event.detail, dict):
             signature = event.detail.get("signature")
             if isinstance(signature, int):
                 self.signatures[signature] = (

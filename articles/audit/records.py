@@ -42,6 +42,8 @@ def signature_digest(signature: Signature) -> str:
         "signed_at": _instant(signature.signed_at),
         "valid_until": _instant(signature.valid_until),
     }
+    if signature.role != "medical":  # medical signatures were digested before roles existed
+        fields["role"] = signature.role
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -1,7 +1,13 @@
 """What the data is. Selection lives in the querysets; behaviour lives in the domain modules
 (`articles.workflow`, `articles.audit`, `articles.sanitize`)."""
 
-from articles.models.accounts import AccountChange, FactorReset, SignerCertification
+from articles.models.accounts import (
+    AccountChange,
+    EmailKind,
+    EmailOptOut,
+    FactorReset,
+    SignerCertification,
+)
 from articles.models.audit import AuditEvent, AuditHead
 from articles.models.comments import Comment, CommentReply
 from articles.models.content import (
@@ -29,7 +35,7 @@ from articles.models.readers import (
     RequestStatus,
 )
 from articles.models.reviewed import ReviewedContent, State
-from articles.models.revisions import Rendering, Revision, Signature
+from articles.models.revisions import Rendering, Revision, Signature, SignatureRole
 from articles.models.search import SearchEntry
 
 __all__ = [
@@ -45,6 +51,8 @@ __all__ = [
     "CommentReply",
     "ConsentPurpose",
     "ConsentText",
+    "EmailKind",
+    "EmailOptOut",
     "FactorReset",
     "Feedback",
     "FeedbackKind",
@@ -63,6 +71,7 @@ __all__ = [
     "Revision",
     "SearchEntry",
     "Signature",
+    "SignatureRole",
     "SignerCertification",
     "State",
     "Topic",

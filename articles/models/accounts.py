@@ -85,3 +85,31 @@ class AccountChange(models.Model):
         if self.kind == self.EMAIL:
             return f"change the email address to {self.value}"
         return f"give {self.user} the {self.value} role"
+
+
+class EmailKind(models.TextChoices):
+    """The kinds of workflow email a person may turn off (articles.notifications)."""
+
+    SUBMITTED = "submitted", "Content submitted for medical review"
+    ASSIGNED = "assigned", "A review assigned to you"
+    DECISION = "decision", "A reviewer's decision on your content"
+    APPROVED = "approved", "Content approved and ready to publish"
+    EXPIRING = "expiring", "An approval expiring within 30 days"
+    RETRACTED = "retracted", "A cited source found retracted"
+
+
+class EmailOptOut(models.Model):
+    """One kind of email a person asked not to receive. No row: they receive it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_opt_outs"
+    )
+    kind = models.CharField(max_length=20, choices=EmailKind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_opt_out_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} receives no “{self.get_kind_display()}” email"

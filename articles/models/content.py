@@ -70,6 +70,8 @@ class PromptKind(models.TextChoices):
 class Prompt(ReviewedContent):
     """A call to action (information packet, consultation, newsletter), reviewed like an article."""
 
+    promotional = True  # every prompt asks the reader to act on the clinic's offer
+
     kind = models.CharField(max_length=32, choices=PromptKind.choices)
     name = models.CharField(max_length=200, help_text="For staff; readers never see it.")
     headline = models.CharField(max_length=200)
@@ -111,6 +113,11 @@ class Article(ReviewedContent):
     kind = models.CharField(
         max_length=32, choices=ArticleKind.choices, default=ArticleKind.PATIENT_GUIDE
     )
+
+    @property
+    def promotional(self) -> bool:
+        return self.kind == ArticleKind.PROMOTIONAL
+
     title = models.CharField(max_length=255)
     # The working copy's address; frozen into each revision. The public address is live_slug.
     slug = models.SlugField(max_length=255, unique=True)

@@ -63,6 +63,22 @@ class ReviewedContentQuerySet(models.QuerySet):
     def due_for_expiry(self, now=None) -> ReviewedContentQuerySet:
         return self.filter(live_revision__isnull=False, expire_at__lte=now or timezone.now())
 
+    def assigned_to(self, user) -> ReviewedContentQuerySet:
+        return self.awaiting_review().filter(reviewer=user)
+
+    def review_late(self, now=None) -> ReviewedContentQuerySet:
+        """In review past the due date an editor set."""
+        return self.filter(state=State.IN_REVIEW, review_due_at__lt=now or timezone.now())
+
+    def approval_expiring(self, now=None, days: int = 30) -> ReviewedContentQuerySet:
+        """Live content whose approval runs out within `days` (and has not yet)."""
+        now = now or timezone.now()
+        return self.filter(
+            live_revision__isnull=False,
+            live_signature__valid_until__gt=now,
+            live_signature__valid_until__lte=now + timedelta(days=days),
+        )
+
     def review_overdue(self, now=None) -> ReviewedContentQuerySet:
         return self.filter(
             live_revision__isnull=False, live_signature__valid_until__lte=now or timezone.now()
@@ -80,7 +96,7 @@ class CannotGoLive(Exception):
 WORKFLOW_FIELDS = (
     "state", "owner", "latest_revision", "live_revision", "live_signature", "submitted_at",
     "scheduled_at", "go_live_at", "expire_at", "first_published_at", "last_published_at",
-    "review_overdue_notified_at",
+    "review_overdue_notified_at", "reviewer", "review_due_at", "expiry_warned_at",
 )  # fmt: skip
 
 
@@ -120,6 +136,18 @@ class ReviewedContent(models.Model):
     first_published_at = models.DateTimeField(null=True, editable=False)
     last_published_at = models.DateTimeField(null=True, editable=False)
     review_overdue_notified_at = models.DateTimeField(null=True, editable=False)
+    # The medical reviewer an editor named for the next review, and when it is due
+    # (`workflow.assign_reviewer`); cleared once a reviewer decides.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    review_due_at = models.DateTimeField(null=True, editable=False, db_index=True)
+    # When the owner and editors were told the live approval expires soon (once per approval).
+    expiry_warned_at = models.DateTimeField(null=True, editable=False)
     # Where an imported item came from ("text:<title>", a WordPress GUID), so importing the same
     # file again updates the same drafts instead of duplicating them.
     import_key = models.CharField(max_length=500, blank=True, db_index=True, editable=False)
@@ -159,6 +187,11 @@ class ReviewedContent(models.Model):
     def revision_content(self) -> dict[str, Any]:
         """Everything a reader would see, as JSON-ready data. The content hash is taken over it."""
         raise NotImplementedError
+
+    @property
+    def promotional(self) -> bool:
+        """Promotional content takes a compliance approval too, with PROMOTIONAL_SECOND_REVIEW."""
+        return False
 
     @property
     def missed_schedule(self) -> bool:

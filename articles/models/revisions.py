@@ -54,8 +54,15 @@ class Revision(ImmutableModel):
         return content_hash(self.content) == self.content_hash
 
 
+class SignatureRole(models.TextChoices):
+    MEDICAL = "medical", "Medical approval"
+    # PROMOTIONAL_SECOND_REVIEW: promotional content also needs a compliance reviewer's signature.
+    COMPLIANCE = "compliance", "Compliance approval"
+
+
 class Signature(ImmutableModel):
-    """A medical reviewer's electronic signature over exactly one revision's content hash."""
+    """A reviewer's electronic signature over exactly one revision's content hash: the medical
+    approval, or (promotional content, PROMOTIONAL_SECOND_REVIEW) the compliance approval."""
 
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="signatures")
     reviewer = models.ForeignKey(
@@ -68,6 +75,9 @@ class Signature(ImmutableModel):
     comment = models.TextField(blank=True)
     signed_at = models.DateTimeField()
     valid_until = models.DateTimeField(db_index=True)
+    role = models.CharField(
+        max_length=20, choices=SignatureRole.choices, default=SignatureRole.MEDICAL
+    )
 
     class Meta:
         ordering = ["-signed_at"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django import template
 
-from articles.roles import Role, roles_of
+from articles import roles
 
 register = template.Library()
 
 
 @register.filter
 def signs_approvals(user) -> bool:
-    """Whether the person is a medical reviewer (and so has a signature to certify)."""
-    return Role.REVIEWER in roles_of(user)
+    """Whether the person signs approvals (and so has a signature to certify)."""
+    return roles.signs_approvals(user)
