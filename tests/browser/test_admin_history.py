@@ -76,5 +76,5 @@ def test_a_topic_leads_the_admin_to_its_edits(open_browser_page, editor, admin_u
 
     page.wait_for_url("**/admin/articles/auditevent/?*")
     assert page.locator("#result_list tbody tr").count() == 1
-    assert page.locator("#result_list").get_by_text("topic_changed").count() == 1
+    assert page.locator("#result_list").get_by_text("topic changed").count() == 1
     shoot(page, f"topic-trail-{width}")
