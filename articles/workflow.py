@@ -546,23 +546,48 @@ def approve(
     _gate("approve", locked, "approve", reviewer=user)
     locked.review_due_at = None  # this round of review is decided
     now = timezone.now()
+    return _sign(
+        "approve", locked, content, user, revision, session,
+        meaning=settings.SIGNATURE_MEANING,
+        valid_until=now + timedelta(days=settings.REVIEW_VALIDITY_DAYS),
+        comment=comment, to_state=S.APPROVED, signed_at=now,
+    )  # fmt: skip
+
+
+def _sign(
+    name: str,
+    locked: ReviewedContent,
+    original: ReviewedContent,
+    user,
+    revision: Revision,
+    session: MutableMapping | None,
+    *,
+    meaning: str,
+    valid_until: datetime,
+    comment: str,
+    to_state: State,
+    signed_at: datetime,
+    role: str = SignatureRole.MEDICAL,
+) -> Signature:
+    """Record the signature of `revision` and its audit event (transition `name`)."""
     signature = Signature.objects.create(
         revision=revision,
         reviewer=user,
         reviewer_name=display_name(user),
         reviewer_credentials=credentials(user),
-        meaning=settings.SIGNATURE_MEANING,
+        meaning=meaning,
         content_hash=revision.content_hash,
         comment=comment.strip(),
-        signed_at=now,
-        valid_until=now + timedelta(days=settings.REVIEW_VALIDITY_DAYS),
+        signed_at=signed_at,
+        valid_until=valid_until,
+        role=role,
     )
     _commit(
-        "approve",
+        name,
         locked,
-        content,
+        original,
         user,
-        to_state=S.APPROVED,
+        to_state=to_state,
         detail={
             "signature": signature.pk,
             "content_hash": revision.content_hash,
@@ -617,32 +642,12 @@ def approve_compliance(
         session=session,
     )  # fmt: skip
     medical = valid_signature(locked)
-    signature = Signature.objects.create(
-        revision=revision,
-        reviewer=user,
-        reviewer_name=display_name(user),
-        reviewer_credentials=credentials(user),
-        meaning=settings.COMPLIANCE_SIGNATURE_MEANING,
-        content_hash=revision.content_hash,
-        comment=comment.strip(),
-        signed_at=timezone.now(),
-        valid_until=medical.valid_until,
+    return _sign(
+        "approve_compliance", locked, content, user, revision, session,
+        meaning=settings.COMPLIANCE_SIGNATURE_MEANING, valid_until=medical.valid_until,
+        comment=comment, to_state=locked.state, signed_at=timezone.now(),
         role=SignatureRole.COMPLIANCE,
-    )
-    _commit(
-        "approve_compliance",
-        locked,
-        content,
-        user,
-        to_state=locked.state,
-        detail={
-            "signature": signature.pk,
-            "content_hash": revision.content_hash,
-            "signed": signature_digest(signature),
-        },
-    )
-    signing.remember_signer(user, session)
-    return signature
+    )  # fmt: skip
 
 
 @transaction.atomic
