@@ -157,7 +157,9 @@ def writer_fixes_resolves_and_resubmits(page, article, writer, shots) -> None:
 
 
 def reviewer_signs(page, article, reviewer) -> None:
-    page.goto(f"/admin/articles/article/{article.pk}/revisions/{article.latest_revision.number}/review/")
+    page.goto(
+        f"/admin/articles/article/{article.pk}/revisions/{article.latest_revision.number}/review/"
+    )
     assert page.locator('.vetted-finding-note[data-code="vague-source"]').count() == 0
     assert page.locator(".vetted-meaning").is_visible()
     tab_to(page, "#id_approve-username")  # the first signature of this session asks for it
@@ -200,9 +202,10 @@ def test_the_review_room_from_submission_to_the_public_page(
 
     reader = open_browser_page()
     reader.goto(f"/articles/{submitted.slug}/")
-    assert "Medically reviewed by Rita Reviewer, MD, neurology" in reader.locator(
-        ".reviewed"
-    ).inner_text()
+    assert (
+        "Medically reviewed by Rita Reviewer, MD, neurology"
+        in reader.locator(".reviewed").inner_text()
+    )
     references = reader.locator("section.references")
     assert "Oliveira" in references.inner_text()
     body = reader.locator(".prose").inner_text()
