@@ -140,6 +140,8 @@ def writer_fixes_resolves_and_resubmits(page, article, writer, shots) -> None:
 
     # Fix the text in the editor: the vague sentence gives way to advice that claims nothing.
     editor = page.locator(EDITOR)
+    assert page.get_by_role("textbox", name="Body").count() == 1  # named by its label
+    assert page.get_by_label("Source of cited source 1").count() == 1
     editor.locator("p", has_text=VAGUE).click(click_count=3)
     page.keyboard.type(f"Keep moving gently. {FIXED}")
     page.locator('input[name="_continue"]').click()
