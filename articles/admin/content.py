@@ -116,6 +116,15 @@ class CitationFormSet(forms.BaseInlineFormSet):
                 field.widget.known = {str(instance.source_id): instance.source}
         return form
 
+    def add_fields(self, form, index):
+        """A table row's fields are named by its column heading, which a screen reader does not
+        announce for an input; each field gets its own name (and the row's number) instead."""
+        super().add_fields(form, index)
+        row = "new cited source" if index is None else f"cited source {index + 1}"
+        for field in form.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", f"{field.label} of {row}")
+
 
 class CitationInline(EditableByArticleEditorsMixin, admin.TabularInline):
     """The sources the article cites. Part of its content: each revision freezes them, and the

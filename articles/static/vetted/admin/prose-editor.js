@@ -19,6 +19,13 @@ function actuallyEmpty(html) {
   return /^<(\w+)(\s[^>]*)?><\/\1>$/i.test(html) ? "" : html;
 }
 
+function nameOf(textarea) {
+  const label = textarea.id && document.querySelector(`label[for="${textarea.id}"]`);
+  if (!label) return {};
+  label.id ||= `${textarea.id}_label`;
+  return { "aria-labelledby": label.id };
+}
+
 function createTextareaEditor(textarea, extensions) {
   const disabled = textarea.hasAttribute("disabled");
   const element = document.createElement("div");
@@ -31,6 +38,8 @@ function createTextareaEditor(textarea, extensions) {
     extensions,
     content: textarea.value,
     injectCSS: false,
+    // The editable area replaces the textarea its <label> names, so it takes that name.
+    editorProps: { attributes: nameOf(textarea) },
     onUpdate({ editor }) {
       textarea.value = actuallyEmpty(editor.getHTML());
       textarea.dispatchEvent(new Event("input", { bubbles: true }));
