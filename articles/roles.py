@@ -1,4 +1,4 @@
-"""The four staff roles, as Django groups, and the questions the domain asks about them."""
+"""The five staff roles, as Django groups, and the questions the domain asks about them."""
 
 from __future__ import annotations
 
