@@ -20,7 +20,7 @@ class ArticlesConfig(AppConfig):
         from articles.public import purge
         from articles.roles import sync_role_groups
         from articles.search import index as search_index
-        from evidence.signals import source_edited
+        from evidence.signals import retraction_changed, source_edited
 
         checks.register(check_configured, checks.Tags.security, deploy=True)
         post_migrate.connect(sync_role_groups, sender=self)
@@ -39,6 +39,11 @@ class ArticlesConfig(AppConfig):
         live_changed.connect(page_cache.invalidate_on_change)
         live_changed.connect(purge.purge_on_change)
         live_changed.connect(search_index.on_live_changed, sender=Article)
+        # A cited study retracted after publication changes the pages citing it (they warn their
+        # readers): the same three steps.
+        retraction_changed.connect(rendering.render_pages_citing, dispatch_uid="retraction-pages")
+        retraction_changed.connect(page_cache.invalidate_on_change, dispatch_uid="retraction-cache")
+        retraction_changed.connect(purge.purge_on_retraction, dispatch_uid="retraction-purge")
         # Sign-in lockouts (django-axes) go into the audit trail (issue 11, w11a).
         from axes.signals import user_locked_out
 

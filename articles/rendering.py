@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.template import engines
 from django.template.loader import render_to_string
@@ -70,7 +70,7 @@ from articles.public.cache import strong_etag
 from articles.public.site import absolute_url
 from articles.sanitize import clean_html
 from articles.text import normalize
-from evidence.models import EVIDENCE_IN_PLAIN_WORDS
+from evidence.models import EVIDENCE_IN_PLAIN_WORDS, Source, VerificationStatus
 from evidence.references import ReferenceEntry, format_references
 
 # Part of every render_key: raise it when a change to this module changes the pages it makes.
@@ -85,6 +85,10 @@ _DOI_TEXT = re.compile(r"doi:[^\s<]+")
 class Reference:
     entry: ReferenceEntry
     evidence: str  # the kind of evidence, in plain words
+    # Retracted since the revision was signed: the reviewer's judgement no longer covers it, so
+    # the reader is told, on the entry and at the top of the page (`retractions`).
+    retracted: bool = False
+    retraction_notice: str = ""
 
     @property
     def anchor(self) -> str:
@@ -102,13 +106,37 @@ class Reference:
         return clean_html(text)
 
 
-def references(content: dict[str, Any]) -> list[Reference]:
+def references(content: dict[str, Any], retracted: dict[int, str] | None = None) -> list[Reference]:
+    """The AMA reference list of `content`; `retracted` maps the ids of cited sources retracted
+    now to their retraction notices (`retracted_sources`)."""
+    retracted = retracted or {}
     citations = content.get("citations", [])
     entries = format_references([citation["source"] for citation in citations])
     return [
-        Reference(entry, EVIDENCE_IN_PLAIN_WORDS.get(citation["source"].get("kind"), ""))
+        Reference(
+            entry,
+            EVIDENCE_IN_PLAIN_WORDS.get(citation["source"].get("kind"), ""),
+            retracted=citation["source"].get("id") in retracted,
+            retraction_notice=retracted.get(citation["source"].get("id"), ""),
+        )
         for entry, citation in zip(entries, citations, strict=True)
     ]
+
+
+def cited_source_ids(content: dict[str, Any]) -> set[int]:
+    return {c["source"]["id"] for c in content.get("citations", []) if c["source"].get("id")}
+
+
+def retracted_sources(ids: Iterable[int]) -> dict[int, str]:
+    """Those of these sources retracted now (a registry said so, or a person marked it), with
+    their notices: one query, none for no ids."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    rows = Source.objects.filter(pk__in=ids).filter(
+        Q(retracted=True) | Q(verification_status=VerificationStatus.RETRACTED)
+    )
+    return dict(rows.values_list("pk", "retraction_notice"))
 
 
 def body_with_linked_markers(content: dict[str, Any]) -> str:
@@ -162,6 +190,11 @@ class ArticlePage:
     references: list[Reference] = dataclasses.field(default_factory=list)
     preview: bool = False  # a staff preview: marked as such, never indexed, never stored
 
+    @property
+    def retractions(self) -> list[Reference]:
+        """The cited studies retracted since they were cited, which the page warns about."""
+        return [reference for reference in self.references if reference.retracted]
+
 
 def render_key(slug: str) -> str:
     """What the stored page of the article at `slug` was rendered with besides its data: the
@@ -206,12 +239,16 @@ def render_pages(articles: Sequence[Article], *, at: datetime) -> list[Rendering
     placed = {article.pk: _placed_prompts(article.live_revision.content) for article in articles}
     prompts = _live_prompts(set().union(*placed.values()))
     history = _versions(articles)
+    retracted = retracted_sources(
+        set().union(*(cited_source_ids(article.live_revision.content) for article in articles))
+    )
     made = [
         _render(
             article,
             [prompts[pk] for pk in placed[article.pk] if pk in prompts],
             history.get(article.pk, []),
             at,
+            retracted,
         )
         for article in articles
     ]
@@ -246,9 +283,12 @@ def _render(
     prompts: list[Prompt],
     versions: list[Version],
     at: datetime,
+    retracted: dict[int, str],
 ) -> Rendering:
     revision = article.live_revision
-    rendering, page = _compose(article, revision, article.live_signature, prompts, versions)
+    rendering, page = _compose(
+        article, revision, article.live_signature, prompts, versions, retracted
+    )
     rendering.json_ld = jsonld.script_json(
         jsonld.medical_web_page(
             article,
@@ -274,13 +314,14 @@ def _compose(
     signature: Signature | None,
     prompts: list[Prompt],
     versions: list[Version],
+    retracted: dict[int, str],
     *,
     preview: bool = False,
 ) -> tuple[Rendering, ArticlePage]:
     """What the public page of `revision` shows: the one way a page is put together, for the
     stored live page and for a staff preview alike."""
     content = revision.content
-    entries = references(content)
+    entries = references(content, retracted)
     topic, tags = _filed(content)
     rendering = Rendering(
         revision=revision,
@@ -368,7 +409,8 @@ def preview_html(article: Article, revision: Revision, *, now: datetime | None =
     if not any(version.current for version in versions):
         note = revision.content.get("change_note", "")
         versions.insert(0, Version(now, revision.number, note, current=True))
-    _, page = _compose(article, revision, signature, placed, versions, preview=True)
+    retracted = retracted_sources(cited_source_ids(revision.content))
+    _, page = _compose(article, revision, signature, placed, versions, retracted, preview=True)
     return _page_html(article, revision.content, page)
 
 
@@ -437,6 +479,23 @@ def render_pages_placing(sender, *, instance: Prompt, **kwargs) -> None:
             "live_revision", "live_signature"
         )
         render_pages(list(articles.defer("body", "summary")), at=timezone.now())
+
+
+def render_pages_citing(sender, *, source: Source, **kwargs) -> None:
+    """retraction_changed receiver: render again, in the same transaction, the page of every live
+    article whose live revision cites `source`, so its readers are told at once that a study it
+    cites was retracted (or that a retraction was withdrawn)."""
+    if ids := live_articles_citing(source):
+        articles = Article.objects.filter(pk__in=ids).select_related(
+            "live_revision", "live_signature"
+        )
+        render_pages(list(articles.defer("body", "summary")), at=timezone.now())
+
+
+def live_articles_citing(source: Source) -> list[int]:
+    """The ids of the live articles whose live revision cites `source`."""
+    citing = Article.objects.published().filter(live_revision__cited_sources=source)
+    return sorted(set(citing.values_list("pk", flat=True)))
 
 
 def live_articles_placing(prompt: Prompt) -> list[int]:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from evidence.models import Source
-from evidence.signals import source_edited
+from evidence.signals import retraction_changed, source_edited
 
 # An audit record says what changed; it is not a copy of the source.
 VALUE_LIMIT = 300
@@ -33,6 +33,8 @@ def save_source(source: Source, actor, *, changed: Iterable[str], created: bool)
         stored = Source.objects.filter(pk=source.pk).values(*changed).first() or {}
         changed = [name for name in changed if stored.get(name) != getattr(source, name)]
     source.save()
+    if not created and "retracted" in changed:
+        retraction_changed.send(Source, source=source)
     source_edited.send(
         Source,
         source=source,

@@ -38,6 +38,7 @@ from evidence.registry import (
     RegistryClient,
     RegistryRecord,
 )
+from evidence.signals import retraction_changed
 
 log = logging.getLogger(__name__)
 
@@ -452,6 +453,8 @@ def _save(source: Source, lookups: Sequence[Lookup], now: datetime) -> Outcome:
             if judged.status != VerificationStatus.UNREACHABLE:
                 row.verified_at = now
         row.save(update_fields=SAVED_FIELDS)
+        if row.retracted != was_retracted:
+            retraction_changed.send(Source, source=row)
     return Outcome(
         row.pk,
         row.doi,

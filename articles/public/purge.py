@@ -2,14 +2,16 @@
 
 Public pages carry `s-maxage`, so a CDN may keep serving a page for PAGE_CACHE_SECONDS after it
 changed; the page cache's site generation reaches only the site's own processes. So every change
-to what the public sees (`live_changed`: publish, unpublish, expiry, for articles and prompts)
+to what the public sees (`live_changed`: publish, unpublish, expiry, for articles and prompts;
+`retraction_changed`: a cited study retracted)
 also tells the CDN, after the transaction commits and after the page cache's generation moved
 on, the absolute addresses (from SITE_URL) of the pages it changed and their surrogate keys:
 
 - an article: its page, the home page, the feed, the sitemap, and the pages and feeds of its
   topic and tags, those of the revision going live and of the one it replaced; keys
   `article-<id>` and `lists`;
-- a prompt: the pages of the live articles placing it; their `article-<id>` keys.
+- a prompt: the pages of the live articles placing it; their `article-<id>` keys;
+- a retracted source: the pages of the live articles citing it; their `article-<id>` keys.
 
 Pages name their keys in `Surrogate-Key` (space-separated: Fastly, Varnish xkey) and `Cache-Tag`
 (comma-separated: Cloudflare, others), set by `cache.public_page`, so a CDN that purges by key
@@ -167,14 +169,25 @@ def article_pages(article: Any, contents: Sequence[dict[str, Any]]) -> Purge:
 
 def prompt_pages(prompt: Any) -> Purge:
     """The pages a prompt going live or down changes: those of the live articles placing it."""
-    from articles.models import Article
     from articles.rendering import live_articles_placing
 
-    ids = live_articles_placing(prompt)
-    placing = Article.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "slug")
+    return _article_pages(live_articles_placing(prompt))
+
+
+def citing_pages(source: Any) -> Purge:
+    """The pages a source's retraction changes: those of the live articles citing it."""
+    from articles.rendering import live_articles_citing
+
+    return _article_pages(live_articles_citing(source))
+
+
+def _article_pages(ids: Sequence[int]) -> Purge:
+    from articles.models import Article
+
+    pages = Article.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "slug")
     return Purge(
-        tuple(_urls(*(("articles:detail", (slug,)) for _, slug in placing))),
-        tuple(article_key(pk) for pk, _ in placing),
+        tuple(_urls(*(("articles:detail", (slug,)) for _, slug in pages))),
+        tuple(article_key(pk) for pk, _ in pages),
     )
 
 
@@ -214,4 +227,15 @@ def purge_on_change(
     else:
         change = prompt_pages(instance)
     if change.urls or change.keys:
+        transaction.on_commit(lambda: change.send(purger), robust=True)
+
+
+def purge_on_retraction(sender, *, source: Any, **kwargs) -> None:
+    """retraction_changed receiver: the pages of the live articles citing the source changed
+    (they warn about the retraction); tell the CDN once the change commits."""
+    purger = backend()
+    if isinstance(purger, NoPurge):
+        return
+    change = citing_pages(source)
+    if change.urls:
         transaction.on_commit(lambda: change.send(purger), robust=True)
