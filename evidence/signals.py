@@ -6,8 +6,8 @@
 receiver that raises rolls the edit back, so no edit goes unrecorded.
 
 `retraction_changed` is sent inside the transaction that changes whether a source is retracted
-(a registry check finding a retraction notice; `editing.save_source` too, should a form ever let a person change it), with `source`. The public
-site listens: pages citing the source tell their readers."""
+(a registry check finding a retraction notice; `editing.save_source` too, should a form ever let
+a person change it), with `source`. The public site listens: pages citing it tell their readers."""
 
 from django.dispatch import Signal
 
