@@ -19,7 +19,7 @@ from articles import gate
 from articles.models import Article, State
 from evidence.models import Source, VerificationStatus
 from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD
+from tests.conftest import CITATION_KEY, PASSWORD
 from tests.evidence.conftest import RegistryServer
 
 pytestmark = pytest.mark.browser
@@ -46,6 +46,14 @@ def shots(tmp_path) -> Path:
 
 def markers(html: str) -> list[tuple[str, str]]:
     return re.findall(r'<sup data-citation="([^"]+)">([^<]*)</sup>', html)
+
+
+def cited(editor) -> list[tuple[str, str]]:
+    """The editor's markers as (key, number shown), in order."""
+    return [
+        (m.get_attribute("data-citation"), m.inner_text())
+        for m in editor.locator("sup[data-citation]").all()
+    ]
 
 
 def cite_from_picker(page) -> None:
@@ -136,8 +144,25 @@ def test_deleting_a_marker_blocks_submission(page, article, writer):
     assert marker.count() == 1
     key = marker.get_attribute("data-citation")
 
-    # Undo brings back what was deleted. Pasting is not checked here: in Chromium a pasted
-    # paragraph sometimes arrives without its marker, an open problem being investigated.
+    # Copy and paste keep the marker's key; undo takes the pasted paragraph away again. Ctrl+End
+    # is the browser's own move, which the editor must read before Enter and Ctrl+V act.
+    editor.locator("p").first.click(position={"x": 2, "y": 5})
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+v")
+    expect(marker).to_have_count(2)
+    assert [(m.get_attribute("data-citation"), m.inner_text()) for m in marker.all()] == [
+        (key, "1"),
+        (key, "1"),
+    ]
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+z")  # Enter too, when it was not undone with the paste
+    expect(editor.locator("p")).to_have_count(1)
+    expect(marker).to_have_count(1)
+
+    # Undo brings back what was deleted.
     marker.click()  # selects the citation node
     expect(marker).to_have_class(re.compile("ProseMirror-selectednode"))
     page.keyboard.press("Backspace")
@@ -324,3 +349,129 @@ def test_a_prompt_uses_the_same_editor_without_cite(page, make_prompt, writer):
     assert markers(prompt.body) == [("stray", "1")] and prompt.body.startswith("<p>Free: ")
     blocker = page.locator('.vetted-findings-blocker [data-code="citation-unresolved"]')
     assert "A prompt cannot cite sources" in blocker.inner_text()
+
+
+@pytest.fixture
+def two_cited_article(make_article, writer):
+    """An article citing two sources, "walking" (1) then "cycling" (2)."""
+    from articles import workflow
+    from articles.models import Citation
+
+    walking = Source.objects.create(
+        doi="10.5555/walking", title="Walking for knee pain", year=2020,
+        authors=[{"family": "Nguyen", "given": "T"}], journal="Knee J",
+    )  # fmt: skip
+    cycling = Source.objects.create(
+        doi="10.5555/cycling", title="Cycling for knee pain", year=2022,
+        authors=[{"family": "Okafor", "given": "A"}], journal="Knee J",
+    )  # fmt: skip
+    article = make_article(
+        "Knee pain and exercise",
+        cited=False,
+        body='<p>Walking helps knees.<sup data-citation="walking">1</sup></p>'
+        '<p>Cycling helps too.<sup data-citation="cycling">2</sup></p>',
+    )
+
+    def cite() -> None:
+        Citation.objects.create(article=article, source=walking, key="walking", order=1)
+        Citation.objects.create(article=article, source=cycling, key="cycling", order=2)
+
+    workflow.save_revision(article, writer, save_related=cite)
+    return article, walking, cycling
+
+
+def paste_as_first_paragraph(page) -> None:
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Control+v")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copied_and_cut_paragraphs_keep_their_markers_numbered_by_first_appearance(
+    page, two_cited_article, writer, shots
+):
+    article, walking, cycling = two_cited_article
+    log_in(page, writer.username, PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    editor = page.locator(EDITOR)
+    assert cited(editor) == [("walking", "1"), ("cycling", "2")]
+    second = editor.locator("p", has_text="Cycling helps too.")
+
+    # A copy of the second paragraph, pasted first: cycling is cited first now, so it is 1.
+    second.click(position={"x": 2, "y": 5})
+    page.keyboard.press("Home")
+    page.keyboard.press("Shift+End")
+    page.keyboard.press("Control+c")
+    paste_as_first_paragraph(page)
+    expect(editor.locator("sup[data-citation]")).to_have_count(3)
+    assert cited(editor) == [("cycling", "1"), ("walking", "2"), ("cycling", "1")]
+    references = page.locator(".citation-references__list li")
+    assert [li.get_attribute("data-key") for li in references.all()] == ["cycling", "walking"]
+    editor.scroll_into_view_if_needed()
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        editor.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"editor-pasted-citation-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Undoing the paste gives the numbers back.
+    page.keyboard.press("Control+z")
+    expect(editor.locator("sup[data-citation]")).to_have_count(2)
+    assert cited(editor) == [("walking", "1"), ("cycling", "2")]
+
+    # Cut and paste move the marker with its sentence; the numbers follow.
+    second.click(position={"x": 2, "y": 5})
+    page.keyboard.press("Home")
+    page.keyboard.press("Shift+End")
+    page.keyboard.press("Control+x")
+    expect(editor.locator("sup[data-citation]")).to_have_count(1)
+    assert cited(editor) == [("walking", "1")]
+    paste_as_first_paragraph(page)
+    expect(editor.locator("sup[data-citation]")).to_have_count(2)
+    assert cited(editor) == [("cycling", "1"), ("walking", "2")]
+
+    # And the form's round trip keeps them.
+    page.locator('input[name="_continue"]').click()
+    page.wait_for_url(f"**/admin/articles/article/{article.pk}/change/")
+    saved = Article.objects.get(pk=article.pk)
+    assert markers(saved.body) == [("cycling", "1"), ("walking", "2")], saved.body
+    assert saved.body.startswith("<p>Cycling helps too.<sup")
+    assert list(saved.citations.values_list("key", "source_id", "order")) == [
+        ("cycling", cycling.pk, 1),
+        ("walking", walking.pk, 2),
+    ]
+    assert cited(page.locator(EDITOR)) == [("cycling", "1"), ("walking", "2")]
+    assert page.console_errors == []
+
+
+# Keeps the browser's `selectionchange` events (which it sends after a caret moves) from
+# reaching the editor while `window.lateSelectionChange` is set: what a busy browser does when
+# the next key is handled before that event.
+LATE_SELECTION_CHANGE = """
+document.addEventListener("selectionchange", (event) => {
+  if (window.lateSelectionChange && event.isTrusted) event.stopImmediatePropagation();
+}, true);
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keys_pressed_before_the_browser_reports_the_caret_act_where_the_caret_is(
+    page, article, writer
+):
+    """The cause of the lost markers: after Ctrl+A, a paste that came before the browser had
+    told the editor about Ctrl+End replaced the whole text with the pasted paragraph."""
+    page.add_init_script(LATE_SELECTION_CHANGE)
+    log_in(page, writer.username, PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    editor = page.locator(EDITOR)
+    editor.locator("p").first.click(position={"x": 2, "y": 5})
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Control+c")
+    page.evaluate("window.lateSelectionChange = true")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+v")
+    expect(editor.locator("sup[data-citation]")).to_have_count(2)
+    expect(editor.locator("p")).to_have_count(2)
+    assert cited(editor) == [(CITATION_KEY, "1"), (CITATION_KEY, "1")]

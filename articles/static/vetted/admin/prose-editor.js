@@ -26,6 +26,25 @@ function nameOf(textarea) {
   return { "aria-labelledby": label.id };
 }
 
+// A caret moved by the browser itself (End, Home, Page Down, Shift+arrows, a click) reaches
+// ProseMirror only through a `selectionchange` event, which the browser queues as an ordinary
+// task, while keys and clipboard events are input and go first. On a busy page the next key can
+// therefore come before ProseMirror has heard of the move and act on the old selection: after
+// Ctrl+A, the keys Ctrl+End, Enter, Ctrl+V replaced the whole text with the pasted paragraph
+// (the lone marker left looked like a pasted paragraph that had lost its own). So before a key
+// or a clipboard event is handled, the editor reads the selection the page shows, as that
+// `selectionchange` would have: flush() compares it with the one ProseMirror last drew or read
+// and does nothing when they agree (prosemirror-view's DOMObserver, as bundled in 0.28).
+function catchUpWithTheCaret(view, event) {
+  if (view.composing || event.keyCode === 229) return false; // an input method is composing
+  view.domObserver?.flush?.();
+  return false; // ProseMirror and the other handlers go on as usual
+}
+
+const caretFirst = Object.fromEntries(
+  ["keydown", "copy", "cut", "paste"].map((type) => [type, catchUpWithTheCaret]),
+);
+
 function createTextareaEditor(textarea, extensions) {
   const disabled = textarea.hasAttribute("disabled");
   const element = document.createElement("div");
@@ -39,7 +58,7 @@ function createTextareaEditor(textarea, extensions) {
     content: textarea.value,
     injectCSS: false,
     // The editable area replaces the textarea its <label> names, so it takes that name.
-    editorProps: { attributes: nameOf(textarea) },
+    editorProps: { attributes: nameOf(textarea), handleDOMEvents: caretFirst },
     onUpdate({ editor }) {
       textarea.value = actuallyEmpty(editor.getHTML());
       textarea.dispatchEvent(new Event("input", { bubbles: true }));
