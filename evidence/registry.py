@@ -126,10 +126,35 @@ def _date_year(value: Any) -> int | None:
 def parse_crossref(message: dict[str, Any]) -> RegistryRecord:
     """A Crossref `/works/{doi}` message."""
     doi = str(message.get("DOI", "")).lower()
+    title = _crossref_title(message)
+    year = _date_year(message.get("issued"))
+    record = RegistryRecord(
+        registry=CROSSREF,
+        title=_RETRACTED_TITLE.sub("", title),
+        authors=_crossref_authors(message),
+        journal=_first(message.get("container-title")),
+        journal_short=_first(message.get("short-container-title")),
+        year=year,
+        other_years=_crossref_other_years(message, year),
+        volume=_clean(message.get("volume")),
+        issue=_clean(message.get("issue")),
+        pages=_clean(message.get("page") or message.get("article-number")),
+        doi=doi,
+        issns=_issns(message.get("ISSN")),
+    )
+    _crossref_retraction(record, message, doi, title)
+    return record
+
+
+def _crossref_title(message: dict[str, Any]) -> str:
     title = _first(message.get("title"))
     subtitle = _first(message.get("subtitle"))
     if subtitle and subtitle.lower() not in title.lower():
         title = f"{title}: {subtitle}"
+    return title
+
+
+def _crossref_authors(message: dict[str, Any]) -> list[dict[str, str]]:
     authors = []
     for person in message.get("author") or []:
         if person.get("family"):
@@ -138,25 +163,22 @@ def parse_crossref(message: dict[str, Any]) -> RegistryRecord:
             )
         elif person.get("name"):  # a consortium or group
             authors.append({"family": _clean(person["name"]), "given": ""})
-    year = _date_year(message.get("issued"))
+    return authors
+
+
+def _crossref_other_years(message: dict[str, Any], year: int | None) -> list[int]:
+    """The years of the other dates Crossref gives (print, online), besides `year`."""
     years = {
         _date_year(message.get(key))
         for key in ("published", "published-print", "published-online", "issued")
     }
-    record = RegistryRecord(
-        registry=CROSSREF,
-        title=_RETRACTED_TITLE.sub("", title),
-        authors=authors,
-        journal=_first(message.get("container-title")),
-        journal_short=_first(message.get("short-container-title")),
-        year=year,
-        other_years=sorted(y for y in years if y and y != year),
-        volume=_clean(message.get("volume")),
-        issue=_clean(message.get("issue")),
-        pages=_clean(message.get("page") or message.get("article-number")),
-        doi=doi,
-        issns=_issns(message.get("ISSN")),
-    )
+    return sorted(y for y in years if y and y != year)
+
+
+def _crossref_retraction(
+    record: RegistryRecord, message: dict[str, Any], doi: str, title: str
+) -> None:
+    """Mark `record` retracted if Crossref links a retraction notice to it, or its title says so."""
     notices = [
         update
         for update in message.get("updated-by") or []
@@ -175,7 +197,6 @@ def parse_crossref(message: dict[str, Any]) -> RegistryRecord:
     elif _RETRACTED_TITLE.match(title):
         record.retracted = True
         record.retraction_notice = f"Crossref lists the title as “{title[:200]}”"
-    return record
 
 
 def _crossref_notice(update: dict[str, Any]) -> str:

@@ -121,48 +121,10 @@ class ImportReport:
 
     def as_json(self) -> dict[str, Any]:
         """The command-line contract's shape; extra keys inside each item are allowed."""
-
-        def row_id(obj, status: str) -> int | None:
-            # After a dry run, rows the run created do not exist: no id rather than a stale one.
-            return None if self.dry_run and status == "created" else obj.pk
-
         report: dict[str, Any] = {
-            "articles": [
-                {
-                    "slug": outcome.article.slug if outcome.article else "",
-                    "title": outcome.title,
-                    "state": outcome.article.state if outcome.article else "",
-                    "kind": outcome.article.kind if outcome.article else outcome.kind,
-                    "status": outcome.status,
-                    "reason": outcome.reason,
-                    "line": outcome.line,
-                    "findings": [finding.as_dict() for finding in outcome.findings],
-                    **outcome.details,
-                }
-                for outcome in self.articles
-            ],
-            "prompts": [
-                {
-                    "id": row_id(outcome.prompt, outcome.status),
-                    "title": outcome.prompt.headline,
-                    "kind": outcome.prompt.kind,
-                    "state": outcome.prompt.state,
-                    "status": outcome.status,
-                    "reason": outcome.reason,
-                    "findings": [finding.as_dict() for finding in outcome.findings],
-                }
-                for outcome in self.prompts
-            ],
-            "sources": [
-                {
-                    "id": row_id(outcome.source, outcome.status),
-                    "doi": outcome.source.doi,
-                    "pmid": outcome.source.pmid,
-                    "title": outcome.source.title,
-                    "status": outcome.status,
-                }
-                for outcome in self.sources
-            ],
+            "articles": [self._article_json(outcome) for outcome in self.articles],
+            "prompts": [self._prompt_json(outcome) for outcome in self.prompts],
+            "sources": [self._source_json(outcome) for outcome in self.sources],
             "errors": [{"where": error.where, "message": error.message} for error in self.errors],
         }
         if self.media is not None:
@@ -177,6 +139,44 @@ class ImportReport:
         ]  # fmt: skip
         report["not_imported"] = self.not_imported()
         return report
+
+    def _row_id(self, obj: Prompt | Source, status: str) -> int | None:
+        # After a dry run, rows the run created do not exist: no id rather than a stale one.
+        return None if self.dry_run and status == "created" else obj.pk
+
+    @staticmethod
+    def _article_json(outcome: ArticleOutcome) -> dict[str, Any]:
+        return {
+            "slug": outcome.article.slug if outcome.article else "",
+            "title": outcome.title,
+            "state": outcome.article.state if outcome.article else "",
+            "kind": outcome.article.kind if outcome.article else outcome.kind,
+            "status": outcome.status,
+            "reason": outcome.reason,
+            "line": outcome.line,
+            "findings": [finding.as_dict() for finding in outcome.findings],
+            **outcome.details,
+        }
+
+    def _prompt_json(self, outcome: PromptOutcome) -> dict[str, Any]:
+        return {
+            "id": self._row_id(outcome.prompt, outcome.status),
+            "title": outcome.prompt.headline,
+            "kind": outcome.prompt.kind,
+            "state": outcome.prompt.state,
+            "status": outcome.status,
+            "reason": outcome.reason,
+            "findings": [finding.as_dict() for finding in outcome.findings],
+        }
+
+    def _source_json(self, outcome: SourceOutcome) -> dict[str, Any]:
+        return {
+            "id": self._row_id(outcome.source, outcome.status),
+            "doi": outcome.source.doi,
+            "pmid": outcome.source.pmid,
+            "title": outcome.source.title,
+            "status": outcome.status,
+        }
 
     def not_imported(self) -> dict[str, int]:
         """Totals of what the export had and the import left out (WordPress exports; zeros
@@ -362,11 +362,48 @@ def _save_article(
     if article is not None and (reason := _why_not_updated(article, user, owner)):
         outcome.status, outcome.reason, outcome.article = "skipped", reason, article
         return outcome
+    wanted = _wanted(post, article, prompts, sources, extras)
+    if article is not None and _unchanged(article, post, wanted, extras):
+        outcome.status, outcome.article = "unchanged", article
+        return outcome
+    outcome.status = "updated" if article is not None else "created"
+    if article is None:
+        article = _new_article(post, owner, extras)
+    article.title, article.kind, article.body = post.title, post.kind, wanted.body
+    for name, value in extras.fields.items():
+        setattr(article, name, value)
+    workflow.save_revision(
+        article,
+        user,
+        change_summary=_change_summary(outcome.status, origin, extras.history),
+        save_related=_related_saver(article, wanted, extras.tags),
+    )
+    outcome.article = article
+    return outcome
+
+
+@dataclass
+class _Wanted:
+    """What the file says an article's body, citations and placements are, in the form they are
+    compared with what the database has."""
+
+    body: str
+    citations: list[tuple]  # (key, order, attribution, supports, source_id)
+    placements: list[tuple[int, int]]  # (prompt_id, position)
+
+
+def _wanted(
+    post: ParsedPost,
+    article: Article | None,
+    prompts: dict[str, Prompt],
+    sources: _Sources,
+    extras: ArticleExtras,
+) -> _Wanted:
     body_html = post.body_html if extras.body_html is None else extras.body_html
-    wanted_citations: list[tuple] = []
+    citations: list[tuple] = []
     for citation in post.citations:
         source = sources.get(citation.reference)
-        if any(source.pk == cited[-1] for cited in wanted_citations):
+        if any(source.pk == cited[-1] for cited in citations):
             # Two references the file writes differently but that are one work (the same DOI):
             # an article cites a source once, so the later one and its marker go.
             body_html = body_html.replace(
@@ -374,40 +411,48 @@ def _save_article(
             )
             continue
         attribution = citation.attribution[:200]
-        wanted_citations.append(
+        citations.append(
             (citation.key, int(citation.key), attribution, citation.supports, source.pk)
         )
-    wanted_placements = [(prompts[key].pk, n) for n, key in enumerate(post.prompt_keys)]
+    placements = [(prompts[key].pk, n) for n, key in enumerate(post.prompt_keys)]
     # Article.save cleans what it stores; cleaning here too is needed only to compare.
     body = clean_html(body_html) if article is not None else body_html
-    if article is not None:
-        same = (
-            article.title == post.title
-            and article.kind == post.kind
-            and article.body == body
-            and all(getattr(article, name) == value for name, value in extras.fields.items())
-            and _citations_of(article) == wanted_citations
-            and list(article.placements.values_list("prompt_id", "position")) == wanted_placements
-            and (extras.tags is None or _same_tags(article, extras.tags))
-        )
-        if same:
-            outcome.status, outcome.article = "unchanged", article
-            return outcome
-        outcome.status = "updated"
-    else:
-        # A text export has no summary, and a first paragraph ("Intrathecal cell delivery has
-        # emerged as…") is an opening, not a summary a reviewer should sign; a WordPress
-        # excerpt is one, and comes in `extras.fields`.
-        article = Article(
-            import_key=post.import_key,
-            owner=owner,
-            slug=_unique_slug(extras.slug or post.title),
-            summary="",
-        )
-        outcome.status = "created"
-    article.title, article.kind, article.body = post.title, post.kind, body
-    for name, value in extras.fields.items():
-        setattr(article, name, value)
+    return _Wanted(body, citations, placements)
+
+
+def _unchanged(article: Article, post: ParsedPost, wanted: _Wanted, extras: ArticleExtras) -> bool:
+    return (
+        article.title == post.title
+        and article.kind == post.kind
+        and article.body == wanted.body
+        and all(getattr(article, name) == value for name, value in extras.fields.items())
+        and _citations_of(article) == wanted.citations
+        and list(article.placements.values_list("prompt_id", "position")) == wanted.placements
+        and (extras.tags is None or _same_tags(article, extras.tags))
+    )
+
+
+def _new_article(post: ParsedPost, owner, extras: ArticleExtras) -> Article:
+    # A text export has no summary, and a first paragraph ("Intrathecal cell delivery has
+    # emerged as…") is an opening, not a summary a reviewer should sign; a WordPress
+    # excerpt is one, and comes in `extras.fields`.
+    return Article(
+        import_key=post.import_key,
+        owner=owner,
+        slug=_unique_slug(extras.slug or post.title),
+        summary="",
+    )
+
+
+def _change_summary(status: str, origin: str, history: str) -> str:
+    summary = f"Imported from {origin}" if status == "created" else f"Re-imported: {origin}"
+    if history:
+        summary += f" ({history})"
+    return summary[:255]
+
+
+def _related_saver(article: Article, wanted: _Wanted, tags: list[str] | None) -> Callable[[], None]:
+    """Citations, placements and tags, for `save_revision` to write with the revision."""
 
     def related() -> None:
         article.citations.all().delete()
@@ -420,22 +465,17 @@ def _save_article(
                 attribution=attribution,
                 supports=supports,
             )
-            for key, order, attribution, supports, source_id in wanted_citations
+            for key, order, attribution, supports, source_id in wanted.citations
         )
         article.placements.all().delete()
         Placement.objects.bulk_create(
             Placement(article=article, prompt_id=prompt_id, position=position)
-            for prompt_id, position in wanted_placements
+            for prompt_id, position in wanted.placements
         )
-        if extras.tags is not None:
-            article.tags.set(extras.tags)
+        if tags is not None:
+            article.tags.set(tags)
 
-    summary = f"Imported from {origin}" if outcome.status == "created" else f"Re-imported: {origin}"
-    if extras.history:
-        summary += f" ({extras.history})"
-    workflow.save_revision(article, user, change_summary=summary[:255], save_related=related)
-    outcome.article = article
-    return outcome
+    return related
 
 
 def _citations_of(article: Article) -> list[tuple]:

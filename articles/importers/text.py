@@ -36,6 +36,7 @@ from articles.importers.recognize import (
     SOURCE_LINE,
     Block,
     Node,
+    PromptSpan,
     add_citation,
     classify,
     find_prompts,
@@ -178,30 +179,36 @@ def parse_text(text: str) -> ParsedFile:
     # NUL is the citation placeholder's delimiter, and never text.
     text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     blocks = split_blocks(text)
+    spans = _find_prompts(blocks, result)
+    posts = _split_posts(blocks, spans, result)
+    _build_posts(posts, result)
+    result.errors.sort(key=lambda e: e.line)
+    return result
+
+
+def _find_prompts(blocks: list[Block], result: ParsedFile) -> dict[int, PromptSpan]:
+    """Calls to action by the block they start at; repeated text that does not ask the reader to
+    act goes to `result.possible_prompts`."""
     possible: list = []
     spans = find_prompts(blocks, possible)
     result.possible_prompts = [
         PossiblePrompt(span.headline, span.appearances, f"line {blocks[span.start].line}")
         for span in possible
     ]
+    return spans
+
+
+def _split_posts(
+    blocks: list[Block], spans: dict[int, PromptSpan], result: ParsedFile
+) -> list[_RawPost]:
+    """The blocks of each post, from one title pair to the next, with the calls to action in
+    it taken out (as prompts in `result`, placed in the post)."""
     posts: list[_RawPost] = []
     orphan_line: int | None = None
-
-    def error(line: int, message: str) -> None:
-        result.errors.append(ParseError(line, message))
-
     i = 0
     while i < len(blocks):
         if (span := spans.get(i)) is not None:
-            key = remember_prompt(result, span, blocks[span.start].line)
-            if not posts:
-                error(
-                    blocks[i].line,
-                    f"“{span.headline}” appears before the first post; it was imported as a "
-                    "prompt but placed nowhere.",
-                )
-            elif key not in posts[-1].prompt_keys:
-                posts[-1].prompt_keys.append(key)  # placed once, however often it repeats
+            _place_prompt(span, blocks, posts, result)
             i = span.end
             continue
         if is_title_pair(blocks, i):
@@ -214,36 +221,60 @@ def parse_text(text: str) -> ParsedFile:
             orphan_line = blocks[i].line
         i += 1
     if orphan_line is not None:
-        error(
-            orphan_line,
-            "Text before the first post title was not imported (a post starts with its title, "
-            "a blank line, and the title again).",
+        result.errors.append(
+            ParseError(
+                orphan_line,
+                "Text before the first post title was not imported (a post starts with its title, "
+                "a blank line, and the title again).",
+            )
         )
+    return posts
 
-    seen: dict[str, int] = {}
+
+def _place_prompt(
+    span: PromptSpan, blocks: list[Block], posts: list[_RawPost], result: ParsedFile
+) -> None:
+    key = remember_prompt(result, span, blocks[span.start].line)
+    if not posts:
+        result.errors.append(
+            ParseError(
+                blocks[span.start].line,
+                f"“{span.headline}” appears before the first post; it was imported as a "
+                "prompt but placed nowhere.",
+            )
+        )
+    elif key not in posts[-1].prompt_keys:
+        posts[-1].prompt_keys.append(key)  # placed once, however often it repeats
+
+
+def _build_posts(posts: list[_RawPost], result: ParsedFile) -> None:
+    seen: dict[str, int] = {}  # import key -> line of the first post with it
     for raw in posts:
-        key = import_key(raw.title)
-        if len(raw.title) > TITLE_MAX:
-            error(
-                raw.line,
-                f"The title is {len(raw.title)} characters long (at most {TITLE_MAX}); "
-                "the post was not imported.",
-            )
-        elif key in seen:
-            error(
-                raw.line,
-                f"“{raw.title}” appears again (first at line {seen[key]}); the second copy was "
-                "not imported.",
-            )
-        elif all(SOURCE_LINE.match(block.lines[0]) for block in raw.blocks):
-            error(raw.line, f"“{raw.title}” has a title but no text; it was not imported.")
-        else:
-            seen[key] = raw.line
-            post = _build_post(raw.title, raw.line, raw.blocks, result.errors)
-            post.prompt_keys = raw.prompt_keys
-            result.posts.append(post)
-    result.errors.sort(key=lambda e: e.line)
-    return result
+        if refusal := _refusal(raw, seen):
+            result.errors.append(ParseError(raw.line, refusal))
+            continue
+        seen[import_key(raw.title)] = raw.line
+        post = _build_post(raw.title, raw.line, raw.blocks, result.errors)
+        post.prompt_keys = raw.prompt_keys
+        result.posts.append(post)
+
+
+def _refusal(raw: _RawPost, seen: dict[str, int]) -> str:
+    """Why a post is left out, or "" if it is imported."""
+    key = import_key(raw.title)
+    if len(raw.title) > TITLE_MAX:
+        return (
+            f"The title is {len(raw.title)} characters long (at most {TITLE_MAX}); "
+            "the post was not imported."
+        )
+    if key in seen:
+        return (
+            f"“{raw.title}” appears again (first at line {seen[key]}); the second copy was "
+            "not imported."
+        )
+    if all(SOURCE_LINE.match(block.lines[0]) for block in raw.blocks):
+        return f"“{raw.title}” has a title but no text; it was not imported."
+    return ""
 
 
 @dataclass

@@ -322,42 +322,51 @@ class _Reader:
                 self.progress(self.items)
 
     def _item(self, item: XmlElement) -> None:
-        wp = self.wp
-        post_type = self._text(item, f"{wp}post_type") or "post"
-        post_id = self._text(item, f"{wp}post_id")
-        meta = {
-            self._text(entry, f"{wp}meta_key"): self._text(entry, f"{wp}meta_value")
-            for entry in item.iterfind(f"{wp}postmeta")
-        }
+        post_type = self._text(item, f"{self.wp}post_type") or "post"
+        post_id = self._text(item, f"{self.wp}post_id")
         if post_type == "attachment":
-            self._attachment(item, post_id, meta)
+            self._attachment(item, post_id, self._meta(item))
             return
         if post_type not in ARTICLE_TYPES:
             self.ignored[post_type] += 1
             return
+        where = f"item {self.items} (WordPress {post_type} {post_id or '?'})"
+        content = item.findtext(f"{CONTENT}encoded") or ""
+        post = self._post(item, post_type, post_id, content, where)
+        if post is None or not self._is_new(post, post_id, where):
+            return
+        self._dates(post, item)
+        self._terms(post, item)
+        self._body(post, content)
+        self._left_out(post, where)
+        self.result.posts.append(post)
+        if len(self.result.posts) > settings.IMPORT_MAX_POSTS:  # stop reading: it is refused
+            raise self.fail(
+                f"has more than {settings.IMPORT_MAX_POSTS:,} posts and pages; files of up to "
+                f"{settings.IMPORT_MAX_POSTS:,} are imported (the IMPORT_MAX_POSTS setting). "
+                "Split the export (Tools → Export can export by date or category)."
+            )
+
+    def _meta(self, item: XmlElement) -> dict[str, str]:
+        return {
+            self._text(entry, f"{self.wp}meta_key"): self._text(entry, f"{self.wp}meta_value")
+            for entry in item.iterfind(f"{self.wp}postmeta")
+        }
+
+    def _post(
+        self, item: XmlElement, post_type: str, post_id: str, content: str, where: str
+    ) -> WxrPost | None:
+        """The post or page an item is, or None (and the reason in the errors) if it is not
+        imported at all."""
+        wp = self.wp
         title = clean_title(_plain_text(self._text(item, "title")))
         status = self._text(item, f"{wp}status")
-        where = f"item {self.items} (WordPress {post_type} {post_id or '?'})"
-        if status in SKIPPED_STATUSES:
-            self._error(
-                f"“{title or 'untitled'}” is {SKIPPED_STATUSES[status]}; not imported.", where
-            )
-            return
         guid = self._text(item, "guid") or self._text(item, "link") or post_id
-        if not guid:
-            self._error(
-                "It has no GUID, address or post ID to recognize it by; not imported.", where
-            )
-            return
-        content = item.findtext(f"{CONTENT}encoded") or ""
         excerpt = item.findtext(f"{self.excerpt}encoded") if self.excerpt else ""
-        try:  # before wordpress.parse_html, whose tree is walked by recursion
-            check_html(content, "Its body")
-            check_html(excerpt or "", "Its excerpt")
-        except InputTooLarge as refusal:
-            self._error(f"“{(title or 'untitled')[:80]}”: {refusal} It was not imported.", where)
-            return
-        post = WxrPost(
+        if refusal := _refusal(title, status, guid, content, excerpt):
+            self._error(refusal, where)
+            return None
+        return WxrPost(
             title=title or f"Untitled WordPress {post_type} {post_id}",
             line=self.items,
             guid=guid,
@@ -369,11 +378,16 @@ class _Reader:
             slug=slug_for(unquote(self._text(item, f"{wp}post_name")))[:80],
             summary=_summary(excerpt),
             origin_url=self._text(item, "link"),
-            thumbnail_id=meta.get("_thumbnail_id", ""),
+            thumbnail_id=self._meta(item).get("_thumbnail_id", ""),
             comments=sum(1 for _ in item.iterfind(f"{wp}comment")),
             password_protected=bool(self._text(item, f"{wp}post_password")),
             parent_id=_parent(self._text(item, f"{wp}post_parent")),
         )
+
+    def _is_new(self, post: WxrPost, post_id: str, where: str) -> bool:
+        """True, and the post remembered, unless it is a second copy of a post read already or
+        its title is too long (then the reason is in the errors)."""
+        guid = post.guid
         if post.import_key in self.seen and (guid, post_id) not in self.items_seen:
             # A repeated GUID with another post ID is another post: keyed on both.
             post.guid = f"{guid}#{post_id}"
@@ -383,30 +397,24 @@ class _Reader:
                 "post ID); the second copy was not imported.",
                 where,
             )
-            return
+            return False
         if len(post.title) > TITLE_MAX:
             self._error(
                 f"The title is {len(post.title)} characters long (at most {TITLE_MAX}); the "
-                f"{post_type} was not imported.",
+                f"{post.post_type} was not imported.",
                 where,
             )
-            return
+            return False
         self.seen[post.import_key] = self.items
         self.items_seen.add((guid, post_id))
-        self._dates(post, item)
-        self._terms(post, item)
+        return True
+
+    def _body(self, post: WxrPost, content: str) -> None:
+        """The post's blocks of HTML, and the galleries and players they leave out."""
         post.galleries = len(_GALLERY.findall(content))
         shown = sorted({name.lower() for name in _MEDIA_SHORTCODE.findall(content)} - {"gallery"})
         post.media_left_out = [f"[{name}]" for name in shown]
         post.blocks = wordpress.blocks(content, edit=lambda root: _edit(post, root))
-        self._left_out(post, where)
-        self.result.posts.append(post)
-        if len(self.result.posts) > settings.IMPORT_MAX_POSTS:  # stop reading: it is refused
-            raise self.fail(
-                f"has more than {settings.IMPORT_MAX_POSTS:,} posts and pages; files of up to "
-                f"{settings.IMPORT_MAX_POSTS:,} are imported (the IMPORT_MAX_POSTS setting). "
-                "Split the export (Tools → Export can export by date or category)."
-            )
 
     def _left_out(self, post: WxrPost, where: str) -> None:
         """One line in the report for each kind of thing this post had that is not imported."""
@@ -482,6 +490,20 @@ class _Reader:
         self.result.attachments[post_id] = attachment
         if url:
             self.result.attachment_urls[url] = post_id
+
+
+def _refusal(title: str, status: str, guid: str, content: str, excerpt: str | None) -> str:
+    """Why an item is not imported at all, or ""."""
+    if status in SKIPPED_STATUSES:
+        return f"“{title or 'untitled'}” is {SKIPPED_STATUSES[status]}; not imported."
+    if not guid:
+        return "It has no GUID, address or post ID to recognize it by; not imported."
+    try:  # before wordpress.parse_html, whose tree is walked by recursion
+        check_html(content, "Its body")
+        check_html(excerpt or "", "Its excerpt")
+    except InputTooLarge as refusal:
+        return f"“{(title or 'untitled')[:80]}”: {refusal} It was not imported."
+    return ""
 
 
 def _parent(post_parent: str) -> str:

@@ -36,6 +36,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -331,6 +332,26 @@ def clean_fields(
     and the reason appended to `warnings`. An entry without one is refused, since the bad field
     may be all a reader would have to find the work."""
     warnings = [] if warnings is None else warnings
+    cleaned: dict[str, Any] = {
+        **_identifiers(fields, warnings),
+        **_description(fields, warnings),
+        "as_written": as_written.strip(),
+    }
+    cleaned["kind"] = _kind(cleaned["kind"], cleaned["title"])
+    _check_lengths(cleaned)
+    if problems := limits.source_problems(cleaned):
+        raise EntryProblem(next(iter(problems.values())))
+    if not any(cleaned[k] for k in ("title", "doi", "pmid", "isbn", "url")):
+        raise EntryProblem(
+            "It has no title and no DOI, PubMed ID, ISBN or web address, so there is nothing to "
+            "cite."
+        )
+    return cleaned
+
+
+def _identifiers(fields: dict[str, Any], warnings: list[str]) -> dict[str, str]:
+    """DOI, PubMed ID, PubMed Central ID, ISBN and web address, normalized; a bad one is left out
+    with a warning if the entry has a good DOI or PubMed ID, else the entry is refused."""
     url = squash(fields.get("url"))
     doi_raw = squash(fields.get("doi"))
     host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
@@ -357,13 +378,12 @@ def clean_fields(
             raise EntryProblem(next(iter(problems.values())))
         for problem in problems.values():
             warnings.append(f"{problem} It was left out; the entry was imported without it.")
-    accessed = accessed_date(fields.get("accessed")) if squash(fields.get("accessed")) else None
-    if squash(fields.get("accessed")) and accessed is None:
-        warnings.append(
-            f"Its date accessed “{squash(fields.get('accessed'))}” is not a date; it was left out."
-        )
-    cleaned: dict[str, Any] = {
-        **identifiers,
+    return identifiers
+
+
+def _description(fields: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    """Everything but the identifiers, as a source stores it (the kind as the file gives it)."""
+    return {
         "title": clean_title(_decoded(fields.get("title"))),
         "journal": _decoded(fields.get("journal")),
         "volume": squash(fields.get("volume")),
@@ -375,17 +395,32 @@ def clean_fields(
         "editors": _names(fields.get("editors")),
         "publisher": _decoded(fields.get("publisher")),
         "publisher_place": _decoded(fields.get("publisher_place")),
-        "accessed": accessed,
+        "accessed": _accessed(fields, warnings),
         "issn": " ".join(dict.fromkeys(squash(fields.get("issn")).upper().split()))[:40],
         "authors_truncated": bool(fields.get("authors_truncated")),
         "kind": fields.get("kind") or "",
         "retracted": bool(fields.get("retracted")),
-        "as_written": as_written.strip(),
     }
-    if cleaned["kind"] not in SourceKind.values:
-        cleaned["kind"] = ""
-    if not cleaned["kind"]:
-        cleaned["kind"] = kind_from_title(cleaned["title"]) or _GENERIC_KIND
+
+
+def _accessed(fields: dict[str, Any], warnings: list[str]) -> date | None:
+    accessed = accessed_date(fields.get("accessed")) if squash(fields.get("accessed")) else None
+    if squash(fields.get("accessed")) and accessed is None:
+        warnings.append(
+            f"Its date accessed “{squash(fields.get('accessed'))}” is not a date; it was left out."
+        )
+    return accessed
+
+
+def _kind(kind: str, title: str) -> str:
+    """The kind the file gives, if it is one of ours; else what the title says, else the
+    generic kind."""
+    if kind not in SourceKind.values:
+        kind = ""
+    return kind or kind_from_title(title) or _GENERIC_KIND
+
+
+def _check_lengths(cleaned: dict[str, Any]) -> None:
     for name, limit in _MAX_LENGTHS.items():
         value = cleaned.get(name)
         if isinstance(value, str) and len(value) > limit:
@@ -393,14 +428,6 @@ def clean_fields(
                 f"Its {FIELD_NAMES.get(name, name)} is {len(value)} characters long; "
                 f"a source's {FIELD_NAMES.get(name, name)} holds at most {limit}."
             )
-    if problems := limits.source_problems(cleaned):
-        raise EntryProblem(next(iter(problems.values())))
-    if not any(cleaned[k] for k in ("title", "doi", "pmid", "isbn", "url")):
-        raise EntryProblem(
-            "It has no title and no DOI, PubMed ID, ISBN or web address, so there is nothing to "
-            "cite."
-        )
-    return cleaned
 
 
 # --- Matching and merging ----------------------------------------------------------------------
@@ -606,45 +633,70 @@ def _import_once(
     entries: Sequence[ParsedEntry], cleaned: list[dict[str, Any] | None], report: ImportReport
 ) -> list[tuple[int, EntryError]]:
     """Match and merge in memory, then write; returns (position, error) for entries refused."""
-    errors: list[tuple[int, EntryError]] = []
-    index = _Index(_lookup([c for c in cleaned if c is not None]))
-    created_by: dict[int, str] = {}  # id(row) → label of the entry that created it
-    new_rows: list[Source] = []
-    changed_rows: dict[int, Source] = {}
-    changed_fields: set[str] = set()
+    plan = _Plan(_Index(_lookup([c for c in cleaned if c is not None])), report)
     for position, (entry, fields) in enumerate(zip(entries, cleaned, strict=True)):
-        if fields is None:
-            continue  # reported already
-        matches = index.find(fields)
+        if fields is not None:  # else reported already
+            plan.add(position, entry, fields)
+    plan.write()
+    return plan.errors
+
+
+class _Plan:
+    """What one import writes, decided entry by entry in memory: the sources to create and the
+    blank fields to fill in existing ones. Each entry's outcome goes into the report as it is
+    decided; `write` then writes it all in batches."""
+
+    def __init__(self, index: _Index, report: ImportReport) -> None:
+        self.index = index
+        self.report = report
+        self.errors: list[tuple[int, EntryError]] = []
+        self.created_by: dict[int, str] = {}  # id(row) → label of the entry that created it
+        self.new_rows: list[Source] = []
+        self.changed_rows: dict[int, Source] = {}
+        self.changed_fields: set[str] = set()
+
+    def add(self, position: int, entry: ParsedEntry, fields: dict[str, Any]) -> None:
+        matches = self.index.find(fields)
         if len(matches) > 1:
-            (how_a, a), (how_b, b) = matches[:2]
-            errors.append(
-                (
-                    position,
-                    EntryError(
-                        entry.label,
-                        f"Its {_MATCHED_BY[how_a]} matches "
-                        f"{_label_of(a, created_by)} and its {_MATCHED_BY[how_b]} matches "
-                        f"{_label_of(b, created_by)}; merge those two sources first.",
-                    ),
-                )
+            self._refuse_two_matches(position, entry, matches)
+        elif not matches:
+            self._create(entry, fields)
+        else:
+            self._merge(position, entry, fields, *matches[0])
+
+    def _refuse_two_matches(
+        self, position: int, entry: ParsedEntry, matches: list[tuple[str, Source]]
+    ) -> None:
+        (how_a, a), (how_b, b) = matches[:2]
+        self.errors.append(
+            (
+                position,
+                EntryError(
+                    entry.label,
+                    f"Its {_MATCHED_BY[how_a]} matches "
+                    f"{_label_of(a, self.created_by)} and its {_MATCHED_BY[how_b]} matches "
+                    f"{_label_of(b, self.created_by)}; merge those two sources first.",
+                ),
             )
-            continue
-        if not matches:
-            row = Source(**{k: v for k, v in fields.items() if k != "retracted"})
-            if fields["retracted"]:
-                row.retracted = True
-                row.retraction_notice = "The imported record marks it as retracted."
-            new_rows.append(row)
-            created_by[id(row)] = entry.label
-            index.add(row)
-            report.outcomes.append(Outcome(entry.label, "created", row))
-            continue
-        how, row = matches[0]
+        )
+
+    def _create(self, entry: ParsedEntry, fields: dict[str, Any]) -> None:
+        row = Source(**{k: v for k, v in fields.items() if k != "retracted"})
+        if fields["retracted"]:
+            row.retracted = True
+            row.retraction_notice = "The imported record marks it as retracted."
+        self.new_rows.append(row)
+        self.created_by[id(row)] = entry.label
+        self.index.add(row)
+        self.report.outcomes.append(Outcome(entry.label, "created", row))
+
+    def _merge(
+        self, position: int, entry: ParsedEntry, fields: dict[str, Any], how: str, row: Source
+    ) -> None:
         changes, differences = plan_merge(row, fields)
-        matched = _label_of(row, created_by)
+        matched = _label_of(row, self.created_by)
         if differences:
-            errors.append(
+            self.errors.append(
                 (
                     position,
                     EntryError(
@@ -655,29 +707,31 @@ def _import_once(
                     ),
                 )
             )
-            continue
+            return
         for name, value in changes.items():
             setattr(row, name, value)
-        index.add(row)
-        existed = id(row) not in created_by
+        self.index.add(row)
+        existed = id(row) not in self.created_by
         filled = [n for n in changes if n in FIELD_NAMES or n == "retracted"]
         if existed and changes:
-            changed_rows[row.pk] = row
-            changed_fields.update(changes)
+            self.changed_rows[row.pk] = row
+            self.changed_fields.update(changes)
         status = "updated" if existed and filled else "duplicate"
-        report.outcomes.append(Outcome(entry.label, status, row, filled, _MATCHED_BY[how], matched))
-
-    Source.objects.bulk_create(new_rows, batch_size=WRITE_BATCH)
-    if changed_rows:
-        now = timezone.now()
-        for row in changed_rows.values():
-            row.updated_at = now
-        Source.objects.bulk_update(
-            list(changed_rows.values()),
-            sorted(changed_fields | {"updated_at"}),
-            batch_size=WRITE_BATCH,
+        self.report.outcomes.append(
+            Outcome(entry.label, status, row, filled, _MATCHED_BY[how], matched)
         )
-    return errors
+
+    def write(self) -> None:
+        Source.objects.bulk_create(self.new_rows, batch_size=WRITE_BATCH)
+        if self.changed_rows:
+            now = timezone.now()
+            for row in self.changed_rows.values():
+                row.updated_at = now
+            Source.objects.bulk_update(
+                list(self.changed_rows.values()),
+                sorted(self.changed_fields | {"updated_at"}),
+                batch_size=WRITE_BATCH,
+            )
 
 
 def import_entries(

@@ -225,6 +225,22 @@ def parse(text: str) -> list[ParsedEntry]:
     """Every entry in the file, in order, including those bibtexparser could not read."""
     original = text
     text, made_up = _with_keys(text)
+    headers = _headers(text, original, made_up)
+    remaining = _read_entries(text)
+    entries: list[ParsedEntry] = []
+    for number, (key, line, written) in enumerate(headers, start=1):
+        if remaining and remaining[0].get("ID") == key and key:
+            entries.append(_entry(remaining.pop(0), number, key, line, written, made_up))
+        else:
+            entries.append(_unread_entry(number, key, line, written))
+    # Entries the header scan did not see (unusual spacing) are still imported.
+    for raw in remaining:
+        entries.append(ParsedEntry(raw.get("ID") or "entry", _fields(raw), _as_written(raw)))
+    return entries
+
+
+def _headers(text: str, original: str, made_up: dict[str, int]) -> list[tuple[str, int, str]]:
+    """(key, line, the entry as written) for each entry header in the file."""
     found = list(_HEADER.finditer(text))
     originals = [m for m in _HEADER.finditer(original) if m.group(1).lower() not in _NOT_ENTRIES]
     headers = []
@@ -239,43 +255,44 @@ def parse(text: str) -> list[ParsedEntry]:
             start = originals[len(headers)].start()
             written = original[start : start + len(written) - len(match.group(2))].strip()
         headers.append((match.group(2), line, written))
+    return headers
+
+
+def _read_entries(text: str) -> list[dict[str, str]]:
+    """The entries bibtexparser can read, in order."""
     parser = BibTexParser(
         common_strings=True, ignore_nonstandard_types=False, interpolate_strings=True
     )
     try:
-        parsed = bibtexparser.loads(text, parser).entries
+        return list(bibtexparser.loads(text, parser).entries)
     except Exception as error:  # pyparsing raises many kinds; any of them means "unreadable"
         raise UnreadableFile(f"is not readable BibTeX ({error}).") from None
-    entries: list[ParsedEntry] = []
-    remaining = list(parsed)
-    for number, (key, line, written) in enumerate(headers, start=1):
-        if remaining and remaining[0].get("ID") == key and key:
-            entry = ParsedEntry(key, _fields(remaining.pop(0)), written)
-            if key in made_up:
-                entry.label = f"entry {number} (line {line})"
-                entry.warnings.append(
-                    f"It has no citation key (@type{{key, …}}); it was imported, and its key "
-                    f"is now “{key}”."
-                )
-            entries.append(entry)
-        elif not key:
-            entries.append(
-                ParsedEntry(
-                    f"entry {number} (line {line})",
-                    as_written=written,
-                    problem="It has no citation key (@type{key, …}), so it could not be read.",
-                )
-            )
-        else:
-            entries.append(
-                ParsedEntry(
-                    key,
-                    as_written=written,
-                    problem=f"It could not be read as BibTeX (line {line}): check its braces, "
-                    "quotes and commas.",
-                )
-            )
-    # Entries the header scan did not see (unusual spacing) are still imported.
-    for raw in remaining:
-        entries.append(ParsedEntry(raw.get("ID") or "entry", _fields(raw), _as_written(raw)))
-    return entries
+
+
+def _entry(
+    raw: dict[str, str], number: int, key: str, line: int, written: str, made_up: dict[str, int]
+) -> ParsedEntry:
+    entry = ParsedEntry(key, _fields(raw), written)
+    if key in made_up:
+        entry.label = f"entry {number} (line {line})"
+        entry.warnings.append(
+            f"It has no citation key (@type{{key, …}}); it was imported, and its key "
+            f"is now “{key}”."
+        )
+    return entry
+
+
+def _unread_entry(number: int, key: str, line: int, written: str) -> ParsedEntry:
+    """A header bibtexparser read no entry for, as an entry with the problem."""
+    if not key:
+        return ParsedEntry(
+            f"entry {number} (line {line})",
+            as_written=written,
+            problem="It has no citation key (@type{key, …}), so it could not be read.",
+        )
+    return ParsedEntry(
+        key,
+        as_written=written,
+        problem=f"It could not be read as BibTeX (line {line}): check its braces, "
+        "quotes and commas.",
+    )

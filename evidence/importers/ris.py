@@ -80,77 +80,111 @@ def _ris_fields(record: dict[str, Any]) -> dict[str, Any]:
     ris_type = squash(record.get("type_of_reference")).upper()
     names = record.get("authors") or record.get("first_authors") or []
     authors, truncated = authors_from(names)
-    title = _first(record, "title", "primary_title")
-    kind = _RIS_KINDS.get(ris_type, "")
-    if ris_type in ("CHAP", "ECHAP") and not title:
-        title = _first(record, "secondary_title")
-    book_title = ""
-    if kind == SourceKind.CHAPTER:
-        book_title = _first(record, "secondary_title", "tertiary_title")
-        book_title = "" if book_title == title else book_title
-    if ris_type in _RIS_WEB:
-        journal = _first(record, "secondary_title", "publisher")
-    else:
-        # AMA cites journals by their abbreviation, so a standard abbreviation (J2, JA) wins
-        # over the full name (T2, JF, JO).
-        journal = _first(
-            record,
-            "alternate_title1",
-            "alternate_title2",
-            "secondary_title",
-            "alternate_title3",
-            "journal_name",
-        )
-        if ris_type in _RIS_BOOKS:
-            journal = ""
-    start, end = _first(record, "start_page"), _first(record, "end_page")
-    pages = f"{start}-{end}" if start and end and "-" not in start else start or end
-    urls = [squash(u) for u in record.get("urls") or [] if squash(u)]
-    doi = _first(record, "doi")
-    type_of_work = _first(record, "type_of_work")
-    if not doi and type_of_work.startswith("10."):
-        doi = type_of_work  # some exporters put the DOI in M3
-    pmid = ""
-    database = f"{_first(record, 'name_of_database')} {_first(record, 'database_provider')}"
-    if _PUBMED_DATABASES.search(database):
-        pmid = _first(record, "accession_number")
-    pmcid = _first(record, "custom2")
-    serial = _first(record, "issn")
-    # SN holds an ISSN for a journal and an ISBN for a book; the shape says which.
-    issn = " ".join(s for s in serial.replace(";", " ").split() if _ISSN.match(s))
-    isbn = "" if issn or ris_type not in _RIS_BOOKS | {"RPRT", "THES"} else serial
-    kind = kind or kind_from_publication_types([type_of_work]) or kind_from_title(title)
-    if kind in (SourceKind.REPORT, SourceKind.THESIS):
-        journal = ""
-    editors = editors_from(
-        [*(record.get("editors") or []), *(record.get("secondary_authors") or [])]
-        if kind in (SourceKind.CHAPTER, SourceKind.BOOK)
-        else record.get("editors") or []
+    title, book_title = _ris_titles(record, ris_type)
+    kind = (
+        _RIS_KINDS.get(ris_type, "")
+        or kind_from_publication_types([_first(record, "type_of_work")])
+        or kind_from_title(title)
     )
+    doi = _ris_doi(record)
+    issn, isbn = _ris_serial(record, ris_type)
+    pmcid = _first(record, "custom2")
     return {
         "kind": kind,
         "title": title,
         "authors": authors,
         "authors_truncated": truncated,
-        "journal": journal,
+        "journal": _ris_journal(record, ris_type, kind),
         "year": _first(record, "year", "publication_year", "date"),
         "volume": _first(record, "volume"),
         "issue": _first(record, "number"),
-        "pages": pages,
+        "pages": _ris_pages(record),
         "doi": doi,
-        "pmid": pmid,
+        "pmid": _ris_pmid(record),
         "pmcid": pmcid if re.match(r"^PMC\d+$", pmcid, re.IGNORECASE) else "",
         "isbn": isbn,
         "issn": issn,
         "book_title": book_title,
-        "editors": editors,
+        "editors": _ris_editors(record, kind),
         "publisher": _first(record, "publisher"),
         "publisher_place": _first(record, "place_published"),
         "accessed": _first(record, "access_date") if kind == SourceKind.WEBSITE else "",
-        # The first web address; a doi.org address becomes the DOI when there is no DO line.
-        "url": next((u for u in urls if "doi.org/" not in u), "")
-        or ("" if doi else next(iter(urls), "")),
+        "url": _ris_url(record, doi),
     }
+
+
+def _ris_titles(record: dict[str, Any], ris_type: str) -> tuple[str, str]:
+    """(title, book title): a chapter's book is its secondary title."""
+    title = _first(record, "title", "primary_title")
+    if ris_type in ("CHAP", "ECHAP") and not title:
+        title = _first(record, "secondary_title")
+    book_title = ""
+    if _RIS_KINDS.get(ris_type) == SourceKind.CHAPTER:
+        book_title = _first(record, "secondary_title", "tertiary_title")
+        book_title = "" if book_title == title else book_title
+    return title, book_title
+
+
+def _ris_journal(record: dict[str, Any], ris_type: str, kind: str) -> str:
+    if kind in (SourceKind.REPORT, SourceKind.THESIS):
+        return ""
+    if ris_type in _RIS_WEB:
+        return _first(record, "secondary_title", "publisher")
+    if ris_type in _RIS_BOOKS:
+        return ""
+    # AMA cites journals by their abbreviation, so a standard abbreviation (J2, JA) wins
+    # over the full name (T2, JF, JO).
+    return _first(
+        record,
+        "alternate_title1",
+        "alternate_title2",
+        "secondary_title",
+        "alternate_title3",
+        "journal_name",
+    )
+
+
+def _ris_pages(record: dict[str, Any]) -> str:
+    start, end = _first(record, "start_page"), _first(record, "end_page")
+    return f"{start}-{end}" if start and end and "-" not in start else start or end
+
+
+def _ris_doi(record: dict[str, Any]) -> str:
+    doi = _first(record, "doi")
+    type_of_work = _first(record, "type_of_work")
+    if not doi and type_of_work.startswith("10."):
+        doi = type_of_work  # some exporters put the DOI in M3
+    return doi
+
+
+def _ris_pmid(record: dict[str, Any]) -> str:
+    """The accession number, when the record says it comes from PubMed."""
+    database = f"{_first(record, 'name_of_database')} {_first(record, 'database_provider')}"
+    return _first(record, "accession_number") if _PUBMED_DATABASES.search(database) else ""
+
+
+def _ris_serial(record: dict[str, Any], ris_type: str) -> tuple[str, str]:
+    """(ISSN, ISBN): SN holds an ISSN for a journal and an ISBN for a book; the shape says which."""
+    serial = _first(record, "issn")
+    issn = " ".join(s for s in serial.replace(";", " ").split() if _ISSN.match(s))
+    isbn = "" if issn or ris_type not in _RIS_BOOKS | {"RPRT", "THES"} else serial
+    return issn, isbn
+
+
+def _ris_editors(record: dict[str, Any], kind: str) -> list[dict[str, str]]:
+    return editors_from(
+        [*(record.get("editors") or []), *(record.get("secondary_authors") or [])]
+        if kind in (SourceKind.CHAPTER, SourceKind.BOOK)
+        else record.get("editors") or []
+    )
+
+
+def _ris_url(record: dict[str, Any], doi: str) -> str:
+    """The first web address; a doi.org address becomes the DOI when there is no DO line."""
+    urls = [squash(u) for u in record.get("urls") or [] if squash(u)]
+    return next((u for u in urls if "doi.org/" not in u), "") or (
+        "" if doi else next(iter(urls), "")
+    )
 
 
 def parse_ris(text: str) -> list[ParsedEntry]:
@@ -264,42 +298,24 @@ def _medline_records(text: str):
 
 
 def _medline_fields(record: dict[str, Any]) -> dict[str, Any]:
-    full = record.get("full_authors") or []
-    short = record.get("authors") or []
-    # FAU has whole given names ("Mesa Bedoya, Luis E"); AU only initials ("Mesa Bedoya LE").
-    authors, truncated = authors_from(full if len(full) >= len(short) else short)
-    authors += [a for a in map(name_from_text, record.get("corporate_authors") or []) if a]
     types = record.get("publication_types") or []
-    doi = ""
-    for identifier in [*(record.get("location_ids") or []), *(record.get("article_ids") or [])]:
-        found = _DOI_ID.match(squash(identifier))
-        if found:
-            doi = found.group(1)
-            break
+    authors, truncated = _medline_authors(record)
     title = _first(record, "title", "book_title")
-    book = next(
-        (m.group(1) for i in record.get("article_ids") or [] if (m := _BOOK_ID.match(squash(i)))),
-        "",
-    )
+    book = _bookshelf_id(record)
     book_title = _first(record, "book_title")
     kind = kind_from_publication_types(types, record.get("mesh_headings") or [])
     if book or book_title:
         # A Bookshelf record: a chapter when it has its own title inside the book.
         kind = SourceKind.CHAPTER if book_title and book_title != title else SourceKind.BOOK
-    full_editors = record.get("full_editors") or []
-    short_editors = record.get("editors") or []
-    issns = [m.group(1) for i in record.get("issn") or [] if (m := _MEDLINE_ISSN.match(squash(i)))]
     return {
         "kind": kind or kind_from_title(title),
         "title": title,
         "book_title": book_title if kind == SourceKind.CHAPTER else "",
-        "editors": editors_from(
-            full_editors if len(full_editors) >= len(short_editors) else short_editors
-        ),
+        "editors": _medline_editors(record),
         "publisher": _first(record, "publisher") if book or book_title else "",
         # PL is the journal's country in an article record; a book's place of publication.
         "publisher_place": _first(record, "place") if book or book_title else "",
-        "issn": " ".join(dict.fromkeys(issns)),
+        "issn": _medline_issns(record),
         "authors": authors,
         "authors_truncated": truncated,
         # TA is the NLM abbreviation AMA asks for; JT the full title.
@@ -308,7 +324,7 @@ def _medline_fields(record: dict[str, Any]) -> dict[str, Any]:
         "volume": _first(record, "volume"),
         "issue": _first(record, "issue"),
         "pages": _first(record, "pages"),
-        "doi": doi,
+        "doi": _medline_doi(record),
         "pmid": _first(record, "pmid"),
         "pmcid": _first(record, "pmcid"),
         "isbn": _first(record, "isbn"),
@@ -316,6 +332,41 @@ def _medline_fields(record: dict[str, Any]) -> dict[str, Any]:
         # "Retracted Publication" is the retracted paper; "Retraction of Publication" the notice.
         "retracted": any(squash(t).lower() == "retracted publication" for t in types),
     }
+
+
+def _medline_authors(record: dict[str, Any]) -> tuple[list[dict[str, str]], bool]:
+    full = record.get("full_authors") or []
+    short = record.get("authors") or []
+    # FAU has whole given names ("Mesa Bedoya, Luis E"); AU only initials ("Mesa Bedoya LE").
+    authors, truncated = authors_from(full if len(full) >= len(short) else short)
+    authors += [a for a in map(name_from_text, record.get("corporate_authors") or []) if a]
+    return authors, truncated
+
+
+def _medline_editors(record: dict[str, Any]) -> list[dict[str, str]]:
+    full_editors = record.get("full_editors") or []
+    short_editors = record.get("editors") or []
+    return editors_from(full_editors if len(full_editors) >= len(short_editors) else short_editors)
+
+
+def _medline_doi(record: dict[str, Any]) -> str:
+    for identifier in [*(record.get("location_ids") or []), *(record.get("article_ids") or [])]:
+        found = _DOI_ID.match(squash(identifier))
+        if found:
+            return found.group(1)
+    return ""
+
+
+def _bookshelf_id(record: dict[str, Any]) -> str:
+    return next(
+        (m.group(1) for i in record.get("article_ids") or [] if (m := _BOOK_ID.match(squash(i)))),
+        "",
+    )
+
+
+def _medline_issns(record: dict[str, Any]) -> str:
+    issns = [m.group(1) for i in record.get("issn") or [] if (m := _MEDLINE_ISSN.match(squash(i)))]
+    return " ".join(dict.fromkeys(issns))
 
 
 def parse_medline(text: str) -> list[ParsedEntry]:

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from articles.gate import Finding, Severity
 from articles.importers import FORMATS, ImportFailed, ImportReport, import_path
+from articles.importers.load import ArticleOutcome
 
 POLICY = (
     "Posts that cannot be read are skipped and listed under Errors; the rest of the file is "
@@ -63,6 +64,18 @@ def _table(
 
 def render(report: ImportReport, path: str) -> str:
     """The report a person reads: tables first, then each article's findings in full."""
+    lines = _summary(report, path)
+    lines += ["", "Articles", _articles_table(report)]
+    lines += ["", "Prompts", _prompts_table(report)]
+    lines += ["", "Sources", _sources_table(report)]
+    lines += ["", "Errors", *_errors(report)]
+    lines += _images_not_imported(report)
+    lines += _possible_prompts(report)
+    lines += ["", "Details", *_article_details(report), *_prompt_details(report)]
+    return "\n".join(lines)
+
+
+def _summary(report: ImportReport, path: str) -> list[str]:
     created = Counter(outcome.status for outcome in report.articles)
     new_sources = sum(1 for s in report.sources if s.status == "created")
     media = f", {len(report.media)} images not imported" if report.media is not None else ""
@@ -75,81 +88,104 @@ def render(report: ImportReport, path: str) -> str:
     ]
     if report.dry_run:
         lines.append("Dry run: this is what an import would do; nothing was written.")
+    return lines
 
-    lines += ["", "Articles"]
-    lines.append(
-        _table(
-            ("TITLE", "KIND", "STATE", "IMPORT", "BLOCKERS", "WARNINGS"),
-            [
-                (
-                    o.title,
-                    o.article.get_kind_display().lower() if o.article else o.kind,
-                    o.article.get_state_display().lower() if o.article else "",
-                    o.status,
-                    _codes(o.findings, Severity.BLOCKER),
-                    _codes(o.findings, Severity.WARNING),
-                )
-                for o in report.articles
-            ],
-            (40, 16, 11, 9, 34, 32),
-            wrap=2,
-        )
-    )
-    lines += ["", "Prompts"]
-    lines.append(
-        _table(
-            ("HEADLINE", "KIND", "STATE", "IMPORT", "APPEARS", "BLOCKERS", "WARNINGS"),
-            [
-                (
-                    o.prompt.headline,
-                    o.prompt.get_kind_display().lower(),
-                    o.prompt.get_state_display().lower(),
-                    o.status,
-                    f"{o.appearances}×",
-                    _codes(o.findings, Severity.BLOCKER),
-                    _codes(o.findings, Severity.WARNING),
-                )
-                for o in report.prompts
-            ],
-            (30, 18, 11, 9, 7, 24, 20),
-            wrap=2,
-        )
-        if report.prompts
-        else "(none)"
-    )
-    lines += ["", "Sources"]
-    lines.append(
-        _table(
-            ("ID", "DOI", "IMPORT", "TITLE"),
-            [
-                (
-                    "—" if report.dry_run and s.status == "created" else str(s.source.pk),
-                    s.source.doi or "—",
-                    "new" if s.status == "created" else "known",
-                    s.source.title or s.source.as_written,
-                )
-                for s in report.sources
-            ],
-            (5, 30, 6, 70),
-        )
-        if report.sources
-        else "(none)"
-    )
-    lines += ["", "Errors"]
-    lines += [f"  {e.where}: {e.message}" for e in report.errors] or ["  (none)"]
-    if report.media is not None:
-        lines += ["", "Images not imported (removed from the text)"]
-        lines += [
-            f"  {m.file} (in “{m.post}”"
-            + (f" and {len(m.posts) - 1} more" if len(m.posts) > 1 else "")
-            + f"): {m.reason}"
-            for m in report.media
-        ] or ["  (none)"]
-    if report.possible_prompts:
-        lines += ["", "Possible calls to action (kept in the text)"]
-        lines += [f"  {p.where}: {p.message}" for p in report.possible_prompts]
 
-    lines += ["", "Details"]
+def _kind(outcome: ArticleOutcome) -> str:
+    return outcome.article.get_kind_display().lower() if outcome.article else outcome.kind
+
+
+def _articles_table(report: ImportReport) -> str:
+    return _table(
+        ("TITLE", "KIND", "STATE", "IMPORT", "BLOCKERS", "WARNINGS"),
+        [
+            (
+                o.title,
+                _kind(o),
+                o.article.get_state_display().lower() if o.article else "",
+                o.status,
+                _codes(o.findings, Severity.BLOCKER),
+                _codes(o.findings, Severity.WARNING),
+            )
+            for o in report.articles
+        ],
+        (40, 16, 11, 9, 34, 32),
+        wrap=2,
+    )
+
+
+def _prompts_table(report: ImportReport) -> str:
+    if not report.prompts:
+        return "(none)"
+    return _table(
+        ("HEADLINE", "KIND", "STATE", "IMPORT", "APPEARS", "BLOCKERS", "WARNINGS"),
+        [
+            (
+                o.prompt.headline,
+                o.prompt.get_kind_display().lower(),
+                o.prompt.get_state_display().lower(),
+                o.status,
+                f"{o.appearances}×",
+                _codes(o.findings, Severity.BLOCKER),
+                _codes(o.findings, Severity.WARNING),
+            )
+            for o in report.prompts
+        ],
+        (30, 18, 11, 9, 7, 24, 20),
+        wrap=2,
+    )
+
+
+def _sources_table(report: ImportReport) -> str:
+    if not report.sources:
+        return "(none)"
+    return _table(
+        ("ID", "DOI", "IMPORT", "TITLE"),
+        [
+            (
+                "—" if report.dry_run and s.status == "created" else str(s.source.pk),
+                s.source.doi or "—",
+                "new" if s.status == "created" else "known",
+                s.source.title or s.source.as_written,
+            )
+            for s in report.sources
+        ],
+        (5, 30, 6, 70),
+    )
+
+
+def _errors(report: ImportReport) -> list[str]:
+    return [f"  {e.where}: {e.message}" for e in report.errors] or ["  (none)"]
+
+
+def _images_not_imported(report: ImportReport) -> list[str]:
+    """Only for a WordPress export (`report.media` is None for a text export)."""
+    if report.media is None:
+        return []
+    lines = ["", "Images not imported (removed from the text)"]
+    lines += [
+        f"  {m.file} (in “{m.post}”"
+        + (f" and {len(m.posts) - 1} more" if len(m.posts) > 1 else "")
+        + f"): {m.reason}"
+        for m in report.media
+    ] or ["  (none)"]
+    return lines
+
+
+def _possible_prompts(report: ImportReport) -> list[str]:
+    if not report.possible_prompts:
+        return []
+    lines = ["", "Possible calls to action (kept in the text)"]
+    lines += [f"  {p.where}: {p.message}" for p in report.possible_prompts]
+    return lines
+
+
+def _findings(findings: list[Finding]) -> list[str]:
+    return [f"  {f.severity} {f.code} at {f.location}: {f.message}" for f in findings]
+
+
+def _article_details(report: ImportReport) -> list[str]:
+    lines = []
     for o in report.articles:
         lines.append(f"“{o.title}” ({o.where})")
         if history := o.details.get("history"):
@@ -157,18 +193,21 @@ def render(report: ImportReport, path: str) -> str:
         if o.status == "skipped":
             lines.append(f"  skipped: {o.reason}")
         elif o.kind_reason:
-            kind = o.article.get_kind_display().lower() if o.article else o.kind
-            lines.append(f"  {kind}: {o.kind_reason}")
-        for f in o.findings:
-            lines.append(f"  {f.severity} {f.code} at {f.location}: {f.message}")
+            lines.append(f"  {_kind(o)}: {o.kind_reason}")
+        lines += _findings(o.findings)
+    return lines
+
+
+def _prompt_details(report: ImportReport) -> list[str]:
+    """Only the prompts with something to say."""
+    lines = []
     for o in report.prompts:
         if o.findings or o.reason:
             lines.append(f"Prompt “{o.prompt.headline}”")
             if o.reason:
                 lines.append(f"  skipped: {o.reason}")
-            for f in o.findings:
-                lines.append(f"  {f.severity} {f.code} at {f.location}: {f.message}")
-    return "\n".join(lines)
+            lines += _findings(o.findings)
+    return lines
 
 
 class ProgressBar:
