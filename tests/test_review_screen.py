@@ -276,7 +276,8 @@ def test_others_who_may_see_it_read_the_screen_but_get_no_decision(request, resu
     html = response.content.decode()
     assert 'name="decision"' not in html
     assert "There is no decision you can take on this revision now" in page_text(response)
-    posted = login(request.getfixturevalue(who)).post(
+    client = login(request.getfixturevalue(who))
+    posted = client.post(
         review_url(resubmitted),
         {
             "decision": "request_changes",
@@ -286,6 +287,10 @@ def test_others_who_may_see_it_read_the_screen_but_get_no_decision(request, resu
     )
     assert posted.status_code == 302
     assert reload(resubmitted).state == State.IN_REVIEW
+    # Told why, in the engine's words.
+    assert "Only a medical reviewer may request changes." in page_text(
+        client.get(posted["Location"])
+    )
 
 
 def test_another_writer_and_the_public_are_refused(resubmitted, other_writer, client):

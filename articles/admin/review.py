@@ -62,7 +62,10 @@ def review_view(model_admin, request, object_id: str, number: int):
     if request.method == "POST":
         decision = request.POST.get("decision", "")
         if decision not in forms:
-            messages.error(request, "That decision is not open to you on this revision now.")
+            refusal = permissions.why_not(decision) if decision in DECISIONS and is_latest else ""
+            messages.error(
+                request, refusal or "That decision is not open to you on this revision now."
+            )
             return HttpResponseRedirect(review_url)
         if request.POST.get("shown_hash") != obj.latest_revision.content_hash:
             messages.error(
