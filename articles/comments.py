@@ -1,5 +1,6 @@
-"""Review comments anchored to the text: who may comment, reply and resolve, how a comment
-finds its passage again in a new revision, and what the writer and the reviewer are shown.
+"""Review comments anchored to the text: how a comment finds its passage again in a new
+revision, and what the writer and the reviewer are shown. Who may comment, reply and resolve is
+the workflow engine's (`comment`, `comment_reply`, `comment_resolve` in `workflow.TRANSITIONS`).
 
 A medical reviewer or an editor comments on a passage of the body (or on a whole paragraph);
 the writer who owns the content, reviewers and editors reply; the writer, an editor or the
@@ -28,13 +29,11 @@ from django.utils import timezone
 from articles import audit, workflow
 from articles.models import AuditEvent, Comment, CommentReply, ReviewedContent, Revision, State
 from articles.models.content import display_name
-from articles.roles import Role, roles_of
 from articles.text import html_blocks
 
 CONTEXT = 32  # characters of surrounding text kept on each side of a quoted passage
 SIMILAR = 0.6  # how alike an edited paragraph must be to keep a whole-paragraph comment
 MAX_TEXT = 5000  # characters in a comment or reply
-COMMENTERS = frozenset({Role.REVIEWER, Role.EDITOR})
 
 
 # --- The text a comment is anchored in ------------------------------------------------------
@@ -201,26 +200,34 @@ def _short(text: str, n: int = 60) -> str:
 # --- Who may do what ------------------------------------------------------------------------
 
 
-def may_comment(content: ReviewedContent, user) -> bool:
-    """Medical reviewers and editors who may see the content comment on it."""
-    return workflow.may_see(content, user) and bool(roles_of(user) & COMMENTERS)
+# Who may comment, reply and resolve is the engine's (`comment`, `comment_reply` and
+# `comment_resolve` in `workflow.TRANSITIONS`); `permissions` is what a screen already asked.
 
 
-def may_reply(content: ReviewedContent, user) -> bool:
-    """Those who may comment, and the writer who owns the content."""
-    return may_comment(content, user) or (
-        workflow.may_see(content, user) and content.owner_id == user.pk
-    )
+def may_comment(
+    content: ReviewedContent, user, permissions: workflow.Permissions | None = None
+) -> bool:
+    return (permissions or workflow.permissions(content, user)).may("comment")
 
 
-def may_resolve(content: ReviewedContent, comment: Comment, user) -> bool:
-    """An open comment is resolved by the writer who owns the content, an editor, or its
-    author."""
-    if comment.resolved or not workflow.may_see(content, user):
+def may_reply(
+    content: ReviewedContent, user, permissions: workflow.Permissions | None = None
+) -> bool:
+    return (permissions or workflow.permissions(content, user)).may("comment_reply")
+
+
+def may_resolve(
+    content: ReviewedContent,
+    comment: Comment,
+    user,
+    permissions: workflow.Permissions | None = None,
+) -> bool:
+    """An open comment is resolved by those the engine allows, and by its own author (while they
+    may still see the content): it was theirs to raise."""
+    if comment.resolved:
         return False
-    return (
-        content.owner_id == user.pk or comment.author_id == user.pk or Role.EDITOR in roles_of(user)
-    )
+    permissions = permissions or workflow.permissions(content, user)
+    return permissions.may("comment_resolve") or (comment.author_id == user.pk and permissions.see)
 
 
 def _text(text: str, what: str) -> str:
@@ -263,8 +270,7 @@ def add(
     """Comment on `quote` in paragraph `paragraph` (or the whole paragraph) of `revision` (the
     one the commenter was reading; the latest by default). The anchor is moved to the latest
     revision at once if the commenter read an older one."""
-    if not may_comment(content, user):
-        raise workflow.NotAllowed("Only a medical reviewer or an editor may comment.")
+    workflow.check("comment", content, user)
     text = _text(text, "comment")
     latest = content.latest_revision
     revision = revision or latest
@@ -300,10 +306,7 @@ def add(
 
 @transaction.atomic
 def reply(content: ReviewedContent, comment_id: int, user, *, text: str) -> CommentReply:
-    if not may_reply(content, user):
-        raise workflow.NotAllowed(
-            "Only the writer who owns this, a medical reviewer or an editor may reply."
-        )
+    workflow.check("comment_reply", content, user)
     comment = _comment_of(content, comment_id)
     if comment.resolved:
         raise workflow.WrongState(
@@ -477,7 +480,8 @@ def for_review(content: ReviewedContent, revision: Revision, user=None) -> Revie
     by_index: dict[int, list[Thread]] = {p.index: [] for p in paras}
     outdated: list[Thread] = []
     location = {p.index: p.location for p in paras}
-    replying = user is not None and may_reply(content, user)
+    permissions = workflow.permissions(content, user) if user is not None else None
+    replying = permissions is not None and permissions.may("comment_reply")
     for comment in comments:
         if comment.outdated:
             anchor = None
@@ -491,7 +495,8 @@ def for_review(content: ReviewedContent, revision: Revision, user=None) -> Revie
             anchor,
             location=location.get(anchor.paragraph, "") if anchor else "",
             may_reply=replying,
-            may_resolve=user is not None and may_resolve(content, comment, user),
+            may_resolve=permissions is not None
+            and may_resolve(content, comment, user, permissions),
         )
         if anchor is None or anchor.paragraph not in by_index:
             thread.anchor = None
@@ -505,7 +510,7 @@ def for_review(content: ReviewedContent, revision: Revision, user=None) -> Revie
             for p in paras
         ],
         outdated=outdated,
-        may_comment=user is not None and may_comment(content, user),
+        may_comment=permissions is not None and permissions.may("comment"),
         may_reply=replying,
     )
 

@@ -12,10 +12,12 @@ Approving also takes the reviewer's own password and second-factor code (`articl
 With PROMOTIONAL_SECOND_REVIEW, promotional content (promotional articles, every prompt) is
 published only when a medical and a compliance signature both bind the latest revision's hash.
 
-Who may see content at all (its change page, its revisions, their previews) is decided here too
-(`may_see`): reviewers, editors and admins see everything, a writer sees their own. A medical
-reviewer may record an override of an unsupported-claim finding (`override_finding`), with a
-reason; it is audited and keyed to the exact sentence.
+`permissions(content, user)` answers, for every entry of `TRANSITIONS`, whether this person may
+do it now and if not why, in the words `check` raises; every transition checks through it, and the
+screens and commands ask it rather than look at roles themselves. The table also holds what is not
+a change of state but is decided the same way: overriding a gate finding (`override_finding`) and
+the review comments (`articles.comments`). Who may see content at all (its change page, its
+revisions, their previews) is decided here too (`may_see`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -60,14 +63,16 @@ class Transition:
     roles: frozenset[Role]
 
     def describe_roles(self) -> str:
+        """ "a medical reviewer, an editor or the writer who owns it": in this order."""
         names = {
-            Role.WRITER: "the writer who owns it",
             Role.REVIEWER: "a medical reviewer",
+            Role.COMPLIANCE: "a compliance reviewer",
             Role.EDITOR: "an editor",
             Role.ADMIN: "an admin",
-            Role.COMPLIANCE: "a compliance reviewer",
+            Role.WRITER: "the writer who owns it",
         }
-        return " or ".join(names[role] for role in sorted(self.roles))
+        held = [name for role, name in names.items() if role in self.roles]
+        return held[0] if len(held) == 1 else ", ".join(held[:-1]) + " or " + held[-1]
 
 
 def _t(name, label, sources, target, *roles) -> Transition:
@@ -93,8 +98,22 @@ TRANSITIONS: dict[str, Transition] = {
         _t("assign_reviewer", "Assign a reviewer", {S.DRAFT, S.CHANGES_REQUESTED, S.IN_REVIEW},
            None, Role.EDITOR),
         _t("approve_compliance", "Approve for compliance", {S.APPROVED}, None, Role.COMPLIANCE),
+        # Overriding a gate finding: wherever a gated step (submit, approve, publish, republish)
+        # lies ahead, since a blocker refuses that step until it is fixed or overridden.
+        _t("override", "Override a gate finding",
+           {S.DRAFT, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.UNPUBLISHED}, None,
+           Role.REVIEWER),
+        # Review comments (articles.comments): also only for someone who may see the content.
+        _t("comment", "Comment", ANY_STATE, None, Role.REVIEWER, Role.EDITOR),
+        _t("comment_reply", "Reply", ANY_STATE, None, Role.WRITER, Role.REVIEWER, Role.EDITOR),
+        _t("comment_resolve", "Resolve", ANY_STATE, None, Role.WRITER, Role.EDITOR),
     )
 }  # fmt: skip
+
+# Not buttons of the workflow panel: saving is the form's own button, an override is a form
+# beside its finding, comments have their forms beside the text.
+NOT_BUTTONS = frozenset({"edit", "override", "comment", "comment_reply", "comment_resolve"})
+COMMENT_ACTIONS = frozenset({"comment", "comment_reply", "comment_resolve"})
 
 
 class WorkflowError(Exception):
@@ -147,7 +166,170 @@ class GateBlocked(WorkflowError):
         )
 
 
-# --- Permission and state checks ------------------------------------------------------------
+# --- Who may do what, now -------------------------------------------------------------------
+
+# The revisions a screen has already loaded, as (number, created_by_id, signed).
+History = Iterable[tuple[int, int | None, bool]]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a transition is refused: the error `check` raises and its one sentence, written for
+    the person asking. `withheld`: their role and the content's state would allow it, a rule
+    about this person refuses it (they wrote it, they signed the medical approval)."""
+
+    error: type[WorkflowError]
+    reason: str
+    withheld: bool = False
+
+
+class Permissions:
+    """What one person may do to one piece of content now, and if not, why: the one decision
+    behind `check` (and so every transition), the buttons and forms the screens offer, and the
+    commands.
+
+    Each answer is decided when first asked and kept. What an answer needs from the database is
+    read at most once: whether the person wrote a revision since the last approval (not at all
+    when `history` is given, as `made_by` reads it) and the latest revision's valid signatures
+    (only for the transitions that depend on them). Role and state cost no query."""
+
+    def __init__(self, content: ReviewedContent, user, history: History | None = None):
+        self.content = content
+        self.user = user
+        self.history = list(history) if history is not None else None
+        self._answers: dict[str, Refusal | None] = {}
+
+    def refusal(self, name: str) -> Refusal | None:
+        if name not in self._answers:
+            self._answers[name] = self._decide(TRANSITIONS[name])
+        return self._answers[name]
+
+    def may(self, name: str) -> bool:
+        return self.refusal(name) is None
+
+    def why_not(self, name: str) -> str:
+        """The reason this person may not do `name` now; "" if they may."""
+        refusal = self.refusal(name)
+        return refusal.reason if refusal else ""
+
+    def check(self, name: str) -> Transition:
+        """Raise NotAllowed or WrongState unless this person may do `name` now."""
+        if refusal := self.refusal(name):
+            raise refusal.error(refusal.reason)
+        return TRANSITIONS[name]
+
+    @property
+    def available(self) -> list[Transition]:
+        """The workflow buttons this person may use now (saving, overrides and comments have
+        their own forms)."""
+        return [t for name, t in TRANSITIONS.items() if name not in NOT_BUTTONS and self.may(name)]
+
+    @property
+    def withheld(self) -> list[tuple[Transition, str]]:
+        """Buttons this person's role and the state would allow but a rule about them refuses,
+        with the reason: shown disabled, so they know why and whom it is for."""
+        found = []
+        for name, t in TRANSITIONS.items():
+            refusal = None if name in NOT_BUTTONS else self.refusal(name)
+            if refusal is not None and refusal.withheld:
+                found.append((t, refusal.reason))
+        return found
+
+    @cached_property
+    def see(self) -> bool:
+        return may_see(self.content, self.user)
+
+    @cached_property
+    def made_it(self) -> bool:
+        return made_by(self.content, self.user, self.history)
+
+    @cached_property
+    def medical(self) -> Signature | None:
+        return valid_signature(self.content)
+
+    @cached_property
+    def compliance(self) -> Signature | None:
+        return compliance_signature(self.content)
+
+    def _decide(self, t: Transition) -> Refusal | None:
+        if error := _role_error(t, self.content, self.user):
+            return Refusal(NotAllowed, error)
+        if t.name in COMMENT_ACTIONS and not self.see:
+            return Refusal(NotAllowed, f"Only {t.describe_roles()} may {t.label.lower()}.")
+        if error := self._state_error(t):
+            return Refusal(WrongState, error)
+        if error := self._person_error(t):
+            return Refusal(NotAllowed, error, withheld=True)
+        return None
+
+    def _state_error(self, t: Transition) -> str | None:
+        content = self.content
+        if content.state not in t.sources:
+            state = content.get_state_display().lower()
+            if t.name == "override":
+                return (
+                    f"“{content}” is {state}: no step that the publication gate decides lies "
+                    "ahead, so there is no finding to override."
+                )
+            return f"“{content}” is {state}; it cannot be {_past(t)} from that state."
+        if t.name == "unpublish" and content.live_revision_id is None:
+            return f"“{content}” has nothing live to unpublish."
+        if t.name == "approve_compliance":
+            return self._compliance_state_error()
+        if t.name == "republish" and self.medical is None:
+            return (
+                f"“{content}” was changed or its approval has expired since it was unpublished; "
+                "it must be reviewed and approved again."
+            )
+        return None
+
+    def _compliance_state_error(self) -> str | None:
+        content = self.content
+        if not needs_compliance(content):
+            return f"“{content}” needs no compliance approval."
+        if self.medical is None:
+            return f"“{content}” needs a valid medical approval before its compliance approval."
+        if self.compliance is not None:
+            return f"“{content}” already has a compliance approval of this revision."
+        return None
+
+    def _person_error(self, t: Transition) -> str | None:
+        content = self.content
+        if t.name == "approve" and self.made_it:
+            return f"You wrote or edited “{content}”, so another medical reviewer must approve it."
+        if t.name == "override" and self.made_it:
+            return (
+                f"You wrote or edited “{content}”, so another medical reviewer must judge its "
+                "claims."
+            )
+        if t.name == "approve_compliance" and (
+            self.made_it or (self.medical is not None and self.medical.reviewer_id == self.user.pk)
+        ):
+            return (
+                f"You wrote, edited or medically approved “{content}”, so another compliance "
+                "reviewer must approve it."
+            )
+        return None
+
+
+def permissions(content: ReviewedContent, user, history: History | None = None) -> Permissions:
+    """Everything `user` may do to `content` now, each refusal with its reason (`Permissions`).
+    `history` is the revisions a screen has already loaded, as `made_by` reads them."""
+    return Permissions(content, user, history)
+
+
+def check(name: str, content: ReviewedContent, user) -> Transition:
+    """Raise NotAllowed or WrongState unless `user` may perform `name` on `content` now."""
+    return permissions(content, user).check(name)
+
+
+def available(content: ReviewedContent, user) -> list[Transition]:
+    """The transitions `user` may perform on `content` now, for buttons and menus."""
+    return permissions(content, user).available
+
+
+def may_edit(content: ReviewedContent, user) -> bool:
+    return permissions(content, user).may("edit")
 
 
 def _role_error(t: Transition, content: ReviewedContent, user) -> str | None:
@@ -161,37 +343,9 @@ def _role_error(t: Transition, content: ReviewedContent, user) -> str | None:
     return f"Only {t.describe_roles()} may {t.label.lower()}."
 
 
-def _state_error(t: Transition, content: ReviewedContent) -> str | None:
-    if content.state not in t.sources:
-        return (
-            f"“{content}” is {content.get_state_display().lower()}; "
-            f"it cannot be {_past(t)} from that state."
-        )
-    if t.name == "unpublish" and content.live_revision_id is None:
-        return f"“{content}” has nothing live to unpublish."
-    if t.name == "approve_compliance":
-        return _compliance_state_error(content)
-    if t.name == "republish" and valid_signature(content) is None:
-        return (
-            f"“{content}” was changed or its approval has expired since it was unpublished; "
-            "it must be reviewed and approved again."
-        )
-    return None
-
-
 def needs_compliance(content: ReviewedContent) -> bool:
     """Whether publishing this content also takes a compliance approval."""
     return settings.PROMOTIONAL_SECOND_REVIEW and content.promotional
-
-
-def _compliance_state_error(content: ReviewedContent) -> str | None:
-    if not needs_compliance(content):
-        return f"“{content}” needs no compliance approval."
-    if valid_signature(content) is None:
-        return f"“{content}” needs a valid medical approval before its compliance approval."
-    if compliance_signature(content) is not None:
-        return f"“{content}” already has a compliance approval of this revision."
-    return None
 
 
 def past_tense(name: str) -> str:
@@ -213,12 +367,14 @@ def _past(t: Transition) -> str:
         "assign": "reassigned",
         "assign_reviewer": "assigned to a reviewer",
         "approve_compliance": "approved for compliance",
+        "override": "cleared of a gate finding",
+        "comment": "commented on",
+        "comment_reply": "answered",
+        "comment_resolve": "resolved",
     }[t.name]
 
 
-def made_by(
-    content: ReviewedContent, user, history: Iterable[tuple[int, int | None, bool]] | None = None
-) -> bool:
+def made_by(content: ReviewedContent, user, history: History | None = None) -> bool:
     """True if the user owns the content or wrote a revision since its last approval.
 
     `history` is the revisions a screen has already loaded, as (number, created_by_id, signed):
@@ -232,26 +388,6 @@ def made_by(
     revisions = content.revisions.all()
     last_signed = revisions.filter(signatures__isnull=False).aggregate(n=Max("number"))["n"] or 0
     return revisions.filter(number__gt=last_signed, created_by=user).exists()
-
-
-def override_refusal(
-    content: ReviewedContent, user, history: Iterable[tuple[int, int | None, bool]] | None = None
-) -> str | None:
-    """Why this person may not override gate findings on this content, or None if they may: a
-    medical reviewer who did not write or edit it may (`history` as for `made_by`)."""
-    if Role.REVIEWER not in roles_of(user):
-        return "Only a medical reviewer may override a finding of the publication gate."
-    if made_by(content, user, history):
-        return (
-            f"You wrote or edited “{content}”, so another medical reviewer must judge its claims."
-        )
-    return None
-
-
-def may_override(
-    content: ReviewedContent, user, history: Iterable[tuple[int, int | None, bool]] | None = None
-) -> bool:
-    return override_refusal(content, user, history) is None
 
 
 def sees_everything(user, model: type[ReviewedContent] | None = None) -> bool:
@@ -273,52 +409,9 @@ def may_see(content: ReviewedContent, user) -> bool:
     return sees_everything(user, type(content)) or content.owner_id == user.pk
 
 
-def check(name: str, content: ReviewedContent, user) -> Transition:
-    """Raise NotAllowed or WrongState unless `user` may perform `name` on `content` now."""
-    t = TRANSITIONS[name]
-    if error := _role_error(t, content, user):
-        raise NotAllowed(error)
-    if error := _state_error(t, content):
-        raise WrongState(error)
-    if name == "approve" and made_by(content, user):
-        raise NotAllowed(
-            f"You wrote or edited “{content}”, so another medical reviewer must approve it."
-        )
-    if name == "approve_compliance":
-        medical = valid_signature(content)
-        if made_by(content, user) or (medical is not None and medical.reviewer_id == user.pk):
-            raise NotAllowed(
-                f"You wrote, edited or medically approved “{content}”, so another compliance "
-                "reviewer must approve it."
-            )
-    return t
-
-
-def available(content: ReviewedContent, user) -> list[Transition]:
-    """The transitions `user` may perform on `content` now, for buttons and menus."""
-    result = []
-    for name, t in TRANSITIONS.items():
-        if name == "edit":
-            continue
-        try:
-            check(name, content, user)
-        except WorkflowError:
-            continue
-        result.append(t)
-    return result
-
-
 def who_may_edit(content: ReviewedContent) -> str:
     """Whom to ask to change content one cannot edit oneself, in words for the person asking."""
     return f"its writer, {display_name(content.owner)}, or an editor"
-
-
-def may_edit(content: ReviewedContent, user) -> bool:
-    try:
-        check("edit", content, user)
-    except WorkflowError:
-        return False
-    return True
 
 
 # --- Shared machinery -----------------------------------------------------------------------
@@ -784,14 +877,14 @@ def _unpublish(locked: ReviewedContent, original: ReviewedContent, actor, reason
 def override_finding(
     content: ReviewedContent, user, *, code: str, sentence: str, reason: str
 ) -> GateOverride:
-    """Record a medical reviewer's judgement that one sentence's claim may stand.
+    """Record a medical reviewer's judgement that one sentence's claim may stand (the `override`
+    transition: who, and from which states, is in `TRANSITIONS`).
 
-    Only a medical reviewer who did not write or edit the content may do it, with a reason, and
-    only for an overridable finding the latest revision has now. The override is keyed to the
-    exact sentence, so it lasts while the sentence does; an audit event records it."""
+    It takes a reason, and only an overridable finding the latest revision has now. The override
+    is keyed to the exact sentence, so it lasts while the sentence does; an audit event records
+    it."""
     locked = _lock(content)
-    if refusal := override_refusal(locked, user):
-        raise NotAllowed(refusal)
+    check("override", locked, user)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidRequest(

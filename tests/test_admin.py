@@ -423,7 +423,11 @@ def test_the_author_reviewer_cannot_approve_their_own_edit(get, in_review, make_
     workflow.submit(article, writer)
 
     client = login(both)
-    assert "approve" not in buttons(get(client, url(in_review), CHANGE_PAGE_BUDGET))
+    page = get(client, url(in_review), CHANGE_PAGE_BUDGET)
+    # Offered disabled, with the reason, not as a button that would be refused.
+    assert re.search(r'<button[^>]*disabled[^>]*data-transition="approve"', page.content.decode())
+    assert not re.search(r'action="[^"]*/transition/approve/"', page.content.decode())
+    assert "so another medical reviewer must approve it" in unescape(page.content.decode())
     revision = reload(in_review).latest_revision
     response = sign(client, in_review, revision, follow=True)
     assert any("another medical reviewer must approve it" in m for m in messages_of(response))
@@ -435,6 +439,9 @@ def test_unknown_transition_is_404_and_button_transitions_need_post(article, wri
     assert client.post(url(article, "transition", "edit")).status_code == 404
     assert client.post(url(article, "transition", "delete")).status_code == 404
     assert client.get(url(article, "transition", "submit")).status_code == 405
+    # Entries of the table with their own forms (overrides, comments) are not buttons here.
+    for name in ("override", "comment", "comment_reply", "comment_resolve"):
+        assert client.post(url(article, "transition", name)).status_code == 404
 
 
 # --- Saving through the engine --------------------------------------------------------------

@@ -2,7 +2,7 @@
 place, its sources one click away, what changed since the last approval, and the decision.
 
 Thin like the rest of the admin: who may decide, and the decision itself, are the workflow
-engine's (`workflow.available`, `workflow.may_override`, `workflow.approve`…); what is shown
+engine's (`workflow.permissions`, `workflow.approve`…); what is shown
 comes from `articles.review`, `articles.gate` and `articles.rendering`. The page costs a fixed
 number of queries whatever the number of revisions, citations or findings."""
 
@@ -49,9 +49,8 @@ def review_view(model_admin, request, object_id: str, number: int):
     if revision is None:
         raise Http404("This content has no such revision.")
     is_latest = revision.pk == obj.latest_revision_id
-    decisions = (
-        [t for t in workflow.available(obj, user) if t.name in DECISIONS] if is_latest else []
-    )
+    permissions = workflow.permissions(obj, user, _history(obj))
+    decisions = [t for t in permissions.available if t.name in DECISIONS] if is_latest else []
     review_url = model_admin._url("review", obj.pk, revision.number)
     forms = {
         t.name: DECISIONS[t.name][0](
@@ -63,7 +62,10 @@ def review_view(model_admin, request, object_id: str, number: int):
     if request.method == "POST":
         decision = request.POST.get("decision", "")
         if decision not in forms:
-            messages.error(request, "That decision is not open to you on this revision now.")
+            refusal = permissions.why_not(decision) if decision in DECISIONS and is_latest else ""
+            messages.error(
+                request, refusal or "That decision is not open to you on this revision now."
+            )
             return HttpResponseRedirect(review_url)
         if request.POST.get("shown_hash") != obj.latest_revision.content_hash:
             messages.error(
@@ -91,7 +93,7 @@ def review_view(model_admin, request, object_id: str, number: int):
 
     context = {
         **model_admin.admin_site.each_context(request),
-        **review_context(model_admin, obj, revision, user, decisions=decisions),
+        **review_context(model_admin, obj, revision, user, permissions, decisions=decisions),
         "title": f"Review: {obj}",
         "opts": model_admin.opts,
         "original": obj,
@@ -106,14 +108,22 @@ def review_view(model_admin, request, object_id: str, number: int):
     return TemplateResponse(request, "admin/articles/review.html", context)
 
 
-def review_context(model_admin, obj, revision: Revision, user, *, decisions) -> dict[str, Any]:
-    content = revision.content
-    is_latest = revision.pk == obj.latest_revision_id
-    history = list(
+def _history(obj) -> list[tuple[int, int | None, bool]]:
+    """The revisions as (number, created_by_id, signed), in one query: what the comparisons
+    need, and what `workflow.permissions` reads instead of asking again."""
+    return list(
         obj.revisions.annotate(
             signed=Exists(Signature.objects.filter(revision=OuterRef("pk")))
         ).values_list("number", "created_by_id", "signed")
     )
+
+
+def review_context(
+    model_admin, obj, revision: Revision, user, permissions: workflow.Permissions, *, decisions
+) -> dict[str, Any]:
+    content = revision.content
+    is_latest = revision.pk == obj.latest_revision_id
+    history = permissions.history
     may_approve = any(t.name == "approve" for t in decisions)
     findings = gate.run(
         obj,
@@ -124,7 +134,7 @@ def review_context(model_admin, obj, revision: Revision, user, *, decisions) -> 
     may_override = (
         is_latest
         and any(f.overridable and f.severity == gate.Severity.BLOCKER for f in findings)
-        and workflow.may_override(obj, user, history)
+        and permissions.may("override")
     )
     order = {gate.Severity.BLOCKER: 0, gate.Severity.WARNING: 1, gate.Severity.INFO: 2}
     blocking = gate.Severity.BLOCKER
@@ -171,6 +181,13 @@ def review_context(model_admin, obj, revision: Revision, user, *, decisions) -> 
         "sources": _cited_sources(content),
         "comparisons": comparisons,
         "decisions": decisions,
+        # Why this person cannot approve this revision now, in the engine's words.
+        "approve_refusal": (
+            permissions.why_not("approve")
+            if is_latest
+            else f"This is not the latest revision; decisions are taken on revision "
+            f"{obj.latest_revision.number}."
+        ),
         "override_url": model_admin._url("override", obj.pk),
         "preview_url": model_admin._url("preview", obj.pk, revision.number),
         "change_url": model_admin._url("change", obj.pk),

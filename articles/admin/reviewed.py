@@ -1,9 +1,9 @@
 """The admin side of reviewed content: one mixin shared by ArticleAdmin and PromptAdmin.
 
 The admin stays thin. Every change of content or state goes through `articles.workflow`, which
-checks role, ownership and state; the admin renders what the engine allows
-(`workflow.available`, `workflow.may_edit`), passes the input along, and shows the engine's
-refusals (`workflow.WorkflowError`) as messages.
+checks role, ownership and state; the admin renders what the engine allows and why not
+(`workflow.permissions`), passes the input along, and shows the engine's refusals
+(`workflow.WorkflowError`) as messages.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def _hold_back_blocked(actions: list[dict], blockers: list) -> None:
         return
     n = len(blockers)
     for action in actions:
-        if action["name"] in GATED:
+        if action["name"] in GATED and not action.get("blocked"):
             action["blocked"] = (
                 f"Fix the {n} blocker{'s' if n != 1 else ''} listed under “Publication gate” first."
             )
@@ -430,6 +430,28 @@ class WorkflowAdminMixin(AuditTrailHistory):
 
     def workflow_context(self, request, obj) -> dict:
         user = request.user
+        revisions = obj.revisions.select_related("created_by__profile").prefetch_related(
+            "signatures"
+        )
+        shown = [
+            {
+                "number": r.number,
+                "author": display_name(r.created_by),
+                "created_by_id": r.created_by_id,
+                "created_at": r.created_at,
+                "change_summary": r.change_summary,
+                "hash": r.content_hash,
+                "hash_prefix": r.content_hash[:HASH_PREFIX],
+                "is_latest": r.pk == obj.latest_revision_id,
+                "is_live": r.pk == obj.live_revision_id,
+                "preview_url": self._url("preview", obj.pk, r.number),
+                "signatures": list(r.signatures.all()),
+            }
+            for r in revisions.order_by("-number")
+        ]
+        # One decision for the whole page (buttons, the save form, overrides), from the revision
+        # history already loaded.
+        permissions = workflow.permissions(obj, user, _history(shown))
         actions = [
             {
                 "name": t.name,
@@ -438,36 +460,22 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 "confirm": t.name in TRANSITION_FORMS,
                 "primary": t.name in PRIMARY,
             }
-            for t in workflow.available(obj, user)
+            for t in permissions.available
+        ]
+        # A step this person's role would allow but a rule about them refuses (they wrote it):
+        # shown disabled with the engine's reason, so they know it is for someone else.
+        actions += [
+            {"name": t.name, "label": t.label, "blocked": reason}
+            for t, reason in permissions.withheld
         ]
         edit_refusal = ""
         if super().has_change_permission(request, obj):
-            try:
-                workflow.check("edit", obj, user)
-            except workflow.WorkflowError as refusal:
-                edit_refusal = str(refusal)
-        revisions = obj.revisions.select_related("created_by__profile").prefetch_related(
-            "signatures"
-        )
+            edit_refusal = permissions.why_not("edit")
         return {
+            "permissions": permissions,
             "actions": actions,
             "edit_refusal": edit_refusal,
-            "revisions": [
-                {
-                    "number": r.number,
-                    "author": display_name(r.created_by),
-                    "created_by_id": r.created_by_id,
-                    "created_at": r.created_at,
-                    "change_summary": r.change_summary,
-                    "hash": r.content_hash,
-                    "hash_prefix": r.content_hash[:HASH_PREFIX],
-                    "is_latest": r.pk == obj.latest_revision_id,
-                    "is_live": r.pk == obj.live_revision_id,
-                    "preview_url": self._url("preview", obj.pk, r.number),
-                    "signatures": list(r.signatures.all()),
-                }
-                for r in revisions.order_by("-number")
-            ],
+            "revisions": shown,
             "events": [
                 {
                     "sequence": e.sequence,
@@ -496,20 +504,21 @@ class WorkflowAdminMixin(AuditTrailHistory):
             "signatures_csv_url": self._url("signatures_csv", obj.pk),
         }
 
-    def gate_context(self, request, obj, actions: list[dict], revisions: list[dict]) -> dict:
+    def gate_context(self, request, obj, permissions: workflow.Permissions) -> dict:
         """The publication gate's findings on the latest revision, grouped for the review panel.
 
         A reviewer who may approve now sees the approve-stage findings too (their own
-        credentials); a reviewer who did not write the content may override a blocking claim."""
+        credentials); whoever may `override` (the engine decides) gets the form beside each
+        blocking finding that can be overridden."""
         user = request.user
-        may_approve = any(action["name"] == "approve" for action in actions)
+        may_approve = permissions.may("approve")
         findings = gate.run(
             obj,
             stage="approve" if may_approve else "review",
             reviewer=user if may_approve else None,
         )
         overridable = [f for f in findings if f.overridable and f.severity == gate.Severity.BLOCKER]
-        may_override = bool(overridable) and workflow.may_override(obj, user, _history(revisions))
+        may_override = bool(overridable) and permissions.may("override")
         groups: dict[str, list[dict]] = {"blockers": [], "warnings": [], "info": []}
         group_of = {
             gate.Severity.BLOCKER: "blockers",
@@ -549,9 +558,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
             context["workflow"] = self.workflow_context(request, obj)
-            context["gate"] = self.gate_context(
-                request, obj, context["workflow"]["actions"], context["workflow"]["revisions"]
-            )
+            context["gate"] = self.gate_context(request, obj, context["workflow"]["permissions"])
             _hold_back_blocked(context["workflow"]["actions"], context["gate"]["blockers"])
             if obj.latest_revision is not None:
                 context["comments"] = comments.for_review(obj, obj.latest_revision, request.user)
@@ -624,8 +631,8 @@ class WorkflowAdminMixin(AuditTrailHistory):
         """POST here to perform a transition. Transitions that need input (approve, request
         changes, schedule, unpublish) first answer with their confirmation form, and act once
         that form is posted back with `_confirm`."""
-        if name not in workflow.TRANSITIONS or name == "edit":
-            raise Http404("No such transition.")
+        if name not in workflow.TRANSITIONS or name in workflow.NOT_BUTTONS:
+            raise Http404("No such transition.")  # saving, overrides, comments: their own views
         obj = self._viewable(request, object_id)
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)

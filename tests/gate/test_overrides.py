@@ -131,3 +131,58 @@ def test_overrides_are_records(claimed, reviewer):
         record.save()
     with pytest.raises(ImmutableRowError):
         GateOverride.objects.all().delete()
+
+
+# --- Who may override: the `override` entry of workflow.TRANSITIONS ----------------------------
+
+
+@pytest.mark.parametrize(
+    "who", ["writer", "editor", "admin_user", "owner_reviewer", "editor_reviewer"]
+)
+def test_override_is_refused_through_the_table_with_its_words(
+    request, build, make_gate_source, make_user, writer, who
+):
+    """The writer and the editor of the content, and anyone not a medical reviewer, are refused by
+    the same decision that hides the override form, in the same words."""
+    people = {
+        "writer": writer,
+        "editor": request.getfixturevalue("editor"),
+        "admin_user": request.getfixturevalue("admin_user"),
+        "owner_reviewer": make_user("olga_owner", Role.WRITER, Role.REVIEWER, credentials="MD"),
+        "editor_reviewer": make_user("eli_both", Role.EDITOR, Role.REVIEWER, credentials="MD"),
+    }
+    user = people[who]
+    article = build(
+        body=f"<p>{CLAIM}</p>" + cited("Ask your physiotherapist where to start."),
+        sources=[make_gate_source()],
+        owner=user if who == "owner_reviewer" else writer,
+    )
+    if who == "editor_reviewer":
+        article.summary = "Edited by an editor who also reviews."
+        workflow.save_revision(article, user)
+    reason = workflow.permissions(reload(article), user).why_not("override")
+    assert reason
+    before = AuditEvent.objects.count()
+    with pytest.raises(workflow.NotAllowed) as refused:
+        override(reload(article), user)
+    assert str(refused.value) == reason
+    if who.endswith("reviewer"):
+        assert reason.endswith("so another medical reviewer must judge its claims.")
+    else:
+        assert reason == "Only a medical reviewer may override a gate finding."
+    assert not GateOverride.objects.exists() and AuditEvent.objects.count() == before
+
+
+def test_a_published_revision_has_no_finding_to_override(claimed, writer, reviewer, editor):
+    """Nothing the gate decides lies ahead of published content; an edit makes a draft again."""
+    from tests.conftest import signed_by
+
+    override(claimed, reviewer)  # a draft: the writer could not submit it otherwise
+    workflow.submit(claimed, writer)
+    workflow.approve(claimed, reviewer, **signed_by(reviewer))
+    workflow.publish(claimed, editor)
+    published = reload(claimed)
+    assert not workflow.permissions(published, reviewer).may("override")
+    with pytest.raises(workflow.WrongState, match="no finding to override"):
+        override(published, reviewer)
+    assert GateOverride.objects.count() == 1
