@@ -70,7 +70,7 @@ def _iso_when(value: str | None) -> str:
 
 def _state_label(value: str) -> str:
     try:
-        return State(value).label
+        return str(State(value).label)
     except ValueError:
         return value
 
