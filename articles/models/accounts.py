@@ -57,7 +57,7 @@ class AccountChange(models.Model):
 
     EMAIL = "email"
     ROLE = "role"
-    KINDS = [(EMAIL, "email address"), (ROLE, "role")]
+    KINDS = [(EMAIL, _("email address")), (ROLE, _("role"))]
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_changes"
