@@ -106,7 +106,7 @@ def references(content: dict[str, Any]) -> list[Reference]:
     citations = content.get("citations", [])
     entries = format_references([citation["source"] for citation in citations])
     return [
-        Reference(entry, EVIDENCE_IN_PLAIN_WORDS.get(citation["source"].get("kind"), ""))
+        Reference(entry, str(EVIDENCE_IN_PLAIN_WORDS.get(citation["source"].get("kind"), "")))
         for entry, citation in zip(entries, citations, strict=True)
     ]
 

@@ -160,7 +160,7 @@ class Source(models.Model):
     @property
     def evidence_in_plain_words(self) -> str:
         """The kind as a patient reads it on the public page ("randomized trial")."""
-        return EVIDENCE_IN_PLAIN_WORDS.get(self.kind, "")
+        return str(EVIDENCE_IN_PLAIN_WORDS.get(self.kind, ""))
 
     def snapshot(self) -> dict:
         """What a reader sees of this source in a reference list; frozen into revisions."""
