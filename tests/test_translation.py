@@ -28,7 +28,9 @@ _TOKEN = re.compile(
     r"|\{%\s*blocktrans(?:late)?\b.*?\{%\s*endblocktrans(?:late)?\s*%\}"
     # CSS class names, not words
     r"|\{%\s*block bodyclass\s*%\}.*?\{%\s*endblock\s*%\}"
-    r"|<!--.*?-->|<(?P<raw>script|style)\b.*?</(?P=raw)\s*>|\{#.*?#\})"
+    r"|<!--.*?-->|<(?P<raw>script|style)\b.*?</(?P=raw)\s*>|\{#.*?#\}"
+    # names in code (a cookie, a field), the same in every language
+    r"|<code>[^<]*</code>)"
     r"|(?P<tag>\{%.*?%\}|\{\{.*?\}\})"
     r"|(?P<html></?[a-zA-Z!](?:[^<>{]|\{\{.*?\}\}|\{%.*?%\}|\{(?![{%]))*>)"
     r"|(?P<text>(?:[^<{]|\{(?![{%#]))+|[<{])",
@@ -82,6 +84,7 @@ def test_the_scan_finds_text_and_attributes_left_in_english():
     assert untranslated('<p>{% translate "Hello" %} {{ name }} &rsaquo;</p>') == []
     assert untranslated("<a aria-label=\"{% translate 'Main' %}\">Vetted</a>") == []
     assert untranslated("{# a note #}{% comment %}Notes{% endcomment %}<!-- x -->") == []
+    assert untranslated("<p><code>csrftoken</code></p>") == []
 
 
 @pytest.mark.parametrize(
