@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format clean messages
 
 install: $(VENV)/.installed
 
@@ -31,6 +31,12 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The Spanish catalogue for translators: every string wrapped for translation in the code and
+# templates, kept in locale/es/LC_MESSAGES/django.po (needs GNU gettext: apt install gettext).
+# compilemessages turns it into the .mo file Django reads once there are translations.
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l es --add-location=file --ignore=tests --ignore=bench --ignore=deploy --ignore=staticfiles --ignore=media
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles .pytest_cache

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import Script
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
@@ -110,10 +112,12 @@ class ReviewedContentForm(forms.ModelForm):
 
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     change_summary = forms.CharField(
-        label="Note for reviewers",
+        label=_("Note for reviewers"),
         max_length=255,
         required=False,
-        help_text="Optional. Shown in the revision history and to the reviewer; never to readers.",
+        help_text=_(
+            "Optional. Shown in the revision history and to the reviewer; never to readers."
+        ),
     )
 
     # Set by the admin when the engine refused the save, so the form re-renders with the
@@ -126,7 +130,7 @@ class ReviewedContentForm(forms.ModelForm):
             latest = self.instance.latest_revision
             self.fields["base_revision"].initial = latest.number if latest else None
             self.fields["base_revision"].required = latest is not None
-            self.fields["base_revision"].error_messages["required"] = (
+            self.fields["base_revision"].error_messages["required"] = gettext(
                 "This form is missing the revision it was loaded from. Reload the page and "
                 "apply your changes again."
             )
@@ -197,18 +201,20 @@ class ArticleForm(ReviewedContentForm):
 
     body = prose_field(ARTICLE_EXTENSIONS, widget=CitingProseEditorWidget)
     hero_upload = forms.FileField(
-        label="Upload an image",
+        label=_("Upload an image"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
-    hero_remove = forms.BooleanField(label="Remove the image", required=False)
+    hero_remove = forms.BooleanField(label=_("Remove the image"), required=False)
     change_note = forms.CharField(
-        label="What changed, for readers",
+        label=_("What changed, for readers"),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Optional. Printed under “What changed” on the public page once this version "
-        "is published. It is part of what the medical reviewer signs.",
+        help_text=_(
+            "Optional. Printed under “What changed” on the public page once this version "
+            "is published. It is part of what the medical reviewer signs."
+        ),
     )
 
     class Meta:
@@ -221,11 +227,11 @@ class ArticleForm(ReviewedContentForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         most = images.format_bytes(settings.IMAGE_MAX_BYTES)
-        self.fields["hero_upload"].help_text = (
-            f"JPEG, PNG, WebP or GIF (its first frame), up to {most} and "
-            f"{settings.IMAGE_MAX_PIXELS:,} pixels. Location, camera and other metadata are "
+        self.fields["hero_upload"].help_text = gettext(
+            "JPEG, PNG, WebP or GIF (its first frame), up to %(most)s and "
+            "%(pixels)s pixels. Location, camera and other metadata are "
             "removed. Uploading replaces the current image."
-        )
+        ) % {"most": most, "pixels": f"{settings.IMAGE_MAX_PIXELS:,}"}
         self.hero_prepared: images.PreparedImage | None = None
         self.hero_created = False
         self.fields["body"].widget.article = self.instance
@@ -241,7 +247,7 @@ class ArticleForm(ReviewedContentForm):
         cleaned = super().clean()
         if cleaned.get("hero_remove"):
             if self.hero_prepared is not None:
-                self.add_error("hero_remove", "Upload a new image or remove it, not both.")
+                self.add_error("hero_remove", gettext("Upload a new image or remove it, not both."))
             else:
                 self.instance.hero_image = None
                 # Alt text describes one picture; it must not carry over to the next one.
@@ -319,29 +325,29 @@ class ApproveForm(TransitionForm):
     revision = forms.IntegerField(widget=forms.HiddenInput)
     content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
     username = forms.CharField(
-        label="Your user name",
+        label=_("Your user name"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "username", "required": True}),
-        help_text="Your first signature in this session asks for your user name too.",
+        help_text=_("Your first signature in this session asks for your user name too."),
     )
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
-        help_text="Re-entering your password makes this approval your electronic signature.",
+        help_text=_("Re-entering your password makes this approval your electronic signature."),
     )
     otp_token = forms.CharField(
-        label="Authenticator code",
+        label=_("Authenticator code"),
         required=False,
         max_length=12,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "required": True}
         ),
-        help_text="The 6-digit code your authenticator app shows now.",
+        help_text=_("The 6-digit code your authenticator app shows now."),
     )
     comment = forms.CharField(
-        label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, session=None, **kwargs):
@@ -375,25 +381,25 @@ class ApproveForm(TransitionForm):
 
 class RequestChangesForm(TransitionForm):
     comment = forms.CharField(
-        label="What needs to change",
+        label=_("What needs to change"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "required": True}),
-        help_text="Required. The writer receives this comment.",
+        help_text=_("Required. The writer receives this comment."),
     )
 
 
 class ScheduleForm(TransitionForm):
     go_live_at = forms.DateTimeField(
-        label="Go live at",
+        label=_("Go live at"),
         required=False,
         widget=_datetime_input(),
-        help_text="When the approved revision goes on the public site.",
+        help_text=_("When the approved revision goes on the public site."),
     )
     expire_at = forms.DateTimeField(
-        label="Take down at (optional)",
+        label=_("Take down at (optional)"),
         required=False,
         widget=_datetime_input(),
-        help_text="Leave empty to keep it up until it is unpublished.",
+        help_text=_("Leave empty to keep it up until it is unpublished."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -414,10 +420,10 @@ class ScheduleForm(TransitionForm):
 
 class UnpublishForm(TransitionForm):
     reason = forms.CharField(
-        label="Reason (optional)",
+        label=_("Reason (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Recorded in the audit trail.",
+        help_text=_("Recorded in the audit trail."),
     )
 
 
@@ -428,23 +434,25 @@ class PublishForm(TransitionForm):
 
 class AssignForm(TransitionForm):
     owner = forms.ModelChoiceField(
-        label="Writer",
+        label=_("Writer"),
         queryset=users_with_role(Role.WRITER).select_related("profile").order_by("username"),
-        help_text="They will be able to edit it and submit it for review.",
+        help_text=_("They will be able to edit it and submit it for review."),
     )
 
 
 class AssignReviewerForm(TransitionForm):
     reviewer = forms.ModelChoiceField(
-        label="Medical reviewer",
+        label=_("Medical reviewer"),
         queryset=users_with_role(Role.REVIEWER).select_related("profile").order_by("username"),
-        help_text="They are emailed, and see it under “Assigned to me”.",
+        help_text=_(
+            "They are emailed, and see it under “Assigned to me”.",
+        ),
     )
     due_at = forms.DateTimeField(
-        label="Review due by",
+        label=_("Review due by"),
         required=False,
         widget=_datetime_input(),
-        help_text="Past this time it is listed as overdue.",
+        help_text=_("Past this time it is listed as overdue."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -39,6 +39,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from PIL import Image as Pillow
 from PIL import ImageCms, ImageOps
 
@@ -141,11 +142,15 @@ def _read(data: bytes | IO[bytes], name: str) -> bytes:
     if len(raw) > limit:
         actual = f"is {format_bytes(size)}; the limit is" if size else "is larger than the limit of"
         raise ImageRefused(
-            f"“{name}” {actual} {format_bytes(limit)}. Save it smaller and upload it again.",
+            gettext("“%(name)s” %(actual)s %(limit)s. Save it smaller and upload it again.")
+            % {"name": name, "actual": actual, "limit": format_bytes(limit)},
             code="too-large",
         )
     if not raw:
-        raise ImageRefused(f"“{name}” is empty. Choose the image file again.", code="empty")
+        raise ImageRefused(
+            gettext("“%(name)s” is empty. Choose the image file again.") % {"name": name},
+            code="empty",
+        )
     return raw
 
 
@@ -162,8 +167,11 @@ def _decode(raw: bytes, name: str) -> Pillow.Image:
         raise _too_many_pixels(name, "more pixels than", limit) from exc
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
         raise ImageRefused(
-            f"“{name}” is not {ACCEPTED} (its content is {_content_kind(raw)}). "
-            "Export it as JPEG, PNG, WebP or GIF and upload it again.",
+            gettext(
+                "“%(name)s” is not %(accepted)s (its content is %(content_kind)s). "
+                "Export it as JPEG, PNG, WebP or GIF and upload it again."
+            )
+            % {"name": name, "accepted": ACCEPTED, "content_kind": _content_kind(raw)},
             code="format",
         ) from exc
     width, height = image.size

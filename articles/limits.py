@@ -15,6 +15,7 @@ import re
 from collections import Counter
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 
 class InputTooLarge(ValueError):
@@ -77,18 +78,25 @@ def check_html(html: str, what: str = "The body") -> None:
     html = html or ""
     if len(html) > max_chars():
         raise InputTooLarge(
-            f"{what} is {len(html):,} characters long; at most {max_chars():,} are allowed."
+            gettext("%(what)s is %(count)s characters long; at most %(max_chars)s are allowed.")
+            % {"what": what, "count": f"{len(html):,}", "max_chars": f"{max_chars():,}"}
         )
     depth, elements = measure(html, max_depth())
     if depth > max_depth():
         raise InputTooLarge(
-            f"{what} nests elements (quotes, lists, tables, sections) more than {max_depth()} "
-            "levels deep; flatten its structure."
+            gettext(
+                "%(what)s nests elements (quotes, lists, tables, sections) more than %(max_depth)s "
+                "levels deep; flatten its structure."
+            )
+            % {"what": what, "max_depth": max_depth()}
         )
     if elements > len(html) * _ELEMENTS_PER_CHAR + max_depth():
         raise InputTooLarge(
-            f"{what} leaves formatting (bold, italic, links) open across many paragraphs, which "
-            "would repeat it in each of them; close each formatting tag where it ends."
+            gettext(
+                "%(what)s leaves formatting (bold, italic, links) open across many paragraphs, "
+                "which would repeat it in each of them; close each formatting tag where it ends."
+            )
+            % {"what": what}
         )
 
 

@@ -115,7 +115,7 @@ def references(content: dict[str, Any], retracted: dict[int, str] | None = None)
     return [
         Reference(
             entry,
-            EVIDENCE_IN_PLAIN_WORDS.get(citation["source"].get("kind"), ""),
+            str(EVIDENCE_IN_PLAIN_WORDS.get(citation["source"].get("kind"), "")),
             retracted=citation["source"].get("id") in retracted,
             retraction_notice=retracted.get(citation["source"].get("id"), ""),
         )

@@ -136,7 +136,7 @@ def expiring_rows(now: datetime) -> list[Row]:
 def _source_problem(status: str, retracted: bool) -> str:
     if retracted:
         return "Retracted"
-    return VerificationStatus(status).label
+    return str(VerificationStatus(status).label)
 
 
 def sources_rows(now: datetime) -> list[Row]:
@@ -145,7 +145,7 @@ def sources_rows(now: datetime) -> list[Row]:
     doubtful = Source.objects.filter(
         Q(retracted=True) | ~Q(verification_status=VerificationStatus.VERIFIED)
     )
-    states = dict(State.choices)
+    states = {value: str(label) for value, label in State.choices}
     rows = []
     for relation, where in (("latest_revision", "Latest revision"), ("live_revision", "Live page")):
         cited = f"{relation}__cited_sources"

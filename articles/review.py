@@ -383,7 +383,7 @@ class CitedSource:
 def status_words(source) -> str:
     if source is None:
         return "This source is no longer in the library."
-    return VerificationStatus(source.verification_status).label
+    return str(VerificationStatus(source.verification_status).label)
 
 
 _MARKER = re.compile(r'<sup data-citation="([^"]+)">.*?</sup>', re.DOTALL)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 
 from django.core.cache import cache
+from django.utils.translation import gettext
 
 from articles.accounts import factors
 
@@ -70,8 +71,11 @@ def check_ready(user) -> None:
         raise SignerRefused(_NO_FACTOR)
     if not has_certified(user):
         raise SignerRefused(
-            "Before your first approval, sign the statement that your electronic signature is "
-            "binding (Signature certification, at the top of the workspace). Nothing was signed."
+            gettext(
+                "Before your first approval, sign the statement that your electronic signature is "
+                "binding (Signature certification, at the top of the workspace). Nothing was "
+                "signed."
+            )
         )
 
 
@@ -104,19 +108,25 @@ def verify_signer(
         check_ready(user)
     if _count_attempt(user) > SIGNATURE_MAX_FAILURES:
         raise SignerRefused(
-            "Too many wrong attempts. Signing is paused on your account for 15 minutes. "
-            "Nothing was signed."
+            gettext(
+                "Too many wrong attempts. Signing is paused on your account for 15 minutes. "
+                "Nothing was signed."
+            )
         )
     if needs_user_name(user, session) and (username or "").strip() != user.get_username():
         raise SignerRefused(
-            "Enter your own user name: the first signature of a session asks for it. "
-            "Nothing was signed."
+            gettext(
+                "Enter your own user name: the first signature of a session asks for it. "
+                "Nothing was signed."
+            )
         )
     if not password or not user.check_password(password):
-        raise SignerRefused("That password is not correct. Nothing was signed.")
+        raise SignerRefused(gettext("That password is not correct. Nothing was signed."))
     if factors.verify(user, otp_token) is None:
         raise SignerRefused(
-            "That authenticator code is not correct or was already used; enter the current "
-            "code from your app. Nothing was signed."
+            gettext(
+                "That authenticator code is not correct or was already used; enter the current "
+                "code from your app. Nothing was signed."
+            )
         )
     cache.delete(_failures_key(user))

@@ -32,6 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from articles import audit, citations, gate, notifications, signing
 from articles.audit.records import signature_digest
@@ -154,16 +155,19 @@ class GateBlocked(WorkflowError):
     @property
     def summary(self) -> str:
         n = len(self.blockers)
-        return f"{n} blocker{'s' if n != 1 else ''} ({', '.join(self.codes)})"
+        return ngettext("%(count)s blocker (%(codes)s)", "%(count)s blockers (%(codes)s)", n) % {
+            "count": n,
+            "codes": ", ".join(self.codes),
+        }
 
     def _describe(self) -> str:
         # One sentence: the findings themselves (what is wrong, where, what to do) are in
         # `findings`, for the screen or report that lists them.
         past = _past(TRANSITIONS[self.transition])
-        return (
-            f"“{self.content}” cannot be {past} while the publication gate finds "
-            f"{self.summary}. Nothing was changed."
-        )
+        return gettext(
+            "“%(content)s” cannot be %(done)s while the publication gate finds "
+            "%(summary)s. Nothing was changed."
+        ) % {"content": self.content, "done": past, "summary": self.summary}
 
 
 # --- Who may do what, now -------------------------------------------------------------------
@@ -525,10 +529,18 @@ def save_revision(
         latest = locked.latest_revision
         if base_revision is not None and latest is not None and latest.number != base_revision:
             raise EditConflict(
-                f"{latest.created_by.get_username()} saved a newer version "
-                f"(revision {latest.number}) at {timezone.localtime(latest.created_at):%H:%M} "
-                f"while you were editing revision {base_revision}. Nothing was saved. Copy your "
-                f"changes, reload the page, and apply them to the newer version."
+                gettext(
+                    "%(user)s saved a newer version "
+                    "(revision %(number)s) at %(time)s "
+                    "while you were editing revision %(base_revision)s. Nothing was saved. Copy "
+                    "your changes, reload the page, and apply them to the newer version."
+                )
+                % {
+                    "user": latest.created_by.get_username(),
+                    "number": latest.number,
+                    "time": f"{timezone.localtime(latest.created_at):%H:%M}",
+                    "base_revision": base_revision,
+                }
             )
         working = _working_fields(content)
         content.save(update_fields=[*working, "updated_at"])
@@ -600,7 +612,7 @@ def request_changes(content: ReviewedContent, user, *, comment: str) -> None:
     locked = _lock(content)
     check("request_changes", locked, user)
     if not comment.strip():
-        raise InvalidRequest("Say what needs to change, so the writer knows what to fix.")
+        raise InvalidRequest(gettext("Say what needs to change, so the writer knows what to fix."))
     locked.review_due_at = None  # this round of review is decided
     _commit(
         "request_changes",
@@ -699,8 +711,11 @@ def _verified_for_signing(
     revision = locked.latest_revision
     if expected_hash is not None and expected_hash != revision.content_hash:
         raise WrongState(
-            f"“{locked}” changed after you opened it; it is now revision {revision.number}. "
-            "Read it, then sign again. Nothing was signed."
+            gettext(
+                "“%(content)s” changed after you opened it; it is now revision %(number)s. "
+                "Read it, then sign again. Nothing was signed."
+            )
+            % {"content": locked, "number": revision.number}
         )
     try:
         signing.verify_signer(user, **secrets)
@@ -708,8 +723,11 @@ def _verified_for_signing(
         raise NotAllowed(str(refusal)) from None
     if not revision.matches_content():
         raise WrongState(
-            f"Revision {revision.number} no longer matches its recorded hash; it cannot be "
-            "signed. Tell an admin: the stored content has been altered."
+            gettext(
+                "Revision %(number)s no longer matches its recorded hash; it cannot be "
+                "signed. Tell an admin: the stored content has been altered."
+            )
+            % {"number": revision.number}
         )
     return revision
 
@@ -757,13 +775,20 @@ def schedule(
     now = timezone.now()
     if locked.state == S.APPROVED:
         if go_live_at is None:
-            raise InvalidRequest("Choose when the content should go live.")
+            raise InvalidRequest(gettext("Choose when the content should go live."))
         if valid_signature(locked) is None:
-            raise WrongState(f"The approval of “{locked}” has expired; it must be reviewed again.")
+            raise WrongState(
+                gettext("The approval of “%(content)s” has expired; it must be reviewed again.")
+                % {"content": locked}
+            )
     elif go_live_at is not None:
-        raise InvalidRequest("This content is already live; only its expiry can be scheduled.")
+        raise InvalidRequest(
+            gettext("This content is already live; only its expiry can be scheduled.")
+        )
     if expire_at is not None and expire_at <= max(go_live_at or now, now):
-        raise InvalidRequest("The expiry time must be later than the go-live time and now.")
+        raise InvalidRequest(
+            gettext("The expiry time must be later than the go-live time and now.")
+        )
     if go_live_at is not None:
         locked.scheduled_at = go_live_at
     locked.expire_at = expire_at
@@ -803,16 +828,25 @@ def _publish(
     signature = valid_signature(locked, now)
     if signature is None:
         raise WrongState(
-            f"The approval of “{locked}” has expired or does not match its latest revision; "
-            "it must be reviewed again before it is published."
+            gettext(
+                "The approval of “%(content)s” has expired or does not match its latest revision; "
+                "it must be reviewed again before it is published."
+            )
+            % {"content": locked}
         )
     if needs_compliance(locked) and compliance_signature(locked, now) is None:
         raise WrongState(
-            f"“{locked}” is promotional: a compliance reviewer must also approve this revision "
-            "before it is published."
+            gettext(
+                "“%(content)s” is promotional: a compliance reviewer must also approve this "
+                "revision "
+                "before it is published."
+            )
+            % {"content": locked}
         )
     if locked.expire_at is not None and locked.expire_at <= now:
-        raise InvalidRequest("The scheduled expiry time has passed; change it before publishing.")
+        raise InvalidRequest(
+            gettext("The scheduled expiry time has passed; change it before publishing.")
+        )
     _gate(name, locked, "publish")
     replaced = locked.live_revision_id
     try:
@@ -888,11 +922,16 @@ def override_finding(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidRequest(
-            "Say why the claim may stand without a citation; the reason is shown with the "
-            "finding and kept in the audit trail."
+            gettext(
+                "Say why the claim may stand without a citation; the reason is shown with the "
+                "finding and kept in the audit trail."
+            )
         )
     if code not in OVERRIDABLE_CODES:
-        raise InvalidRequest(f"Findings of type {code} cannot be overridden; they must be fixed.")
+        raise InvalidRequest(
+            gettext("Findings of type %(code)s cannot be overridden; they must be fixed.")
+            % {"code": code}
+        )
     revision = locked.latest_revision
     finding = next(
         (
@@ -904,8 +943,12 @@ def override_finding(
     )
     if finding is None:
         raise InvalidRequest(
-            "The latest revision has no such finding to override: the sentence may have changed, "
-            "or the finding is already overridden or cannot be overridden. Nothing was recorded."
+            gettext(
+                "The latest revision has no such finding to override: the sentence may have "
+                "changed, "
+                "or the finding is already overridden or cannot be overridden. Nothing was "
+                "recorded."
+            )
         )
     override = GateOverride.objects.create(
         content_type=ContentType.objects.get_for_model(locked),
@@ -943,9 +986,12 @@ def assign(content: ReviewedContent, user, *, owner) -> None:
     locked = _lock(content)
     check("assign", locked, user)
     if owner is None or not owner.is_active or Role.WRITER not in roles_of(owner):
-        raise InvalidRequest("Choose an active writer to assign this to.")
+        raise InvalidRequest(gettext("Choose an active writer to assign this to."))
     if owner.pk == locked.owner_id:
-        raise InvalidRequest(f"“{locked}” is already assigned to {display_name(owner)}.")
+        raise InvalidRequest(
+            gettext("“%(content)s” is already assigned to %(writer)s.")
+            % {"content": locked, "writer": display_name(owner)}
+        )
     previous = locked.owner
     locked.owner = owner
     _commit("assign", locked, content, user, to_state=locked.state,
@@ -959,13 +1005,14 @@ def assign_reviewer(content: ReviewedContent, user, *, reviewer, due_at: datetim
     locked = _lock(content)
     check("assign_reviewer", locked, user)
     if reviewer is None or not reviewer.is_active or Role.REVIEWER not in roles_of(reviewer):
-        raise InvalidRequest("Choose an active medical reviewer.")
+        raise InvalidRequest(gettext("Choose an active medical reviewer."))
     if made_by(locked, reviewer):
         raise InvalidRequest(
-            f"{display_name(reviewer)} wrote or edited “{locked}”, so they cannot review it."
+            gettext("%(reviewer)s wrote or edited “%(content)s”, so they cannot review it.")
+            % {"reviewer": display_name(reviewer), "content": locked}
         )
     if due_at is None or due_at <= timezone.now():
-        raise InvalidRequest("Choose a due date in the future.")
+        raise InvalidRequest(gettext("Choose a due date in the future."))
     locked.reviewer = reviewer
     locked.review_due_at = due_at
     _commit("assign_reviewer", locked, content, user, to_state=locked.state,

@@ -170,6 +170,11 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
+# Spanish is next (issue 12). Every page is still served in LANGUAGE_CODE: there is no
+# LocaleMiddleware, because the page cache keys pages by URL only; a per-language key (or
+# per-language URLs) comes first. `make messages` extracts the strings into locale/.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static files and media (deployment) ------------------------------------------------------

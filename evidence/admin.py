@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from evidence import library, views
@@ -40,24 +41,26 @@ class SourceForm(forms.ModelForm):
     finds its registry record and its duplicate."""
 
     # Room for what people paste (a publisher URL, "PMID: 12345678"); stored canonical and short.
-    doi = forms.CharField(label="DOI", max_length=500, required=False)
-    pmid = forms.CharField(label="PubMed ID", max_length=40, required=False)
-    pmcid = forms.CharField(label="PubMed Central ID", max_length=40, required=False)
-    isbn = forms.CharField(label="ISBN-13", max_length=40, required=False)
+    doi = forms.CharField(label=gettext_lazy("DOI"), max_length=500, required=False)
+    pmid = forms.CharField(label=gettext_lazy("PubMed ID"), max_length=40, required=False)
+    pmcid = forms.CharField(label=gettext_lazy("PubMed Central ID"), max_length=40, required=False)
+    isbn = forms.CharField(label=gettext_lazy("ISBN-13"), max_length=40, required=False)
     url = forms.URLField(max_length=500, required=False, assume_scheme="https")
     # Plain lines, never JSON: `evidence.library.parse_author_lines` reads them.
     authors = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 50}),
-        help_text="One author per line, in the order the work lists them: “Williamson JD”, "
-        "“Mesa Bedoya, L.E.” or a group name (“SPRINT Research Group”). End with a line "
-        "“et al.” if the list is incomplete.",
+        help_text=gettext_lazy(
+            "One author per line, in the order the work lists them: “Williamson JD”, "
+            "“Mesa Bedoya, L.E.” or a group name (“SPRINT Research Group”). End with a line "
+            "“et al.” if the list is incomplete.",
+        ),
     )
 
     editors = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
-        help_text="A chapter's book editors, one per line, written like the authors.",
+        help_text=gettext_lazy("A chapter's book editors, one per line, written like the authors."),
     )
 
     class Meta:
@@ -202,18 +205,18 @@ class SourceAdmin(admin.ModelAdmin):
         ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
-    @admin.display(description="Readers read it as")
+    @admin.display(description=gettext_lazy("Readers read it as"))
     def readers_read_it_as(self, source: Source) -> str:
         """The kind as the public page names it next to the reference, so a writer choosing the
         kind sees what a patient will be told."""
         return source.evidence_in_plain_words or "—"
 
-    @admin.display(description="Title", ordering="title")
+    @admin.display(description=gettext_lazy("Title"), ordering="title")
     def short_title(self, source: Source) -> str:
         title = source.title or source.doi or source.pmid or source.url or f"Source {source.pk}"
         return title if len(title) <= 90 else title[:89] + "…"
 
-    @admin.display(description="First author")
+    @admin.display(description=gettext_lazy("First author"))
     def first_author(self, source: Source) -> str:
         if not source.authors:
             return "—"
@@ -221,11 +224,11 @@ class SourceAdmin(admin.ModelAdmin):
         more = len(source.authors) > 1 or source.authors_truncated
         return f"{first} et al." if more else first
 
-    @admin.display(description="Verification", ordering="verification_status")
+    @admin.display(description=gettext_lazy("Verification"), ordering="verification_status")
     def verification(self, source: Source) -> str:
         return source.get_verification_status_display()
 
-    @admin.display(description="Differences")
+    @admin.display(description=gettext_lazy("Differences"))
     def verification_summary(self, source: Source) -> str:
         if not source.verification_details:
             return "—"
@@ -248,7 +251,7 @@ class SourceAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.display(description="The registry's details")
+    @admin.display(description=gettext_lazy("The registry's details"))
     def registry_offer(self, source: Source) -> str:
         """One click replaces the written details with the registry's, when they differ."""
         if source.pk is None or not library.differs_from_registry(source):
@@ -282,7 +285,7 @@ class SourceAdmin(admin.ModelAdmin):
     def use_registry_view(self, request, pk: int):
         return require_POST(lambda request: _use_registry(self, request, pk))(request)
 
-    @admin.display(description="Registry metadata")
+    @admin.display(description=gettext_lazy("Registry metadata"))
     def registry_record(self, source: Source) -> str:
         if not source.registry_metadata:
             return "—"
@@ -304,14 +307,17 @@ class SourceAdmin(admin.ModelAdmin):
         for source in queryset:
             delete_source(source, request.user)
 
-    @admin.action(description="Verify against registries", permissions=["change"])
+    @admin.action(description=gettext_lazy("Verify against registries"), permissions=["change"])
     def verify_against_registries(self, request, queryset) -> None:
         selected = queryset.count()
         if selected > ACTION_LIMIT:
             self.message_user(
                 request,
-                f"Select at most {ACTION_LIMIT} sources at a time. Every source is also "
-                "checked again automatically, a batch at a time.",
+                gettext(
+                    "Select at most %(limit)s sources at a time. Every source is also "
+                    "checked again automatically, a batch at a time."
+                )
+                % {"limit": ACTION_LIMIT},
                 messages.ERROR,
             )
             return
@@ -338,14 +344,17 @@ class SourceAdmin(admin.ModelAdmin):
 def _use_registry(model_admin: SourceAdmin, request, pk: int):
     source = get_object_or_404(Source, pk=pk)
     if not library.may_change(request.user):
-        model_admin.message_user(request, "You may not change sources.", messages.ERROR)
+        model_admin.message_user(request, gettext("You may not change sources."), messages.ERROR)
     elif changed := library.use_registry_details(source):
         model_admin.message_user(
             request,
-            f"Took the registry's {', '.join(changed)}. Articles citing it show the new details "
-            "once they are saved again.",
+            gettext(
+                "Took the registry's %(fields)s. Articles citing it show the new details "
+                "once they are saved again."
+            )
+            % {"fields": ", ".join(changed)},
             messages.SUCCESS,
         )
     else:
-        model_admin.message_user(request, "The details already match the registry's.")
+        model_admin.message_user(request, gettext("The details already match the registry's."))
     return HttpResponseRedirect(reverse("admin:evidence_source_change", args=(pk,)))

@@ -5,50 +5,51 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from evidence import limits
 
 
 class SourceKind(models.TextChoices):
-    JOURNAL_ARTICLE = "journal_article", "Journal article"
-    SYSTEMATIC_REVIEW = "systematic_review", "Systematic review or meta-analysis"
-    RANDOMIZED_TRIAL = "randomized_trial", "Randomized trial"
-    OBSERVATIONAL = "observational", "Observational study"
-    CASE_SERIES = "case_series", "Case series or open-label trial"
-    PRECLINICAL = "preclinical", "Preclinical (laboratory or animal) study"
-    GUIDELINE = "guideline", "Clinical guideline"
-    WEBSITE = "website", "Website"
+    JOURNAL_ARTICLE = "journal_article", _("Journal article")
+    SYSTEMATIC_REVIEW = "systematic_review", _("Systematic review or meta-analysis")
+    RANDOMIZED_TRIAL = "randomized_trial", _("Randomized trial")
+    OBSERVATIONAL = "observational", _("Observational study")
+    CASE_SERIES = "case_series", _("Case series or open-label trial")
+    PRECLINICAL = "preclinical", _("Preclinical (laboratory or animal) study")
+    GUIDELINE = "guideline", _("Clinical guideline")
+    WEBSITE = "website", _("Website")
     # Kinds of publication rather than of study design: each has its own AMA layout.
-    BOOK = "book", "Book"
-    CHAPTER = "chapter", "Book chapter"
-    REPORT = "report", "Report"
-    THESIS = "thesis", "Thesis or dissertation"
+    BOOK = "book", _("Book")
+    CHAPTER = "chapter", _("Book chapter")
+    REPORT = "report", _("Report")
+    THESIS = "thesis", _("Thesis or dissertation")
 
 
 # What each kind of evidence is, in words a patient understands.
 EVIDENCE_IN_PLAIN_WORDS = {
-    SourceKind.SYSTEMATIC_REVIEW: "review of trials",
-    SourceKind.RANDOMIZED_TRIAL: "randomized trial",
-    SourceKind.OBSERVATIONAL: "study that observed patients",
-    SourceKind.CASE_SERIES: "early trial without a control group",
-    SourceKind.PRECLINICAL: "laboratory or animal study",
-    SourceKind.GUIDELINE: "clinical guideline",
-    SourceKind.JOURNAL_ARTICLE: "journal article",
-    SourceKind.WEBSITE: "website",
-    SourceKind.BOOK: "book",
-    SourceKind.CHAPTER: "book chapter",
-    SourceKind.REPORT: "report",
-    SourceKind.THESIS: "thesis",
+    SourceKind.SYSTEMATIC_REVIEW: _("review of trials"),
+    SourceKind.RANDOMIZED_TRIAL: _("randomized trial"),
+    SourceKind.OBSERVATIONAL: _("study that observed patients"),
+    SourceKind.CASE_SERIES: _("early trial without a control group"),
+    SourceKind.PRECLINICAL: _("laboratory or animal study"),
+    SourceKind.GUIDELINE: _("clinical guideline"),
+    SourceKind.JOURNAL_ARTICLE: _("journal article"),
+    SourceKind.WEBSITE: _("website"),
+    SourceKind.BOOK: _("book"),
+    SourceKind.CHAPTER: _("book chapter"),
+    SourceKind.REPORT: _("report"),
+    SourceKind.THESIS: _("thesis"),
 }
 
 
 class VerificationStatus(models.TextChoices):
-    UNVERIFIED = "unverified", "Not yet checked"
-    VERIFIED = "verified", "Matches the registry"
-    MISMATCH = "mismatch", "Differs from the registry"
-    RETRACTED = "retracted", "Retracted"
-    NOT_FOUND = "not-found", "Not found in the registry"
-    UNREACHABLE = "unreachable", "Registry unreachable"
+    UNVERIFIED = "unverified", _("Not yet checked")
+    VERIFIED = "verified", _("Matches the registry")
+    MISMATCH = "mismatch", _("Differs from the registry")
+    RETRACTED = "retracted", _("Retracted")
+    NOT_FOUND = "not-found", _("Not found in the registry")
+    UNREACHABLE = "unreachable", _("Registry unreachable")
 
 
 def author_name(author: dict) -> str:
@@ -74,38 +75,38 @@ class Source(models.Model):
     kind = models.CharField(
         max_length=32, choices=SourceKind.choices, default=SourceKind.JOURNAL_ARTICLE
     )
-    doi = models.CharField("DOI", max_length=255, blank=True)
-    pmid = models.CharField("PubMed ID", max_length=12, blank=True)
-    pmcid = models.CharField("PubMed Central ID", max_length=16, blank=True)
-    isbn = models.CharField("ISBN-13", max_length=13, blank=True)
+    doi = models.CharField(_("DOI"), max_length=255, blank=True)
+    pmid = models.CharField(_("PubMed ID"), max_length=12, blank=True)
+    pmcid = models.CharField(_("PubMed Central ID"), max_length=16, blank=True)
+    isbn = models.CharField(_("ISBN-13"), max_length=13, blank=True)
     url = models.URLField(max_length=500, blank=True)
     title = models.TextField(blank=True)
     # [{"family": "Mesa Bedoya", "given": "L.E."}, ...] in the order the source lists them.
     authors = models.JSONField(default=list, blank=True)
     authors_truncated = models.BooleanField(
-        default=False, help_text='The list as written ends with "et al."'
+        default=False, help_text=_('The list as written ends with "et al."')
     )
     journal = models.CharField(max_length=300, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     volume = models.CharField(max_length=40, blank=True)
     issue = models.CharField(max_length=40, blank=True)
-    pages = models.CharField("pages or article number", max_length=60, blank=True)
+    pages = models.CharField(_("pages or article number"), max_length=60, blank=True)
     # Books, chapters, reports, theses and web pages (AMA prints each its own way).
     book_title = models.CharField(
-        max_length=500, blank=True, help_text="The book a chapter appears in."
+        max_length=500, blank=True, help_text=_("The book a chapter appears in.")
     )
     # [{"family": "Adam", "given": "M.P."}, ...]: a chapter's book editors.
     editors = models.JSONField(default=list, blank=True)
     publisher = models.CharField(
-        max_length=300, blank=True, help_text="Publisher, or the university of a thesis."
+        max_length=300, blank=True, help_text=_("Publisher, or the university of a thesis.")
     )
-    publisher_place = models.CharField("place of publication", max_length=200, blank=True)
+    publisher_place = models.CharField(_("place of publication"), max_length=200, blank=True)
     accessed = models.DateField(
-        "date accessed", null=True, blank=True, help_text="When the web page was read."
+        _("date accessed"), null=True, blank=True, help_text=_("When the web page was read.")
     )
     # The journal's ISSNs as the file or registry gives them ("1093-9946 1093-4715"); journals
     # are matched by ISSN before their names are compared.
-    issn = models.CharField("ISSN", max_length=40, blank=True)
+    issn = models.CharField(_("ISSN"), max_length=40, blank=True)
     # The reference exactly as it was written (a "Source:" line, a BibTeX entry's fields).
     as_written = models.TextField(blank=True)
 
@@ -159,7 +160,7 @@ class Source(models.Model):
     @property
     def evidence_in_plain_words(self) -> str:
         """The kind as a patient reads it on the public page ("randomized trial")."""
-        return EVIDENCE_IN_PLAIN_WORDS.get(self.kind, "")
+        return str(EVIDENCE_IN_PLAIN_WORDS.get(self.kind, ""))
 
     def snapshot(self) -> dict:
         """What a reader sees of this source in a reference list; frozen into revisions."""

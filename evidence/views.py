@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from evidence import library
@@ -80,7 +81,7 @@ class SourceByHandForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not (cleaned.get("title") or "").strip():
-            self.add_error("title", "Give the title of the work.")
+            self.add_error("title", gettext("Give the title of the work."))
         for name, parse in (("doi", normalize_doi), ("pmid", normalize_pmid)):
             if cleaned.get(name):
                 try:

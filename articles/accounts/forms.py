@@ -5,11 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from articles.accounts import factors
 
+CODE_LABEL = _("Authenticator code")
 
-def code_field(label: str = "Authenticator code") -> forms.CharField:
+
+def code_field(label: str | Promise = CODE_LABEL) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
@@ -17,7 +21,7 @@ def code_field(label: str = "Authenticator code") -> forms.CharField:
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
         ),
-        help_text="The 6-digit code your authenticator app shows now.",
+        help_text=_("The 6-digit code your authenticator app shows now."),
     )
 
 
@@ -29,8 +33,10 @@ class SignInForm(AdminAuthenticationForm):
 
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "bad_code": "Enter the current code from your authenticator app (each code works once; "
-        "after a wrong one, wait a few seconds).",
+        "bad_code": _(
+            "Enter the current code from your authenticator app (each code works once; "
+            "after a wrong one, wait a few seconds)."
+        ),
     }
 
     def clean(self):
@@ -51,15 +57,15 @@ class SignInForm(AdminAuthenticationForm):
 
 
 class EnrollForm(forms.Form):
-    otp_token = code_field("Code from your app")
+    otp_token = code_field(_("Code from your app"))
 
 
 class CertifyForm(forms.Form):
     username = forms.CharField(
-        label="Your user name", widget=forms.TextInput(attrs={"autocomplete": "username"})
+        label=_("Your user name"), widget=forms.TextInput(attrs={"autocomplete": "username"})
     )
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

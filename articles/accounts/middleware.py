@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 
 from articles.accounts import factors
 
@@ -68,7 +69,7 @@ class StaffSessionMiddleware:
         last_seen = request.session.get(LAST_SEEN_KEY, now)
         if user.is_staff and now - last_seen > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
             logout(request)
-            messages.info(request, "You were signed out after a period without activity.")
+            messages.info(request, gettext("You were signed out after a period without activity."))
             return _to_login(request)
         if now - last_seen >= 60 or LAST_SEEN_KEY not in request.session:
             # To the minute: writing the session on every request would cost a query each.

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles import audit, notifications, signing
@@ -51,7 +52,7 @@ def is_admin(user) -> bool:
 
 def _require_admin(actor) -> None:
     if not is_admin(actor):
-        raise AccountRefused("Only an admin may do this.")
+        raise AccountRefused(gettext("Only an admin may do this."))
 
 
 def _check_second_admin(actor, *, person, requested_by, requested_at) -> None:
@@ -60,10 +61,12 @@ def _check_second_admin(actor, *, person, requested_by, requested_at) -> None:
     _require_admin(actor)
     if actor.pk in (requested_by.pk, person.pk):
         raise AccountRefused(
-            "A different admin must confirm: the one who asked, or the person, cannot."
+            gettext("A different admin must confirm: the one who asked, or the person, cannot.")
         )
     if not _admin_before(actor, requested_at):
-        raise AccountRefused("Only an admin who was one before this was asked for may confirm.")
+        raise AccountRefused(
+            gettext("Only an admin who was one before this was asked for may confirm.")
+        )
 
 
 def _admin_before(user, moment) -> bool:
@@ -106,8 +109,11 @@ def send_password_reset(user, actor) -> None:
     _require_admin(actor)
     if not user.email:
         raise AccountRefused(
-            f"{user.get_username()} has no email address, so no reset link can be sent. "
-            "Add their address first."
+            gettext(
+                "%(user)s has no email address, so no reset link can be sent. "
+                "Add their address first."
+            )
+            % {"user": user.get_username()}
         )
     audit.record("password_reset_sent", actor=actor, obj=user, detail={"to": user.email})
     link = reset_link(user)
@@ -137,15 +143,21 @@ def request_factor_reset(user, actor, reason: str) -> FactorReset:
     _require_admin(actor)
     reason = (reason or "").strip()
     if actor.pk == user.pk:
-        raise AccountRefused("Another admin must ask for your own authenticator to be reset.")
+        raise AccountRefused(
+            gettext("Another admin must ask for your own authenticator to be reset.")
+        )
     if not reason:
-        raise AccountRefused("Say why the authenticator must be reset; the reason is audited.")
+        raise AccountRefused(
+            gettext("Say why the authenticator must be reset; the reason is audited.")
+        )
     if not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
-        raise AccountRefused(f"{user.get_username()} has no authenticator to reset.")
+        raise AccountRefused(
+            gettext("%(user)s has no authenticator to reset.") % {"user": user.get_username()}
+        )
     if pending_factor_reset(user) is not None:
         raise AccountRefused(
-            f"A reset of {user.get_username()}'s authenticator is already waiting for a second "
-            "admin."
+            gettext("A reset of %(user)s's authenticator is already waiting for a second admin.")
+            % {"user": user.get_username()}
         )
     reset = FactorReset.objects.create(
         user=user, reason=reason, requested_by=actor, requested_at=timezone.now()
@@ -166,7 +178,10 @@ def confirm_factor_reset(user, actor) -> None:
     reset = FactorReset.objects.select_for_update().filter(user=user, confirmed_at__isnull=True)
     reset = reset.first()
     if reset is None:
-        raise AccountRefused(f"No reset of {user.get_username()}'s authenticator was asked for.")
+        raise AccountRefused(
+            gettext("No reset of %(user)s's authenticator was asked for.")
+            % {"user": user.get_username()}
+        )
     _check_second_admin(
         actor, person=user, requested_by=reset.requested_by, requested_at=reset.requested_at
     )
@@ -228,19 +243,24 @@ def request_email_change(user, actor, new_email: str, reason: str) -> AccountCha
     try:
         validate_email(new_email)
     except ValidationError:
-        raise AccountRefused("Enter the new email address, like name@clinic.org.") from None
+        raise AccountRefused(
+            gettext("Enter the new email address, like name@clinic.org.")
+        ) from None
     if not reason:
-        raise AccountRefused("Say why the address must change; the reason is audited.")
+        raise AccountRefused(gettext("Say why the address must change; the reason is audited."))
     if new_email.lower() == (user.email or "").lower():
-        raise AccountRefused(f"{user.get_username()} already has that address.")
+        raise AccountRefused(
+            gettext("%(user)s already has that address.") % {"user": user.get_username()}
+        )
     model = get_user_model()
     if model.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
-        raise AccountRefused("Another account has that address.")
+        raise AccountRefused(gettext("Another account has that address."))
     if AccountChange.objects.filter(
         user=user, kind=AccountChange.EMAIL, confirmed_at__isnull=True
     ).exists():
         raise AccountRefused(
-            f"A change of {user.get_username()}'s address is already waiting for a second admin."
+            gettext("A change of %(user)s's address is already waiting for a second admin.")
+            % {"user": user.get_username()}
         )
     change = AccountChange.objects.create(
         user=user,
@@ -270,7 +290,7 @@ def request_role_grant(user, role: Role, actor) -> AccountChange:
     """First admin: ask for `user` to get a signing or account-running role."""
     _require_admin(actor)
     if actor.pk == user.pk:
-        raise AccountRefused("Another admin must give you a role.")
+        raise AccountRefused(gettext("Another admin must give you a role."))
     pending = AccountChange.objects.filter(
         user=user, kind=AccountChange.ROLE, value=role.value, confirmed_at__isnull=True
     ).first()
@@ -306,7 +326,7 @@ def change_roles(user, before: Iterable[Role], after: Iterable[Role], actor) -> 
 def confirm_change(change_id: int, actor) -> AccountChange:
     """Second admin: apply a waiting email or role change."""
     if not str(change_id).isdigit():
-        raise AccountRefused("That change is no longer waiting; it was confirmed already.")
+        raise AccountRefused(gettext("That change is no longer waiting; it was confirmed already."))
     change = (
         AccountChange.objects.select_for_update()
         .select_related("user", "requested_by")
@@ -314,7 +334,7 @@ def confirm_change(change_id: int, actor) -> AccountChange:
         .first()
     )
     if change is None:
-        raise AccountRefused("That change is no longer waiting; it was confirmed already.")
+        raise AccountRefused(gettext("That change is no longer waiting; it was confirmed already."))
     user = change.user
     _check_second_admin(
         actor, person=user, requested_by=change.requested_by, requested_at=change.requested_at
@@ -420,9 +440,11 @@ def certify_signature(user, *, username: str, password: str, otp_token: str) -> 
     """The reviewer signs, with user name, password and code, that their electronic signature
     binds them. Once per person; required before their first approval."""
     if not signs_approvals(user):
-        raise AccountRefused("Only a reviewer who signs approvals signs the certification.")
+        raise AccountRefused(
+            gettext("Only a reviewer who signs approvals signs the certification.")
+        )
     if signing.has_certified(user):
-        raise AccountRefused("You have already signed the certification.")
+        raise AccountRefused(gettext("You have already signed the certification."))
     try:
         signing.verify_signer(
             user, password=password, otp_token=otp_token, username=username, certifying=True

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext
 from django_otp import login as otp_login
 
 from articles import notifications, signing
@@ -30,7 +31,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return _page(
             request,
             "admin/accounts/two_factor.html",
-            "Two-step sign-in",
+            gettext("Two-step sign-in"),
             enrolled=True,
             pending_reset=people.pending_factor_reset(user),
         )
@@ -40,17 +41,19 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         confirmed = factors.confirm_enrollment(user, form.cleaned_data["otp_token"])
         if confirmed is not None:
             otp_login(request, confirmed)
-            messages.success(request, "Your authenticator app is set up.")
+            messages.success(request, gettext("Your authenticator app is set up."))
             return HttpResponseRedirect(_next_step(user))
         form.add_error(
             "otp_token",
-            "That code is not correct, or came too soon after a wrong one. Wait a few seconds, "
-            "then enter the code the app shows now.",
+            gettext(
+                "That code is not correct, or came too soon after a wrong one. Wait a few seconds, "
+                "then enter the code the app shows now."
+            ),
         )
     return _page(
         request,
         "admin/accounts/two_factor.html",
-        "Set up two-step sign-in",
+        gettext("Set up two-step sign-in"),
         enrolled=False,
         form=form,
         qr_svg=factors.qr_code_svg(device),
@@ -77,12 +80,14 @@ def certify_signature(request: HttpRequest) -> HttpResponse:
         except people.AccountRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, "Your certification is recorded. You can now approve.")
+            messages.success(
+                request, gettext("Your certification is recorded. You can now approve.")
+            )
             return HttpResponseRedirect(reverse("admin:index"))
     return _page(
         request,
         "admin/accounts/certify.html",
-        "Signature certification",
+        gettext("Signature certification"),
         is_reviewer=is_reviewer,
         certification=certification,
         has_factor=factors.has_factor(user),
@@ -115,12 +120,15 @@ def email_preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         notifications.set_receives(user, set(request.POST.getlist("receive")))
-        messages.success(request, "Your email choices are saved.")
+        messages.success(request, gettext("Your email choices are saved."))
         return HttpResponseRedirect(reverse("email_preferences"))
     choices = [
         {"kind": kind.value, "label": kind.label, "checked": on}
         for kind, on in notifications.receives(user).items()
     ]
     return _page(
-        request, "admin/accounts/email_preferences.html", "Email preferences", choices=choices
+        request,
+        "admin/accounts/email_preferences.html",
+        gettext("Email preferences"),
+        choices=choices,
     )

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from articles import images, jobs, rendering, workflow
 from articles.admin.history import AuditTrailHistory
@@ -80,8 +81,10 @@ class CitationForm(forms.ModelForm):
         fields = ("key", "source", "attribution", "supports")
         widgets = {"supports": forms.Textarea(attrs={"rows": 2, "cols": 40})}
         help_texts = {
-            "key": "Filled in for you. Cite sources in the text with “Cite” in the editor's "
-            "toolbar; a source listed here that no marker cites blocks publication."
+            "key": gettext_lazy(
+                "Filled in for you. Cite sources in the text with “Cite” in the editor's "
+                "toolbar; a source listed here that no marker cites blocks publication."
+            )
         }
 
     def __init__(self, *args, **kwargs):
@@ -92,8 +95,10 @@ class CitationForm(forms.ModelForm):
         key = (self.cleaned_data.get("key") or "").strip()
         if key and not CITATION_KEY.fullmatch(key):
             raise forms.ValidationError(
-                "Use letters, digits, “-”, “_” or “:” only (up to 64): the body's citation marker "
-                '<sup data-citation="KEY"> names it.'
+                gettext(
+                    "Use letters, digits, “-”, “_” or “:” only (up to 64): the body's citation "
+                    'marker <sup data-citation="KEY"> names it.'
+                )
             )
         return key
 
@@ -262,7 +267,7 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
             context["reader_feedback"] = feedback.accepted_feedback_for(obj, request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    @admin.display(description="Body")
+    @admin.display(description=gettext_lazy("Body"))
     def body_preview(self, obj):
         """The body as the public page will number and link its citations, with the same AMA
         reference list, so the reviewer reads what readers will."""
@@ -313,16 +318,24 @@ class ArticleAdmin(WorkflowAdminMixin, admin.ModelAdmin):
             if queued:
                 messages.info(
                     request,
-                    f"Checking {queued} source{'s' if queued != 1 else ''} against Crossref and "
-                    "PubMed. Reload this page in a minute to see what they say.",
+                    ngettext(
+                        "Checking %(count)s source against Crossref and "
+                        "PubMed. Reload this page in a minute to see what they say.",
+                        "Checking %(count)s sources against Crossref and "
+                        "PubMed. Reload this page in a minute to see what they say.",
+                        queued,
+                    )
+                    % {"count": queued},
                 )
             elif jobs.source_check_running(obj):
-                messages.info(request, "The sources are being checked already.")
+                messages.info(request, gettext("The sources are being checked already."))
             else:
-                messages.info(request, "No source of this article has a DOI or PubMed ID to check.")
+                messages.info(
+                    request, gettext("No source of this article has a DOI or PubMed ID to check.")
+                )
         return HttpResponseRedirect(self._url("change", obj.pk) + "#vetted-gate-heading")
 
-    @admin.display(description="Current image")
+    @admin.display(description=gettext_lazy("Current image"))
     def hero_current(self, obj):
         image = obj.hero_image if obj is not None else None
         if image is None:

@@ -13,6 +13,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from articles.admin.history import AuditTrailHistory
 from articles.models import Feedback, FeedbackStatus
@@ -28,9 +29,11 @@ DECIDE = {
 }
 
 DONE = {
-    FeedbackStatus.ACCEPTED: "accepted: the article's writer, editors and reviewers see it",
-    FeedbackStatus.DISMISSED: "dismissed",
-    FeedbackStatus.SPAM: "marked as spam",
+    FeedbackStatus.ACCEPTED: gettext_lazy(
+        "accepted: the article's writer, editors and reviewers see it"
+    ),
+    FeedbackStatus.DISMISSED: gettext_lazy("dismissed"),
+    FeedbackStatus.SPAM: gettext_lazy("marked as spam"),
 }
 
 
@@ -119,8 +122,13 @@ class FeedbackAdmin(AuditTrailHistory, admin.ModelAdmin):
             self.message_user(request, str(refusal), messages.ERROR)
             return
         if decided:
-            noun = "report was" if decided == 1 else "reports were"
-            self.message_user(request, f"{decided} {noun} {DONE[status]}.", messages.SUCCESS)
+            noun = ngettext("report was", "reports were", decided)
+            self.message_user(
+                request,
+                gettext("%(count)s %(noun)s %(done)s.")
+                % {"count": decided, "noun": noun, "done": DONE[status]},
+                messages.SUCCESS,
+            )
         for refusal in refusals:
             self.message_user(request, refusal, messages.WARNING)
 
@@ -160,19 +168,19 @@ class FeedbackAdmin(AuditTrailHistory, admin.ModelAdmin):
 
     # --- Displays -----------------------------------------------------------------------------
 
-    @admin.display(description="Article", ordering="article__title")
+    @admin.display(description=gettext_lazy("Article"), ordering="article__title")
     def article_title(self, obj):
         return obj.article.title
 
-    @admin.display(description="Article")
+    @admin.display(description=gettext_lazy("Article"))
     def article_link(self, obj):
         url = reverse("admin:articles_article_change", args=[obj.article_id])
         return format_html('<a href="{}">{}</a>', url, obj.article.title)
 
-    @admin.display(description="Revision seen", ordering="revision__number")
+    @admin.display(description=gettext_lazy("Revision seen"), ordering="revision__number")
     def revision_number(self, obj):
         return obj.revision.number
 
-    @admin.display(description="Message")
+    @admin.display(description=gettext_lazy("Message"))
     def message_preview(self, obj):
         return Truncator(obj.message).chars(MESSAGE_PREVIEW_CHARS)

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from articles.admin.history import AuditTrailHistory
 from articles.models import ConsentText, InformationRequest, NewsletterSubscription, RequestStatus
@@ -86,15 +87,15 @@ class InformationRequestAdmin(AuditTrailHistory, AdminRoleOnly, admin.ModelAdmin
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("prompt", "prompt_revision", "consent")
 
-    @admin.display(description="Offer", ordering="prompt__name")
+    @admin.display(description=gettext_lazy("Offer"), ordering="prompt__name")
     def offer(self, item: InformationRequest) -> str:
         return item.prompt.name if item.prompt else "—"
 
-    @admin.display(description="Consent withdrawn", boolean=True)
+    @admin.display(description=gettext_lazy("Consent withdrawn"), boolean=True)
     def withdrawn(self, item: InformationRequest) -> bool:
         return item.consent_withdrawn_at is not None
 
-    @admin.display(description="Answered")
+    @admin.display(description=gettext_lazy("Answered"))
     def offer_answered(self, item: InformationRequest):
         revision = item.prompt_revision
         if revision is None:
@@ -106,7 +107,7 @@ class InformationRequestAdmin(AuditTrailHistory, AdminRoleOnly, admin.ModelAdmin
             revision.number,
         )
 
-    @admin.display(description="Consent given")
+    @admin.display(description=gettext_lazy("Consent given"))
     def consent_given(self, item: InformationRequest):
         return _consent_html(item.consent)
 
@@ -138,38 +139,53 @@ class InformationRequestAdmin(AuditTrailHistory, AdminRoleOnly, admin.ModelAdmin
                 self.message_user(request, str(refusal), messages.ERROR)
                 return
             count += 1
-        self.message_user(request, f"{count} request{'s' if count != 1 else ''} {done}.")
+        self.message_user(
+            request,
+            ngettext("%(count)s request %(done)s.", "%(count)s requests %(done)s.", count)
+            % {"count": count, "done": done},
+        )
 
     def _mark(self, request, queryset, status: str) -> None:
         self._each(
             request,
             queryset,
             lambda item, user: information_requests.set_status(item, user, status),
-            f"marked {RequestStatus(status).label.lower()}",
+            gettext("marked %(status)s") % {"status": RequestStatus(status).label.lower()},
         )
 
-    @admin.action(description="Mark selected requests as contacted", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark selected requests as contacted"), permissions=["change"]
+    )
     def mark_contacted(self, request, queryset):
         self._mark(request, queryset, RequestStatus.CONTACTED)
 
-    @admin.action(description="Mark selected requests as closed", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark selected requests as closed"), permissions=["change"]
+    )
     def mark_closed(self, request, queryset):
         self._mark(request, queryset, RequestStatus.CLOSED)
 
-    @admin.action(description="Mark selected requests as spam", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark selected requests as spam"), permissions=["change"]
+    )
     def mark_spam(self, request, queryset):
         self._mark(request, queryset, RequestStatus.SPAM)
 
     @admin.action(
-        description="Withdraw consent: delete the reader's details now, keep the record",
+        description=gettext_lazy(
+            "Withdraw consent: delete the reader's details now, keep the record"
+        ),
         permissions=["change"],
     )
     def withdraw_consent(self, request, queryset):
         self._each(
-            request, queryset, information_requests.withdraw_consent, "emptied of personal data"
+            request,
+            queryset,
+            information_requests.withdraw_consent,
+            gettext("emptied of personal data"),
         )
 
-    @admin.action(description="Export selected requests as CSV", permissions=["view"])
+    @admin.action(description=gettext_lazy("Export selected requests as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         try:
             text = information_requests.export_csv(
@@ -197,7 +213,7 @@ class NewsletterSubscriptionAdmin(AuditTrailHistory, AdminRoleOnly, admin.ModelA
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Consent given")
+    @admin.display(description=gettext_lazy("Consent given"))
     def consent_given(self, item: NewsletterSubscription):
         return _consent_html(item.consent)
 

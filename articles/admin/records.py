@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from articles.admin.reviewed import describe_detail
 from articles.models import AuditEvent
@@ -71,7 +72,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Content", ordering="object_repr")
+    @admin.display(description=gettext_lazy("Content"), ordering="object_repr")
     def content_link(self, event):
         if event.content_type_id is None or event.object_id is None:
             return event.object_repr
@@ -86,17 +87,17 @@ class AuditEventAdmin(admin.ModelAdmin):
     def number(self, event):
         return event.sequence
 
-    @admin.display(description="Action", ordering="action")
+    @admin.display(description=gettext_lazy("Action"), ordering="action")
     def action_text(self, event):
         return words(event.action)
 
-    @admin.display(description="From → to")
+    @admin.display(description=gettext_lazy("From → to"))
     def transition(self, event):
         if event.from_state == event.to_state:
             return words(event.to_state) or "—"
         return f"{words(event.from_state) or '—'} → {words(event.to_state) or '—'}"
 
-    @admin.display(description="Detail")
+    @admin.display(description=gettext_lazy("Detail"))
     def detail_text(self, event):
         return describe_detail(event.detail)
 

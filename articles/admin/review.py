@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from articles import comments, gate, rendering, review, workflow
 from articles.admin.wording import DONE, finding_links
@@ -64,14 +65,18 @@ def review_view(model_admin, request, object_id: str, number: int):
         if decision not in forms:
             refusal = permissions.why_not(decision) if decision in DECISIONS and is_latest else ""
             messages.error(
-                request, refusal or "That decision is not open to you on this revision now."
+                request,
+                refusal or gettext("That decision is not open to you on this revision now."),
             )
             return HttpResponseRedirect(review_url)
         if request.POST.get("shown_hash") != obj.latest_revision.content_hash:
             messages.error(
                 request,
-                f"“{obj}” changed after you opened it; it is now revision "
-                f"{obj.latest_revision.number}. Read it again, then decide. Nothing was done.",
+                gettext(
+                    "“%(content)s” changed after you opened it; it is now revision "
+                    "%(number)s. Read it again, then decide. Nothing was done."
+                )
+                % {"content": obj, "number": obj.latest_revision.number},
             )
             return HttpResponseRedirect(
                 model_admin._url("review", obj.pk, obj.latest_revision.number)
@@ -87,14 +92,14 @@ def review_view(model_admin, request, object_id: str, number: int):
                 # A gate refusal names its blockers; each is listed beside the text.
                 form.add_error(None, str(refusal))
             else:
-                messages.success(request, f"“{obj}” {DONE[decision]}.")
+                messages.success(request, DONE[decision] % {"content": obj})
                 return HttpResponseRedirect(model_admin._url("change", obj.pk))
         forms[decision] = form
 
     context = {
         **model_admin.admin_site.each_context(request),
         **review_context(model_admin, obj, revision, user, permissions, decisions=decisions),
-        "title": f"Review: {obj}",
+        "title": gettext("Review: %(content)s") % {"content": obj},
         "opts": model_admin.opts,
         "original": obj,
         "forms": forms,

@@ -23,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from articles import audit, comments, gate, rendering, workflow
 from articles.admin.history import AuditTrailHistory
@@ -70,7 +71,7 @@ def _iso_when(value: str | None) -> str:
 
 def _state_label(value: str) -> str:
     try:
-        return State(value).label
+        return str(State(value).label)
     except ValueError:
         return value
 
@@ -133,9 +134,11 @@ def _hold_back_blocked(actions: list[dict], blockers: list) -> None:
     n = len(blockers)
     for action in actions:
         if action["name"] in GATED and not action.get("blocked"):
-            action["blocked"] = (
-                f"Fix the {n} blocker{'s' if n != 1 else ''} listed under “Publication gate” first."
-            )
+            action["blocked"] = ngettext(
+                "Fix the %(count)s blocker listed under “Publication gate” first.",
+                "Fix the %(count)s blockers listed under “Publication gate” first.",
+                n,
+            ) % {"count": n}
 
 
 def _csv_cell(value) -> str:
@@ -302,7 +305,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
 
     # --- Displays ----------------------------------------------------------------------------
 
-    @admin.display(description="State", ordering="state")
+    @admin.display(description=gettext_lazy("State"), ordering="state")
     def state_badge(self, obj):
         return format_html(
             '<span class="vetted-state vetted-state-{}">{}</span>',
@@ -310,15 +313,15 @@ class WorkflowAdminMixin(AuditTrailHistory):
             obj.get_state_display(),
         )
 
-    @admin.display(description="Owner", ordering="owner__username")
+    @admin.display(description=gettext_lazy("Owner"), ordering="owner__username")
     def owner_name(self, obj):
         return display_name(obj.owner)
 
-    @admin.display(description="Rev.", ordering="latest_revision__number")
+    @admin.display(description=gettext_lazy("Rev."), ordering="latest_revision__number")
     def revision_number(self, obj):
         return obj.latest_revision.number if obj.latest_revision_id else "—"
 
-    @admin.display(description="Latest revision")
+    @admin.display(description=gettext_lazy("Latest revision"))
     def revision_label(self, obj):
         revision = obj.latest_revision
         if revision is None:
@@ -330,7 +333,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
             revision.content_hash[:HASH_PREFIX],
         )
 
-    @admin.display(description="Approval")
+    @admin.display(description=gettext_lazy("Approval"))
     def approval_label(self, obj):
         signature = workflow.valid_signature(obj)
         if signature is None:
@@ -352,14 +355,14 @@ class WorkflowAdminMixin(AuditTrailHistory):
             )
         return text
 
-    @admin.display(description="Medical review")
+    @admin.display(description=gettext_lazy("Medical review"))
     def assignment_label(self, obj):
         if not obj.reviewer_id:
             return "No reviewer assigned; any medical reviewer may review it."
         due = f", due {_when(obj.review_due_at)}" if obj.review_due_at else ""
         return f"Assigned to {display_name(obj.reviewer)}{due}"
 
-    @admin.display(description="On the public site")
+    @admin.display(description=gettext_lazy("On the public site"))
     def live_label(self, obj):
         parts = []
         if obj.live_revision_id:
@@ -378,11 +381,11 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 parts.append(f"and to come down {_when(obj.expire_at)}")
         return "; ".join(parts)
 
-    @admin.display(description="Reviewer", ordering="reviewer__username")
+    @admin.display(description=gettext_lazy("Reviewer"), ordering="reviewer__username")
     def reviewer_name(self, obj):
         return display_name(obj.reviewer) if obj.reviewer_id else "—"
 
-    @admin.display(description="Review due", ordering="review_due_at")
+    @admin.display(description=gettext_lazy("Review due"), ordering="review_due_at")
     def review_due(self, obj):
         if obj.review_due_at is None:
             return "—"
@@ -391,18 +394,18 @@ class WorkflowAdminMixin(AuditTrailHistory):
             return format_html('<strong class="vetted-late">{} (overdue)</strong>', when)
         return when
 
-    @admin.display(description="Waiting", ordering="submitted_at")
+    @admin.display(description=gettext_lazy("Waiting"), ordering="submitted_at")
     def waiting(self, obj):
         """How long content in review has waited since it was submitted."""
         if obj.state != State.IN_REVIEW or obj.submitted_at is None:
             return "—"
         return _age(timezone.now() - obj.submitted_at)
 
-    @admin.display(description="Live", boolean=True)
+    @admin.display(description=gettext_lazy("Live"), boolean=True)
     def live_flag(self, obj):
         return obj.is_live
 
-    @admin.display(description="Body")
+    @admin.display(description=gettext_lazy("Body"))
     def body_preview(self, obj):
         # Stored bodies are already sanitized on save; cleaning again costs little and keeps
         # this page safe whatever wrote the row.
@@ -644,8 +647,11 @@ class WorkflowAdminMixin(AuditTrailHistory):
         if shown and latest is not None and shown != latest.content_hash:
             messages.error(
                 request,
-                f"“{obj}” changed after you opened it; it is now revision {latest.number}. "
-                "Read it again, then decide. Nothing was done.",
+                gettext(
+                    "“%(content)s” changed after you opened it; it is now revision %(number)s. "
+                    "Read it again, then decide. Nothing was done."
+                )
+                % {"content": obj, "number": latest.number},
             )
             return HttpResponseRedirect(change_url)
         form_class = TRANSITION_FORMS.get(name)
@@ -688,15 +694,19 @@ class WorkflowAdminMixin(AuditTrailHistory):
             messages.error(
                 request,
                 format_html(
-                    "“{}” was not {}: {} blocker{} stand{}. "
-                    '<a href="{}#vetted-gate-heading">See the publication gate</a> for what '
-                    "to fix.",
-                    obj,
-                    workflow.past_tense(name),
-                    n,
-                    "s" if n != 1 else "",
-                    "" if n != 1 else "s",
-                    change_url,
+                    ngettext(
+                        "“{content}” was not {done}: {count} blocker stands. "
+                        '<a href="{url}#vetted-gate-heading">See the publication gate</a> for '
+                        "what to fix.",
+                        "“{content}” was not {done}: {count} blockers stand. "
+                        '<a href="{url}#vetted-gate-heading">See the publication gate</a> for '
+                        "what to fix.",
+                        n,
+                    ),
+                    content=obj,
+                    done=workflow.past_tense(name),
+                    count=n,
+                    url=change_url,
                 ),
             )
             if name in TRANSITION_FORMS:
@@ -707,7 +717,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
             if name in TRANSITION_FORMS:
                 return None
             return HttpResponseRedirect(change_url)
-        messages.success(request, f"“{obj}” {DONE[name]}.")
+        messages.success(request, DONE[name] % {"content": obj})
         return HttpResponseRedirect(change_url)
 
     def override_view(self, request, object_id):
@@ -731,8 +741,10 @@ class WorkflowAdminMixin(AuditTrailHistory):
         else:
             messages.success(
                 request,
-                "Your override is recorded with your reason; the finding is now shown as "
-                "information and no longer blocks.",
+                gettext(
+                    "Your override is recorded with your reason; the finding is now shown as "
+                    "information and no longer blocks."
+                ),
             )
         if request.POST.get("return_to") == "review" and obj.latest_revision_id:
             return HttpResponseRedirect(
@@ -776,7 +788,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
         except workflow.WorkflowError as refusal:
             messages.error(request, str(refusal))
             if text.strip():
-                messages.info(request, format_html("What you wrote: “{}”", text.strip()))
+                messages.info(request, format_html(gettext("What you wrote: “{}”"), text.strip()))
             return HttpResponseRedirect(f"{back.split('#')[0]}#vetted-comments")
         messages.success(request, said)
         return HttpResponseRedirect(f"{back.split('#')[0]}#vetted-thread-{thread}")

@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext, gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles import audit, signing
@@ -142,7 +143,9 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
         )
         for grant in waiting:
             messages.warning(
-                request, f"The {grant.value} role waits for a second admin to confirm it."
+                request,
+                gettext("The %(role)s role waits for a second admin to confirm it.")
+                % {"role": grant.value},
             )
         if not change:
             self._send_reset(request, user, "a link to choose a password")
@@ -153,7 +156,11 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
         except people.AccountRefused as refusal:
             messages.error(request, str(refusal))
         else:
-            messages.success(request, f"{user.get_username()} was emailed {what}.")
+            messages.success(
+                request,
+                gettext("%(user)s was emailed %(what)s.")
+                % {"user": user.get_username(), "what": what},
+            )
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -206,10 +213,12 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
             try:
                 if "_confirm" in request.POST:
                     people.confirm_factor_reset(user, request.user)
-                    done = f"{user.get_username()}'s authenticator was removed."
+                    done = gettext("%(user)s's authenticator was removed.") % {
+                        "user": user.get_username()
+                    }
                 else:
                     people.request_factor_reset(user, request.user, request.POST.get("reason"))
-                    done = "The reset is asked for; a second admin must confirm it."
+                    done = gettext("The reset is asked for; a second admin must confirm it.")
             except people.AccountRefused as refusal:
                 messages.error(request, str(refusal))
             else:
@@ -275,16 +284,16 @@ class VettedUserAdmin(AuditTrailHistory, UserAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="Public name", ordering="profile__display_name")
+    @admin.display(description=gettext_lazy("Public name"), ordering="profile__display_name")
     def public_name(self, user):
         profile = getattr(user, "profile", None)
         return profile.display_name if profile else ""
 
-    @admin.display(description="Roles")
+    @admin.display(description=gettext_lazy("Roles"))
     def roles(self, user):
         return ", ".join(sorted(group.name for group in user.groups.all()))
 
-    @admin.display(description="Two-step sign-in", boolean=True)
+    @admin.display(description=gettext_lazy("Two-step sign-in"), boolean=True)
     def two_step(self, user):
         return user.has_factor
 
@@ -321,10 +330,10 @@ class LockedSignInAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Unlock the selected accounts and addresses")
+    @admin.action(description=gettext_lazy("Unlock the selected accounts and addresses"))
     def unlock(self, request, queryset):
         for attempt in list(queryset):
             people.unlock_sign_in(
                 request.user, username=attempt.username or "", address=attempt.ip_address or ""
             )
-        messages.success(request, "Unlocked. They can sign in again.")
+        messages.success(request, gettext("Unlocked. They can sign in again."))

@@ -4,22 +4,26 @@ change page (`reviewed`) and the review screen (`review`)."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from articles import workflow
 
-# What the person is told after each transition went through.
+# What the person is told after each transition went through (`content`: the content's name).
 DONE = {
-    "submit": "was submitted for review",
-    "withdraw": "was withdrawn from review and is a draft again",
-    "request_changes": "was sent back to the writer with your comment",
-    "approve": "was approved; your signature is recorded",
-    "schedule": "was scheduled",
-    "publish": "is now published",
-    "republish": "is published again",
-    "unpublish": "was unpublished",
-    "assign": "now belongs to the writer you chose",
-    "assign_reviewer": "has the reviewer and due date you chose",
-    "approve_compliance": "was approved for compliance; your signature is recorded",
+    "submit": _("“%(content)s” was submitted for review."),
+    "withdraw": _("“%(content)s” was withdrawn from review and is a draft again."),
+    "request_changes": _("“%(content)s” was sent back to the writer with your comment."),
+    "approve": _("“%(content)s” was approved; your signature is recorded."),
+    "schedule": _("“%(content)s” was scheduled."),
+    "publish": _("“%(content)s” is now published."),
+    "republish": _("“%(content)s” is published again."),
+    "unpublish": _("“%(content)s” was unpublished."),
+    "assign": _("“%(content)s” now belongs to the writer you chose."),
+    "assign_reviewer": _("“%(content)s” has the reviewer and due date you chose."),
+    "approve_compliance": _(
+        "“%(content)s” was approved for compliance; your signature is recorded."
+    ),
 }
 
 
@@ -36,7 +40,9 @@ def finding_links(findings: list, user) -> dict[tuple[str, int], dict]:
         editable = workflow.may_edit(prompt, user)
         links[("prompt", prompt.pk)] = {
             "url": reverse("admin:articles_prompt_change", args=[prompt.pk]),
-            "label": f"Open the prompt “{prompt}”",
-            "ask": "" if editable else f"Ask {workflow.who_may_edit(prompt)} to change it.",
+            "label": gettext("Open the prompt “%(prompt)s”") % {"prompt": prompt},
+            "ask": ""
+            if editable
+            else gettext("Ask %(who)s to change it.") % {"who": workflow.who_may_edit(prompt)},
         }
     return links

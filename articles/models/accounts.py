@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from articles.models.immutable import ImmutableModel
 
@@ -56,13 +57,13 @@ class AccountChange(models.Model):
 
     EMAIL = "email"
     ROLE = "role"
-    KINDS = [(EMAIL, "email address"), (ROLE, "role")]
+    KINDS = [(EMAIL, _("email address")), (ROLE, _("role"))]
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_changes"
     )
     kind = models.CharField(max_length=10, choices=KINDS)
-    value = models.CharField(max_length=254, help_text="The new address, or the role's name.")
+    value = models.CharField(max_length=254, help_text=_("The new address, or the role's name."))
     reason = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -90,12 +91,12 @@ class AccountChange(models.Model):
 class EmailKind(models.TextChoices):
     """The kinds of workflow email a person may turn off (articles.notifications)."""
 
-    SUBMITTED = "submitted", "Content submitted for medical review"
-    ASSIGNED = "assigned", "A review assigned to you"
-    DECISION = "decision", "A reviewer's decision on your content"
-    APPROVED = "approved", "Content approved and ready to publish"
-    EXPIRING = "expiring", "An approval expiring within 30 days"
-    RETRACTED = "retracted", "A cited source found retracted"
+    SUBMITTED = "submitted", _("Content submitted for medical review")
+    ASSIGNED = "assigned", _("A review assigned to you")
+    DECISION = "decision", _("A reviewer's decision on your content")
+    APPROVED = "approved", _("Content approved and ready to publish")
+    EXPIRING = "expiring", _("An approval expiring within 30 days")
+    RETRACTED = "retracted", _("A cited source found retracted")
 
 
 class EmailOptOut(models.Model):

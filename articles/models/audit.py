@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from articles.models.immutable import ImmutableModel
 
@@ -13,7 +14,7 @@ class AuditEvent(ImmutableModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_name = models.CharField(max_length=150, help_text="Username, or 'system' for jobs.")
+    actor_name = models.CharField(max_length=150, help_text=_("Username, or 'system' for jobs."))
     action = models.CharField(max_length=40, db_index=True)
     content_type = models.ForeignKey(ContentType, null=True, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField(null=True)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from articles.models.images import Image
@@ -35,7 +36,7 @@ class AuthorProfile(models.Model):
     )
     display_name = models.CharField(max_length=200)
     credentials = models.CharField(
-        max_length=200, blank=True, help_text='For example "MD, neurology" or "RN, BSN".'
+        max_length=200, blank=True, help_text=_('For example "MD, neurology" or "RN, BSN".')
     )
     bio = models.TextField(blank=True)
 
@@ -56,15 +57,15 @@ def credentials(user) -> str:
 
 
 class ArticleKind(models.TextChoices):
-    RESEARCH_SUMMARY = "research_summary", "Research summary"
-    PATIENT_GUIDE = "patient_guide", "Patient guide"
-    PROMOTIONAL = "promotional", "Promotional page"
+    RESEARCH_SUMMARY = "research_summary", _("Research summary")
+    PATIENT_GUIDE = "patient_guide", _("Patient guide")
+    PROMOTIONAL = "promotional", _("Promotional page")
 
 
 class PromptKind(models.TextChoices):
-    INFORMATION_PACKET = "information_packet", "Information packet"
-    CONSULTATION = "consultation", "Consultation"
-    NEWSLETTER = "newsletter", "Newsletter"
+    INFORMATION_PACKET = "information_packet", _("Information packet")
+    CONSULTATION = "consultation", _("Consultation")
+    NEWSLETTER = "newsletter", _("Newsletter")
 
 
 class Prompt(ReviewedContent):
@@ -73,14 +74,14 @@ class Prompt(ReviewedContent):
     promotional = True  # every prompt asks the reader to act on the clinic's offer
 
     kind = models.CharField(max_length=32, choices=PromptKind.choices)
-    name = models.CharField(max_length=200, help_text="For staff; readers never see it.")
+    name = models.CharField(max_length=200, help_text=_("For staff; readers never see it."))
     headline = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     button_label = models.CharField(max_length=80)
     disclosure_label = models.CharField(
         max_length=80,
         blank=True,
-        help_text='Shown beside the prompt, for example "From our clinic" or "Advertisement".',
+        help_text=_('Shown beside the prompt, for example "From our clinic" or "Advertisement".'),
     )
 
     class Meta:
@@ -133,29 +134,35 @@ class Article(ReviewedContent):
     hero_image = models.ForeignKey(
         Image, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    hero_alt = models.CharField("alt text", max_length=300, blank=True)
+    hero_alt = models.CharField(_("alt text"), max_length=300, blank=True)
     hero_decorative = models.BooleanField(
-        "decorative image",
+        _("decorative image"),
         default=False,
-        help_text="Tick only if the image adds nothing a screen-reader user would miss.",
+        help_text=_("Tick only if the image adds nothing a screen-reader user would miss."),
     )
     prompts = models.ManyToManyField(Prompt, through="Placement", blank=True, related_name="+")
     featured = models.BooleanField(
-        default=False, help_text="Shown first on the home page while it is published."
+        default=False, help_text=_("Shown first on the home page while it is published.")
     )
     # Kept from an import as history; the public dates are Vetted's own publication dates.
     origin_url = models.URLField(
-        "original address", max_length=500, blank=True, help_text="Where the post lived before."
+        _("original address"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where the post lived before."),
     )
     origin_published_at = models.DateTimeField(
-        "originally published", null=True, blank=True, help_text="When the old site published it."
+        _("originally published"),
+        null=True,
+        blank=True,
+        help_text=_("When the old site published it."),
     )
     # Its author meant only some readers to see it. The gate blocks it (`protected-origin`) until
     # a medical reviewer records, as an override with a reason, that it may be public.
     origin_password_protected = models.BooleanField(
-        "password-protected on the old site",
+        _("password-protected on the old site"),
         default=False,
-        help_text="Imported from a post that readers needed a password to see.",
+        help_text=_("Imported from a post that readers needed a password to see."),
     )
 
     # Written by the workflow engine only, like WORKFLOW_FIELDS.
@@ -192,13 +199,15 @@ class Article(ReviewedContent):
         taken = ArticleSlug.objects.filter(slug=self.slug).exclude(article_id=self.pk)
         if self.slug and taken.exists():
             raise ValidationError(
-                {"slug": "Another article was published at this address; choose another."}
+                {"slug": _("Another article was published at this address; choose another.")}
             )
         if self.hero_image and not self.hero_decorative and not self.hero_alt.strip():
             raise ValidationError(
                 {
-                    "hero_alt": "Describe the image for readers who cannot see it, "
-                    "or mark it as decorative."
+                    "hero_alt": _(
+                        "Describe the image for readers who cannot see it, "
+                        "or mark it as decorative."
+                    )
                 }
             )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Image(models.Model):
@@ -14,7 +15,9 @@ class Image(models.Model):
     file = models.FileField(upload_to="images/%Y/%m/", max_length=255)
     original_name = models.CharField(max_length=255, blank=True)
     sha256 = models.CharField(
-        max_length=64, unique=True, help_text="Of the bytes as received, so a re-import reuses it."
+        max_length=64,
+        unique=True,
+        help_text=_("Of the bytes as received, so a re-import reuses it."),
     )
     format = models.CharField(max_length=8)
     width = models.PositiveIntegerField()

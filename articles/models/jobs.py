@@ -2,6 +2,7 @@
 retention deletes have stopped."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class JobsRun(models.Model):
@@ -13,10 +14,10 @@ class JobsRun(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
-    failed = models.PositiveIntegerField(default=0, help_text="Items the run could not handle.")
+    failed = models.PositiveIntegerField(default=0, help_text=_("Items the run could not handle."))
 
     class Meta:
-        verbose_name = "periodic jobs run"
+        verbose_name = _("periodic jobs run")
 
     def __str__(self) -> str:
         return f"run_jobs finished at {self.finished_at:%Y-%m-%d %H:%M:%S}"

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsentPurpose(models.TextChoices):
-    INFORMATION_REQUEST = "information_request", "Information request"
-    NEWSLETTER = "newsletter", "Newsletter"
+    INFORMATION_REQUEST = "information_request", _("Information request")
+    NEWSLETTER = "newsletter", _("Newsletter")
 
 
 class ConsentText(models.Model):
@@ -45,10 +46,10 @@ class Consented(models.Model):
 
 
 class RequestStatus(models.TextChoices):
-    NEW = "new", "New"
-    CONTACTED = "contacted", "Contacted"
-    CLOSED = "closed", "Closed"
-    SPAM = "spam", "Spam"
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    CLOSED = "closed", _("Closed")
+    SPAM = "spam", _("Spam")
 
 
 class InformationRequest(Consented):
@@ -98,16 +99,16 @@ class NewsletterSubscription(Consented):
 
 
 class FeedbackKind(models.TextChoices):
-    WRONG_INFORMATION = "wrong_information", "Wrong or out-of-date information"
-    BROKEN_SOURCE = "broken_source", "A source link does not work"
-    OTHER = "other", "Something else"
+    WRONG_INFORMATION = "wrong_information", _("Wrong or out-of-date information")
+    BROKEN_SOURCE = "broken_source", _("A source link does not work")
+    OTHER = "other", _("Something else")
 
 
 class FeedbackStatus(models.TextChoices):
-    NEW = "new", "New"
-    ACCEPTED = "accepted", "Accepted"
-    DISMISSED = "dismissed", "Dismissed"
-    SPAM = "spam", "Spam"
+    NEW = "new", _("New")
+    ACCEPTED = "accepted", _("Accepted")
+    DISMISSED = "dismissed", _("Dismissed")
+    SPAM = "spam", _("Spam")
 
 
 class Feedback(models.Model):
@@ -130,7 +131,7 @@ class Feedback(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "feedback"
+        verbose_name_plural = _("feedback")
 
     def __str__(self) -> str:
         return f"Feedback #{self.pk} on {self.article_id}"

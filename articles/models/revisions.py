@@ -11,6 +11,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from articles.models.immutable import ImmutableModel
 
@@ -55,9 +56,9 @@ class Revision(ImmutableModel):
 
 
 class SignatureRole(models.TextChoices):
-    MEDICAL = "medical", "Medical approval"
+    MEDICAL = "medical", _("Medical approval")
     # PROMOTIONAL_SECOND_REVIEW: promotional content also needs a compliance reviewer's signature.
-    COMPLIANCE = "compliance", "Compliance approval"
+    COMPLIANCE = "compliance", _("Compliance approval")
 
 
 class Signature(ImmutableModel):

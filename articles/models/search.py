@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SearchEntry(models.Model):
@@ -26,7 +27,7 @@ class SearchEntry(models.Model):
     indexed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "search entries"
+        verbose_name_plural = _("search entries")
 
     def __str__(self) -> str:
         return self.title

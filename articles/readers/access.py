@@ -4,6 +4,8 @@ themselves, so the admin, a command or a script cannot skip it."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from articles.roles import Role, has_role
 from articles.workflow import NotAllowed
 
@@ -16,4 +18,6 @@ def may_see_personal_data(user) -> bool:
 
 def require_admin(user, doing: str) -> None:
     if not may_see_personal_data(user):
-        raise NotAllowed(f"Only users with the Admin role may {doing}.")
+        raise NotAllowed(
+            gettext("Only users with the Admin role may %(doing)s.") % {"doing": doing}
+        )

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles import audit
 from articles.models import Article, Feedback, FeedbackKind, FeedbackStatus
@@ -82,13 +83,18 @@ def report_problem(article: Article, revision: int, kind: str, message: str) -> 
     form shows them the new version's number and keeps their text), with `NotLive` when the
     article is no longer public."""
     if kind not in FeedbackKind.values:
-        raise InvalidReport(f"“{kind}” is not a kind of problem readers can report.")
+        raise InvalidReport(
+            gettext("“%(kind)s” is not a kind of problem readers can report.") % {"kind": kind}
+        )
     message = message.strip()
     if not message:
-        raise InvalidReport("The message is empty: say what is wrong on the page.")
+        raise InvalidReport(gettext("The message is empty: say what is wrong on the page."))
     if len(message) > MESSAGE_MAX_LENGTH:
         raise InvalidReport(
-            f"The message is {len(message)} characters long; the limit is {MESSAGE_MAX_LENGTH}."
+            gettext(
+                "The message is %(count)s characters long; the limit is %(message_max_length)s."
+            )
+            % {"count": len(message), "message_max_length": MESSAGE_MAX_LENGTH}
         )
     # No row lock: a revision is immutable, and a publish that lands between this read and the
     # insert is indistinguishable from the reader pressing the button a moment earlier.
@@ -99,12 +105,14 @@ def report_problem(article: Article, revision: int, kind: str, message: str) -> 
         .first()
     )
     if live is None:
-        raise NotLive("This article is no longer published, so it cannot be reported.")
+        raise NotLive(gettext("This article is no longer published, so it cannot be reported."))
     revision_id, number = live
     if revision != number:
         raise PageChanged(
-            "This page was updated after you opened it. Please read the new version; if the "
-            "problem is still there, send your report again."
+            gettext(
+                "This page was updated after you opened it. Please read the new version; if the "
+                "problem is still there, send your report again."
+            )
         )
     return Feedback.objects.create(
         article_id=article.pk, revision_id=revision_id, kind=kind, message=message
@@ -122,17 +130,20 @@ def may_moderate(user) -> bool:
 def moderate(feedback: Feedback, user, status: str) -> Feedback:
     """Decide a new report: accepted, dismissed or spam. Audited; the message is not."""
     if not may_moderate(user):
-        raise NotAllowed("Only an admin may moderate reader feedback.")
+        raise NotAllowed(gettext("Only an admin may moderate reader feedback."))
     if status not in DECISIONS:
         raise InvalidReport(
-            f"“{status}” is not a moderation decision; choose accepted, dismissed or spam."
+            gettext(
+                "“%(status)s” is not a moderation decision; choose accepted, dismissed or spam."
+            )
+            % {"status": status}
         )
     with transaction.atomic():
         locked = Feedback.objects.select_for_update().get(pk=feedback.pk)
         if locked.status != FeedbackStatus.NEW:
             raise AlreadyModerated(
-                f"{locked} was already marked {locked.get_status_display().lower()}; "
-                "nothing was changed."
+                gettext("%(report)s was already marked %(status)s; nothing was changed.")
+                % {"report": locked, "status": locked.get_status_display().lower()}
             )
         locked.status = status
         locked.moderated_by = user
@@ -156,7 +167,7 @@ def moderate_all(reports: Iterable[Feedback], user, status: str) -> tuple[int, l
     """Moderate each report in its own transaction. Returns how many were decided and the
     refusals (reports moderated already), each for the person."""
     if not may_moderate(user):
-        raise NotAllowed("Only an admin may moderate reader feedback.")
+        raise NotAllowed(gettext("Only an admin may moderate reader feedback."))
     decided, refusals = 0, []
     for report in reports:
         try:

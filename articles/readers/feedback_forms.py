@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import FeedbackKind
 from articles.readers.feedback import MESSAGE_MAX_LENGTH
 from articles.readers.protection import ProtectedForm
 
-MESSAGE_WARNING = (
+MESSAGE_WARNING = _(
     "Please do not include personal medical details (your symptoms, diagnoses or treatment): "
     "we cannot give medical advice here, and we do not need them to correct a page."
 )
@@ -27,26 +29,32 @@ class ReportProblemForm(ProtectedForm):
         min_value=1,
         widget=forms.HiddenInput,
         error_messages={
-            code: "This form is out of date. Open it again from the article's page."
+            code: _("This form is out of date. Open it again from the article's page.")
             for code in ("required", "invalid", "min_value")
         },
     )
     kind = forms.ChoiceField(
-        label="What is the problem?",
+        label=_("What is the problem?"),
         choices=FeedbackKind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what kind of problem you found."},
+        error_messages={"required": _("Choose what kind of problem you found.")},
     )
     message = MessageField(
-        label="What should we look at?",
+        label=_("What should we look at?"),
         max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=f"Up to {MESSAGE_MAX_LENGTH:,} characters. {MESSAGE_WARNING}",
+        help_text=format_lazy(
+            _("Up to {limit} characters. {warning}"),
+            limit=f"{MESSAGE_MAX_LENGTH:,}",
+            warning=MESSAGE_WARNING,
+        ),
         error_messages={
-            "required": "Tell us what is wrong: which sentence, link or number, and why.",
+            "required": _("Tell us what is wrong: which sentence, link or number, and why."),
             "max_length": (
-                "Your message is %(show_value)s characters long; please shorten it to "
-                "%(limit_value)s or fewer."
+                _(
+                    "Your message is %(show_value)s characters long; please shorten it to "
+                    "%(limit_value)s or fewer."
+                )
             ),
         },
     )

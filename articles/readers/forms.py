@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import ConsentPurpose, InformationRequest, NewsletterSubscription
 from articles.readers import consent
 from articles.readers.protection import ProtectedForm
 
 PHONE = re.compile(r"[0-9+()\-. ]+")
-MEDICAL_WARNING = (
+MEDICAL_WARNING = _(
     "Please do not include medical details, such as symptoms, diagnoses or treatments: this form "
     "is not a safe place for them, and we do not need them to answer you."
 )
@@ -29,7 +31,9 @@ class ConsentField(forms.BooleanField):
         super().__init__(
             required=True,
             label=consent.wording(purpose).text,
-            error_messages={"required": "Tick the box to agree, or we cannot keep your details."},
+            error_messages={
+                "required": _("Tick the box to agree, or we cannot keep your details.")
+            },
         )
 
 
@@ -43,29 +47,29 @@ class MultiLineField(forms.CharField):
 
 class InformationRequestForm(ProtectedForm):
     name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=_limit("name"),
         widget=forms.TextInput({"autocomplete": "name"}),
     )
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=_limit("email"),
         widget=forms.EmailInput({"autocomplete": "email"}),
     )
     phone = forms.CharField(
-        label="Phone number (optional)",
+        label=_("Phone number (optional)"),
         max_length=_limit("phone"),
         required=False,
         widget=forms.TextInput({"autocomplete": "tel", "type": "tel"}),
     )
     preferred_contact_time = forms.CharField(
-        label="When we may call you (optional)",
+        label=_("When we may call you (optional)"),
         max_length=_limit("preferred_contact_time"),
         required=False,
-        help_text="For example: weekday mornings.",
+        help_text=_("For example: weekday mornings."),
     )
     message = MultiLineField(
-        label="Message (optional)",
+        label=_("Message (optional)"),
         max_length=_limit("message"),
         required=False,
         widget=forms.Textarea({"rows": 4}),
@@ -77,7 +81,7 @@ class InformationRequestForm(ProtectedForm):
         phone = self.cleaned_data["phone"]
         if phone and not PHONE.fullmatch(phone):
             raise forms.ValidationError(
-                "Phone number: use digits, spaces and + ( ) - only.", code="phone"
+                gettext("Phone number: use digits, spaces and + ( ) - only."), code="phone"
             )
         return phone
 
@@ -91,7 +95,7 @@ class InformationRequestForm(ProtectedForm):
 
 class NewsletterForm(ProtectedForm):
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=NewsletterSubscription._meta.get_field("email").max_length,
         widget=forms.EmailInput({"autocomplete": "email"}),
     )

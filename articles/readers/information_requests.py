@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles import audit, mail
 from articles.models import (
@@ -145,7 +146,9 @@ def _locked(info_request: InformationRequest) -> InformationRequest:
 def set_status(info_request: InformationRequest, user, status: str) -> InformationRequest:
     require_admin(user, "moderate information requests")
     if status not in RequestStatus.values:
-        raise InvalidRequest(f"“{status}” is not a status of an information request.")
+        raise InvalidRequest(
+            gettext("“%(status)s” is not a status of an information request.") % {"status": status}
+        )
     with transaction.atomic():
         locked = _locked(info_request)
         previous = locked.status

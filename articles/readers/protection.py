@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ CACHE_ERRORS = (RedisError, OSError)
 # C0 and C1 control characters (CR and LF among them), DEL, and the Unicode line and paragraph
 # separators, which some mail and log software also treats as line breaks.
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-BOT_MESSAGE = "This form could not be sent. Please try again."
+BOT_MESSAGE = _("This form could not be sent. Please try again.")
 
 
 def client_address(request: HttpRequest) -> str:
@@ -89,7 +91,7 @@ class ProtectedForm(forms.Form):
 
     website = forms.CharField(
         required=False,
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         widget=HoneypotInput(),
     )
 
@@ -108,8 +110,10 @@ class ProtectedForm(forms.Form):
                 self.add_error(
                     name,
                     forms.ValidationError(
-                        "%(label)s must be a single line: remove line breaks and other "
-                        "control characters.",
+                        gettext(
+                            "%(label)s must be a single line: remove line breaks and other "
+                            "control characters."
+                        ),
                         code="control_characters",
                         params={"label": field.label or name.capitalize()},
                     ),

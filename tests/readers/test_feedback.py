@@ -233,7 +233,7 @@ def test_the_form_page_is_never_cached_and_carries_the_live_revision(client, rev
     assert re.search(r'<input type="hidden" name="revision" value="1"', html)
     assert "Living with back pain" in html  # the live title
     for kind in FeedbackKind:
-        assert kind.label in html
+        assert str(kind.label) in html
     assert "do not include personal medical details" in html
     assert f'href="{reverse("articles:privacy")}"' in html
     assert 'maxlength="2000"' in html

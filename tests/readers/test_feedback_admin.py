@@ -221,7 +221,7 @@ def test_accepted_reports_show_on_the_articles_page_for_its_writer_editors_and_r
     html = text(response)
     assert "Problems readers reported (1 accepted)" in html
     assert "The dose in paragraph two looks wrong." in html
-    assert FeedbackKind.BROKEN_SOURCE.label in html
+    assert str(FeedbackKind.BROKEN_SOURCE.label) in html
     assert "Not decided yet" not in html
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+
 from articles.gate.analysis import fold, quote
 from articles.gate.core import Finding, Severity, Subject, check
 
@@ -129,22 +131,26 @@ def attribution_mismatch(subject: Subject) -> Iterator[Finding]:
             continue
         reported.add((block.location, fold(name)))
         if first_authors:
-            listed = "; ".join(f"reference {n} lists {family} first" for n, family in first_authors)
-            message = (
-                f"The text credits “{written}” ({quote(sentence, 80)}), but no cited source "
-                f"has {name} as its first author ({listed}). Check who wrote the study: correct "
+            listed = "; ".join(
+                gettext("reference %(number)s lists %(family)s first")
+                % {"number": n, "family": family}
+                for n, family in first_authors
+            )
+            message = gettext(
+                "The text credits “%(written)s” (%(quote)s), but no cited source "
+                "has %(name)s as its first author (%(listed)s). Check who wrote the study: correct "
                 "the name in the text, or correct the reference (its registry record shows the "
                 "real authors)."
-            )
+            ) % {"written": written, "quote": quote(sentence, 80), "name": name, "listed": listed}
         elif subject.citations:
-            message = (
-                f"The text credits “{written}” ({quote(sentence, 80)}), but no cited source "
+            message = gettext(
+                "The text credits “%(written)s” (%(quote)s), but no cited source "
                 "lists its authors, so none is that study. Cite the study it refers to, with "
                 "its authors."
-            )
+            ) % {"written": written, "quote": quote(sentence, 80)}
         else:
-            message = (
-                f"The text credits “{written}” ({quote(sentence, 80)}), but no source is cited. "
+            message = gettext(
+                "The text credits “%(written)s” (%(quote)s), but no source is cited. "
                 "Cite the study it refers to."
-            )
+            ) % {"written": written, "quote": quote(sentence, 80)}
         yield Finding("attribution-mismatch", Severity.BLOCKER, message, block.location)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+
 from articles.gate.checks.sources import describe
 from articles.gate.core import Finding, Severity, Subject, check
 from articles.text import Block, html_blocks
@@ -56,17 +58,17 @@ def citation_unresolved(subject: Subject) -> Iterator[Finding]:
             reported.add((block.location, key))
             citation = cited.get(key)
             if subject.kind == "prompt":
-                message = (
+                message = gettext(
                     "A prompt cannot cite sources, but this one has a citation marker. Delete "
                     "the marker, or move the statement it supports into an article."
                 )
             elif citation is None:
-                message = (
+                message = gettext(
                     "A citation marker here names no cited source, so readers would see a number "
                     "that leads nowhere. Delete the marker and cite the source again with “Cite”."
                 )
             elif (citation.get("source") or {}).get("id") not in subject.sources:
-                message = (
+                message = gettext(
                     "A citation marker here cites a source that is no longer in the library. "
                     "Delete the marker and cite the source again with “Cite”."
                 )
@@ -87,8 +89,11 @@ def citation_unused(subject: Subject) -> Iterator[Finding]:
         yield Finding(
             "citation-unused",
             Severity.BLOCKER,
-            f"{source} is a cited source, but no sentence cites it. Put the cursor after the "
-            "sentence it supports and cite it with “Cite”, or remove it from the cited sources.",
+            gettext(
+                "%(source)s is a cited source, but no sentence cites it. Put the cursor after the "
+                "sentence it supports and cite it with “Cite”, or remove it from the cited sources."
+            )
+            % {"source": source},
             f"reference {number}",
         )
 
@@ -99,16 +104,23 @@ def citation_unmarked(subject: Subject) -> Iterator[Finding]:
     if "<sup>" not in body and "[" not in body:
         return
     for block in html_blocks("body", _plain_superscripts(body)):
-        found = [f"superscript {n}" for n in _UNMARKED_SUP.findall(block.raw)]
+        found = [
+            gettext("superscript %(number)s") % {"number": n}
+            for n in _UNMARKED_SUP.findall(block.raw)
+        ]
         found += [f"“{n}”" for n in _BRACKETED.findall(_UNMARKED_SUP.sub("", block.text))]
         if not found:
             continue
-        what = ", ".join(found[:3]) + (" and more" if len(found) > 3 else "")
+        what = ", ".join(found[:3]) + (" " + gettext("and more") if len(found) > 3 else "")
         yield Finding(
             "citation-unmarked",
             Severity.BLOCKER,
-            f"The {what} here looks like a reference number but is only text, so it links to no "
-            "source. Delete it and cite the source with “Cite”.",
+            gettext(
+                "The %(what)s here looks like a reference number but is only text, so it links "
+                "to no "
+                "source. Delete it and cite the source with “Cite”."
+            )
+            % {"what": what},
             block.location,
         )
 

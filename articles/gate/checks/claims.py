@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+
 from articles.gate.analysis import about_other_treatment, attributed, negated, quote
 from articles.gate.core import Finding, Severity, Subject, check
 from articles.gate.rules import ClaimCategory, lowered, rules
@@ -86,9 +88,12 @@ def unsupported_claim(subject: Subject) -> Iterator[Finding]:
                 yield Finding(
                     CODE,
                     Severity.BLOCKER,
-                    f"{where} makes {_labels(absolute)} ({_phrases(absolute)}). No study can "
-                    "support that, so a citation does not make it acceptable: reword the "
-                    "sentence to say what the evidence shows.",
+                    gettext(
+                        "%(where)s makes %(labels)s (%(phrases)s). No study can "
+                        "support that, so a citation does not make it acceptable: reword the "
+                        "sentence to say what the evidence shows."
+                    )
+                    % {"where": where, "labels": _labels(absolute), "phrases": _phrases(absolute)},
                     block.location,
                     excerpt=sentence.text,
                 )
@@ -96,10 +101,17 @@ def unsupported_claim(subject: Subject) -> Iterator[Finding]:
                 yield Finding(
                     CODE,
                     Severity.BLOCKER,
-                    f"{where} makes {_labels(to_review)} ({_phrases(to_review)}). A testimonial, "
-                    "an endorsement or a label of proof is not evidence, cited or not: say what "
-                    "the study found instead, or a medical reviewer may override it with a "
-                    "reason.",
+                    gettext(
+                        "%(where)s makes %(labels)s (%(phrases)s). A testimonial, "
+                        "an endorsement or a label of proof is not evidence, cited or not: say "
+                        "what the study found instead, or a medical reviewer may override it with "
+                        "a reason."
+                    )
+                    % {
+                        "where": where,
+                        "labels": _labels(to_review),
+                        "phrases": _phrases(to_review),
+                    },
                     block.location,
                     excerpt=sentence.text,
                     overridable=True,
@@ -108,9 +120,16 @@ def unsupported_claim(subject: Subject) -> Iterator[Finding]:
                 yield Finding(
                     CODE,
                     Severity.BLOCKER,
-                    f"{where} makes {_labels(needs_citation)} ({_phrases(needs_citation)}) "
-                    "without a citation. Mark this sentence with the citation of the study that "
-                    "supports it, soften it to what the evidence shows, or remove it.",
+                    gettext(
+                        "%(where)s makes %(labels)s (%(phrases)s) "
+                        "without a citation. Mark this sentence with the citation of the study "
+                        "that supports it, soften it to what the evidence shows, or remove it."
+                    )
+                    % {
+                        "where": where,
+                        "labels": _labels(needs_citation),
+                        "phrases": _phrases(needs_citation),
+                    },
                     block.location,
                     excerpt=sentence.text,
                     overridable=True,
@@ -119,8 +138,11 @@ def unsupported_claim(subject: Subject) -> Iterator[Finding]:
                 yield Finding(
                     CODE,
                     Severity.WARNING,
-                    f"{where} makes {_labels(to_weigh)} ({_phrases(to_weigh)}). Check that it "
-                    "is true and fair to a patient; it does not block publication.",
+                    gettext(
+                        "%(where)s makes %(labels)s (%(phrases)s). Check that it "
+                        "is true and fair to a patient; it does not block publication."
+                    )
+                    % {"where": where, "labels": _labels(to_weigh), "phrases": _phrases(to_weigh)},
                     block.location,
                     excerpt=sentence.text,
                 )

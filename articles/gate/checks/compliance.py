@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles.gate.core import Finding, Severity, Subject, check
 from articles.models.revisions import Signature, SignatureRole
@@ -29,7 +30,9 @@ def missing_compliance_approval(subject: Subject) -> Iterator[Finding]:
         yield Finding(
             "missing-compliance-approval",
             Severity.BLOCKER,
-            "This is promotional content: a compliance reviewer must also approve this revision "
-            "before it is published.",
+            gettext(
+                "This is promotional content: a compliance reviewer must also approve this "
+                "revision before it is published."
+            ),
             "approval",
         )

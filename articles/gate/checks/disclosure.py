@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+
 from articles.gate.core import Finding, Severity, Subject, check
 from articles.gate.rules import lowered, rules
 from articles.text import normalize
@@ -40,8 +42,10 @@ def missing_disclosure(subject: Subject) -> Iterator[Finding]:
             yield Finding(
                 "missing-disclosure",
                 Severity.BLOCKER,
-                "This prompt has no disclosure label. Add one (for example “From our clinic” or "
-                "“Advertisement”) so readers know it promotes the clinic's services.",
+                gettext(
+                    "This prompt has no disclosure label. Add one (for example “From our clinic” "
+                    "or “Advertisement”) so readers know it promotes the clinic's services."
+                ),
                 "disclosure label",
             )
         return
@@ -51,17 +55,17 @@ def missing_disclosure(subject: Subject) -> Iterator[Finding]:
     if _labelled(subject):
         return
     if announcement is None:
-        message = (
+        message = gettext(
             "This is a promotional page but it does not say so. Start the summary or the "
             "first paragraph with its disclosure label, for example “Advertisement:” or "
             "“From our clinic:”."
         )
     else:
-        message = (
-            f"This page announces a product or service (“{announcement}”), so it promotes it. "
+        message = gettext(
+            "This page announces a product or service (“%(announcement)s”), so it promotes it. "
             "Start the summary or the first paragraph with a disclosure label, for example "
             "“Advertisement:” or “From our clinic:”, or rewrite it as patient information."
-        )
+        ) % {"announcement": announcement}
     yield Finding("missing-disclosure", Severity.BLOCKER, message, "summary")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+
 from articles.gate.core import Finding, Severity, Subject, check
 
 
@@ -14,8 +16,10 @@ def missing_alt_text(subject: Subject) -> Iterator[Finding]:
         yield Finding(
             "missing-alt-text",
             Severity.BLOCKER,
-            "The hero image has no alt text. Describe what it shows for readers who cannot see "
-            "it, or tick “decorative image” if it adds nothing they would miss.",
+            gettext(
+                "The hero image has no alt text. Describe what it shows for readers who cannot see "
+                "it, or tick “decorative image” if it adds nothing they would miss."
+            ),
             "hero image",
         )
     number = 0
@@ -26,7 +30,10 @@ def missing_alt_text(subject: Subject) -> Iterator[Finding]:
                 yield Finding(
                     "missing-alt-text",
                     Severity.BLOCKER,
-                    f"Image {number} in the {block.field} ({block.location}) has no alt text. "
-                    "Describe what it shows, or remove it if it adds nothing.",
+                    gettext(
+                        "Image %(number)s in the %(field)s (%(location)s) has no alt text. "
+                        "Describe what it shows, or remove it if it adds nothing."
+                    )
+                    % {"number": number, "field": block.field, "location": block.location},
                     f"{block.field}, image {number}",
                 )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+
 from articles.gate.core import Finding, Severity, Subject, check
 
 # What the override is keyed to: the flag, not a sentence, so it lasts across edits.
@@ -24,9 +26,11 @@ def protected_origin(subject: Subject) -> Iterator[Finding]:
     yield Finding(
         "protected-origin",
         Severity.BLOCKER,
-        "This was a password-protected post on the old site, so its author meant only some "
-        "readers to see it. A medical reviewer must decide it may be public and record why "
-        "(override this finding), or it stays unpublished.",
+        gettext(
+            "This was a password-protected post on the old site, so its author meant only some "
+            "readers to see it. A medical reviewer must decide it may be public and record why "
+            "(override this finding), or it stays unpublished."
+        ),
         "title",
         excerpt=PROTECTED,
         overridable=True,

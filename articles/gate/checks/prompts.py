@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext
+
 from articles.gate.core import Finding, Severity, Subject, check
 from articles.text import html_blocks, normalize
 
@@ -46,8 +48,11 @@ def duplicate_prompt(subject: Subject) -> Iterator[Finding]:
             yield Finding(
                 "duplicate-prompt",
                 Severity.BLOCKER,
-                f"The prompt is placed {times} times; a call to action appears at most once per "
-                "page. Remove the extra placements.",
+                gettext(
+                    "The prompt is placed %(times)s times; a call to action appears at most once "
+                    "per page. Remove the extra placements."
+                )
+                % {"times": times},
                 prompt_location(prompt, prompt_id),
                 about=("prompt", prompt_id),
             )
@@ -65,8 +70,11 @@ def duplicate_prompt(subject: Subject) -> Iterator[Finding]:
             yield Finding(
                 "duplicate-prompt",
                 Severity.BLOCKER,
-                f"The prompts {listed} have identical copy, so readers would see the same call "
-                "to action twice. Place only one of them.",
+                gettext(
+                    "The prompts %(listed)s have identical copy, so readers would see the same "
+                    "call to action twice. Place only one of them."
+                )
+                % {"listed": listed},
                 prompt_location(names[1], same[1]),
             )
     body_blocks = [block for block in subject.blocks if block.field == "body"]
@@ -83,14 +91,17 @@ def duplicate_prompt(subject: Subject) -> Iterator[Finding]:
         if not where:
             continue
         first = body_blocks[where[0]]
-        times = f" ({len(where)} times)" if len(where) > 1 else ""
+        times = " " + gettext("(%(count)s times)") % {"count": len(where)} if len(where) > 1 else ""
         yield Finding(
             "duplicate-prompt",
             Severity.BLOCKER,
-            "The body contains the call to action of the placed "
-            f"{prompt_location(prompt, prompt_id)}{times}, so readers would see it more than "
-            "once, and the copy in the body has not been reviewed as a prompt. Delete it from "
-            "the body; the placed prompt shows it once.",
+            gettext(
+                "The body contains the call to action of the placed "
+                "%(prompt_location)s%(times)s, so readers would see it more than "
+                "once, and the copy in the body has not been reviewed as a prompt. Delete it from "
+                "the body; the placed prompt shows it once."
+            )
+            % {"prompt_location": prompt_location(prompt, prompt_id), "times": times},
             first.location,
         )
 
@@ -106,17 +117,17 @@ def unapproved_prompt(subject: Subject) -> Iterator[Finding]:
         approved = prompt.approved_revision() if prompt is not None else None
         location = prompt_location(prompt, prompt_id)
         if approved is None:
-            message = (
+            message = gettext(
                 "This prompt has no approved revision. A medical reviewer must approve it before "
                 "this page can be submitted or published; then save the page again."
             )
         elif recorded is None:
-            message = (
+            message = gettext(
                 "This prompt was not approved when this revision was saved. Save the page again "
                 "so it takes in the prompt's approved version."
             )
         elif recorded != approved.content_hash:
-            message = (
+            message = gettext(
                 "This prompt was changed and approved again after this revision was saved, so the "
                 "page would show a version nobody approved for it. Save the page again to take in "
                 "the current approved version."

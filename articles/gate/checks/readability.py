@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+
 from articles.gate.core import Finding, Severity, Subject, check
 from articles.text import word_count
 
@@ -59,8 +61,11 @@ def readability(subject: Subject) -> Iterator[Finding]:
     yield Finding(
         "readability",
         Severity.WARNING,
-        f"Reading grade {value:.1f} ({formula}); patient information should be at grade "
-        f"{MAX_GRADE} or below. Use shorter sentences and everyday words, and explain the "
-        "medical terms you keep.",
+        gettext(
+            "Reading grade %(value).1f (%(formula)s); patient information should be at grade "
+            "%(max_grade)s or below. Use shorter sentences and everyday words, and explain the "
+            "medical terms you keep."
+        )
+        % {"value": value, "formula": formula, "max_grade": MAX_GRADE},
         "summary and body" if subject.kind == "article" else "body",
     )

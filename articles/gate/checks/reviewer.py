@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+
 from articles.gate.core import Finding, Severity, Subject, check
 from articles.models.content import credentials, display_name
 
@@ -17,8 +19,11 @@ def missing_reviewer_credentials(subject: Subject) -> Iterator[Finding]:
     yield Finding(
         "missing-reviewer-credentials",
         Severity.BLOCKER,
-        f"{display_name(reviewer)} has no credentials on file, and the public page shows the "
-        "approving reviewer's credentials. Ask an admin to add them to the reviewer's profile "
-        "(for example “MD, neurology”), then sign.",
+        gettext(
+            "%(reviewer)s has no credentials on file, and the public page shows the "
+            "approving reviewer's credentials. Ask an admin to add them to the reviewer's profile "
+            "(for example “MD, neurology”), then sign."
+        )
+        % {"reviewer": display_name(reviewer)},
         "approving reviewer",
     )

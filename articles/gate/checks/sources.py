@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
+
 from articles.gate.core import Finding, Severity, Subject, check
 from evidence.identifiers import (
     InvalidIdentifier,
@@ -62,18 +64,22 @@ def no_sources(subject: Subject) -> Iterator[Finding]:
     if any(any((c.get("source") or {}).get(f) for f in LINKS) for c in citations):
         return
     if not citations:
-        message = (
+        message = gettext(
             "No source is cited. Add at least one source with a DOI, PubMed ID or web address "
             "to the article's cited sources, and mark the sentences it supports with its "
             "citation. Promotional pages are held to the same rule."
         )
     else:
         n = len(citations)
-        message = (
-            f"None of the {n} cited source{'s' if n != 1 else ''} has a DOI, PubMed ID or web "
+        message = ngettext(
+            "None of the %(count)s cited source has a DOI, PubMed ID or web "
             "address, so readers cannot check any of them. Add the identifier or link of each "
-            "work, or cite a source that has one."
-        )
+            "work, or cite a source that has one.",
+            "None of the %(count)s cited sources has a DOI, PubMed ID or web "
+            "address, so readers cannot check any of them. Add the identifier or link of each "
+            "work, or cite a source that has one.",
+            n,
+        ) % {"count": n}
     yield Finding("no-sources", Severity.BLOCKER, message, "references")
 
 
@@ -82,13 +88,15 @@ def empty_reference(subject: Subject) -> Iterator[Finding]:
     for location, snapshot, live in _references(subject):
         if any(snapshot.get(f) for f in IDENTIFIERS):
             continue
-        message = (
-            f"{location.capitalize()} ({describe(snapshot)}) has no link or identifier: it is a "
+        message = gettext(
+            "%(reference)s (%(source)s) has no link or identifier: it is a "
             "title only, and a reader cannot find the work. Add its DOI, PubMed ID or web "
             "address, or remove it."
-        )
+        ) % {"reference": location.capitalize(), "source": describe(snapshot)}
         if live is not None and any(getattr(live, f, "") for f in IDENTIFIERS):
-            message += " The source has one now: save the article again to include it."
+            message += " " + gettext(
+                "The source has one now: save the article again to include it."
+            )
         yield Finding("empty-reference", Severity.BLOCKER, message, location)
 
 
@@ -105,8 +113,16 @@ def invalid_identifier(subject: Subject) -> Iterator[Finding]:
                 yield Finding(
                     "invalid-identifier",
                     Severity.BLOCKER,
-                    f"The {name} of {location} ({describe(snapshot)}) does not validate: "
-                    f"{problem} Correct it from the journal's page or PubMed.",
+                    gettext(
+                        "The %(name)s of %(location)s (%(source)s) does not validate: "
+                        "%(problem)s Correct it from the journal's page or PubMed."
+                    )
+                    % {
+                        "name": name,
+                        "location": location,
+                        "source": describe(snapshot),
+                        "problem": problem,
+                    },
                     location,
                 )
 
@@ -120,9 +136,12 @@ def retracted_source(subject: Subject) -> Iterator[Finding]:
         yield Finding(
             "retracted-source",
             Severity.BLOCKER,
-            f"{location.capitalize()} ({describe(snapshot)}) has been retracted{notice}. Remove "
-            "the citation and rewrite or remove the statements that rely on it, or cite a sound "
-            "source instead.",
+            gettext(
+                "%(reference)s (%(source)s) has been retracted%(notice)s. Remove "
+                "the citation and rewrite or remove the statements that rely on it, or cite a "
+                "sound source instead."
+            )
+            % {"reference": location.capitalize(), "source": describe(snapshot), "notice": notice},
             location,
         )
 
@@ -161,22 +180,34 @@ def metadata_mismatch(subject: Subject) -> Iterator[Finding]:
             yield Finding(
                 "metadata-mismatch",
                 Severity.BLOCKER,
-                f"{location.capitalize()} ({describe(snapshot)}) was edited after this revision "
-                "was saved, so what would be published is not the source as it now stands. Save "
-                "the article again so it cites the corrected source, then have it reviewed.",
+                gettext(
+                    "%(reference)s (%(source)s) was edited after this revision "
+                    "was saved, so what would be published is not the source as it now stands. "
+                    "Save the article again so it cites the corrected source, then have it "
+                    "reviewed."
+                )
+                % {"reference": location.capitalize(), "source": describe(snapshot)},
                 location,
             )
             continue
         if live is None or live.verification_status != "mismatch" or live.retracted:
             continue
         differences = _differences(mismatches(live.verification_details))
-        what = f" It differs in {differences}." if differences else ""
+        what = (
+            " " + gettext("It differs in %(differences)s.") % {"differences": differences}
+            if differences
+            else ""
+        )
         yield Finding(
             "metadata-mismatch",
             Severity.BLOCKER,
-            f"{location.capitalize()} ({describe(snapshot)}) does not match the registry record "
-            f"of its identifier.{what} Correct the reference (and any “et al.” naming it in the "
-            "text) to match the registry, or fix the identifier if it points to another work.",
+            gettext(
+                "%(reference)s (%(source)s) does not match the registry record "
+                "of its identifier.%(what)s Correct the reference (and any “et al.” naming it in "
+                "the "
+                "text) to match the registry, or fix the identifier if it points to another work."
+            )
+            % {"reference": location.capitalize(), "source": describe(snapshot), "what": what},
             location,
         )
 
@@ -202,9 +233,16 @@ def unverified_source(subject: Subject) -> Iterator[Finding]:
         yield Finding(
             "unverified-source",
             Severity.WARNING,
-            f"{location.capitalize()} ({describe(snapshot)}) {problem}. Check it against the "
-            "registries (“Check sources now” on the article's page), or check the reference by "
-            "hand before approving.",
+            gettext(
+                "%(reference)s (%(source)s) %(problem)s. Check it against the "
+                "registries (“Check sources now” on the article's page), or check the reference by "
+                "hand before approving."
+            )
+            % {
+                "reference": location.capitalize(),
+                "source": describe(snapshot),
+                "problem": problem,
+            },
             location,
         )
 
@@ -224,9 +262,17 @@ def incomplete_authors(subject: Subject) -> Iterator[Finding]:
         yield Finding(
             "incomplete-authors",
             Severity.WARNING,
-            f"{location.capitalize()} ({describe(snapshot)}) names {detail.get('listed', 'some')} "
-            f"of the {detail.get('registered', 'registered')} authors the registry lists and does "
-            "not end with “et al.”. Take the registry's details on the source to complete the "
-            "list, or end it with “et al.”.",
+            gettext(
+                "%(reference)s (%(source)s) names %(listed)s "
+                "of the %(registered)s authors the registry lists and does "
+                "not end with “et al.”. Take the registry's details on the source to complete the "
+                "list, or end it with “et al.”."
+            )
+            % {
+                "reference": location.capitalize(),
+                "source": describe(snapshot),
+                "listed": detail.get("listed", "some"),
+                "registered": detail.get("registered", "registered"),
+            },
             location,
         )

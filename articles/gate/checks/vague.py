@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
+
 from articles.gate.analysis import attributed, quote
 from articles.gate.core import Finding, Severity, Subject, check
 from articles.gate.rules import lowered, rules
@@ -80,10 +82,13 @@ def vague_source(subject: Subject) -> Iterator[Finding]:
                 yield Finding(
                     "vague-source",
                     Severity.BLOCKER,
-                    f"{quote(sentence.text)} points to {named} instead of a reference a reader "
-                    "can follow. Cite the specific study (add it as a source with its DOI or "
-                    "PubMed ID and mark this sentence with its citation), or remove the "
-                    "statement.",
+                    gettext(
+                        "%(quote)s points to %(named)s instead of a reference a reader "
+                        "can follow. Cite the specific study (add it as a source with its DOI or "
+                        "PubMed ID and mark this sentence with its citation), or remove the "
+                        "statement."
+                    )
+                    % {"quote": quote(sentence.text), "named": named},
                     block.location,
                     excerpt=sentence.text,
                 )
@@ -92,9 +97,12 @@ def vague_source(subject: Subject) -> Iterator[Finding]:
                 yield Finding(
                     "vague-source",
                     Severity.WARNING,
-                    f"{quote(sentence.text)} says {named} without marking which study. The page "
-                    "cites an authoritative source; check that it is what the sentence means, "
-                    "and mark the sentence with its citation if it is.",
+                    gettext(
+                        "%(quote)s says %(named)s without marking which study. The page "
+                        "cites an authoritative source; check that it is what the sentence means, "
+                        "and mark the sentence with its citation if it is."
+                    )
+                    % {"quote": quote(sentence.text), "named": named},
                     block.location,
                     excerpt=sentence.text,
                 )
