@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
 
 from articles.gate.analysis import about_other_treatment, attributed, negated, quote
 from articles.gate.core import Finding, Severity, Subject, check
@@ -65,84 +65,72 @@ def about_health(subject: Subject) -> list[bool]:
     return [bool(title or health.search(lowered(block.text))) for block in subject.blocks]
 
 
+# What each kind of claim found in a sentence asks of the writer (where, labels and phrases are
+# filled in per sentence).
+_NO_STUDY_SUPPORTS = gettext_lazy(
+    "%(where)s makes %(labels)s (%(phrases)s). No study can "
+    "support that, so a citation does not make it acceptable: reword the "
+    "sentence to say what the evidence shows."
+)
+_NOT_EVIDENCE = gettext_lazy(
+    "%(where)s makes %(labels)s (%(phrases)s). A testimonial, "
+    "an endorsement or a label of proof is not evidence, cited or not: say "
+    "what the study found instead, or a medical reviewer may override it with "
+    "a reason."
+)
+_NEEDS_CITATION = gettext_lazy(
+    "%(where)s makes %(labels)s (%(phrases)s) "
+    "without a citation. Mark this sentence with the citation of the study "
+    "that supports it, soften it to what the evidence shows, or remove it."
+)
+_TO_WEIGH = gettext_lazy(
+    "%(where)s makes %(labels)s (%(phrases)s). Check that it "
+    "is true and fair to a patient; it does not block publication."
+)
+
+
 @check
 def unsupported_claim(subject: Subject) -> Iterator[Finding]:
     reports_study = attributed(subject)
     health = about_health(subject)
     for b, block in enumerate(subject.blocks):
         for s, sentence in enumerate(block.sentences):
-            hits = claim_hits(sentence.text, health[b])
-            if not hits:
-                continue
-            absolute = [h for h in hits if h[0].absolute]
-            to_review = [h for h in hits if h[0].needs_review]
-            supported = sentence.cited or (b, s) in reports_study
-            needs_citation = [
-                h
-                for h in hits
-                if h[0].severity == Severity.BLOCKER and h[0].citation_supports and not supported
-            ]
-            to_weigh = [h for h in hits if h[0].severity == Severity.WARNING]
-            where = quote(sentence.text)
-            if absolute:
-                yield Finding(
-                    CODE,
-                    Severity.BLOCKER,
-                    gettext(
-                        "%(where)s makes %(labels)s (%(phrases)s). No study can "
-                        "support that, so a citation does not make it acceptable: reword the "
-                        "sentence to say what the evidence shows."
-                    )
-                    % {"where": where, "labels": _labels(absolute), "phrases": _phrases(absolute)},
-                    block.location,
-                    excerpt=sentence.text,
-                )
-            elif to_review:
-                yield Finding(
-                    CODE,
-                    Severity.BLOCKER,
-                    gettext(
-                        "%(where)s makes %(labels)s (%(phrases)s). A testimonial, "
-                        "an endorsement or a label of proof is not evidence, cited or not: say "
-                        "what the study found instead, or a medical reviewer may override it with "
-                        "a reason."
-                    )
-                    % {
-                        "where": where,
-                        "labels": _labels(to_review),
-                        "phrases": _phrases(to_review),
-                    },
-                    block.location,
-                    excerpt=sentence.text,
-                    overridable=True,
-                )
-            elif needs_citation:
-                yield Finding(
-                    CODE,
-                    Severity.BLOCKER,
-                    gettext(
-                        "%(where)s makes %(labels)s (%(phrases)s) "
-                        "without a citation. Mark this sentence with the citation of the study "
-                        "that supports it, soften it to what the evidence shows, or remove it."
-                    )
-                    % {
-                        "where": where,
-                        "labels": _labels(needs_citation),
-                        "phrases": _phrases(needs_citation),
-                    },
-                    block.location,
-                    excerpt=sentence.text,
-                    overridable=True,
-                )
-            if to_weigh:
-                yield Finding(
-                    CODE,
-                    Severity.WARNING,
-                    gettext(
-                        "%(where)s makes %(labels)s (%(phrases)s). Check that it "
-                        "is true and fair to a patient; it does not block publication."
-                    )
-                    % {"where": where, "labels": _labels(to_weigh), "phrases": _phrases(to_weigh)},
-                    block.location,
-                    excerpt=sentence.text,
-                )
+            if hits := claim_hits(sentence.text, health[b]):
+                supported = sentence.cited or (b, s) in reports_study
+                yield from _sentence_findings(sentence.text, hits, supported, block.location)
+
+
+def _sentence_findings(text: str, hits: list, supported: bool, location: str) -> Iterator[Finding]:
+    """At most one blocker for a sentence, for the most serious kind of claim in it (one no study
+    can support, one that is not evidence, one without its citation), then a warning for the
+    claims a reviewer should weigh."""
+    absolute = [h for h in hits if h[0].absolute]
+    to_review = [h for h in hits if h[0].needs_review]
+    needs_citation = [
+        h
+        for h in hits
+        if h[0].severity == Severity.BLOCKER and h[0].citation_supports and not supported
+    ]
+    to_weigh = [h for h in hits if h[0].severity == Severity.WARNING]
+    if absolute:
+        yield _finding(Severity.BLOCKER, _NO_STUDY_SUPPORTS, absolute, text, location)
+    elif to_review:
+        yield _finding(Severity.BLOCKER, _NOT_EVIDENCE, to_review, text, location, overridable=True)
+    elif needs_citation:
+        yield _finding(
+            Severity.BLOCKER, _NEEDS_CITATION, needs_citation, text, location, overridable=True
+        )
+    if to_weigh:
+        yield _finding(Severity.WARNING, _TO_WEIGH, to_weigh, text, location)
+
+
+def _finding(
+    severity: Severity,
+    message: str,
+    found: list,
+    text: str,
+    location: str,
+    overridable: bool = False,
+) -> Finding:
+    words = {"where": quote(text), "labels": _labels(found), "phrases": _phrases(found)}
+    return Finding(CODE, severity, message % words, location, excerpt=text, overridable=overridable)

@@ -39,9 +39,17 @@ def _copy(content: dict[str, Any]) -> tuple[str, str]:
 
 @check
 def duplicate_prompt(subject: Subject) -> Iterator[Finding]:
+    """A call to action appears once per page: the same prompt placed twice, two prompts with the
+    same copy, or a placed prompt's copy pasted into the body."""
     if subject.kind != "article" or not subject.placements:
         return
     ids = [p["prompt"] for p in subject.placements]
+    yield from _placed_twice(subject, ids)
+    yield from _identical_copies(subject, ids)
+    yield from _copied_into_body(subject, ids)
+
+
+def _placed_twice(subject: Subject, ids: list[int]) -> Iterator[Finding]:
     for prompt_id, times in Counter(ids).items():
         if times > 1:
             prompt = subject.prompts.get(prompt_id)
@@ -56,6 +64,9 @@ def duplicate_prompt(subject: Subject) -> Iterator[Finding]:
                 prompt_location(prompt, prompt_id),
                 about=("prompt", prompt_id),
             )
+
+
+def _identical_copies(subject: Subject, ids: list[int]) -> Iterator[Finding]:
     copies: dict[tuple[str, str], list[int]] = {}
     for prompt_id in dict.fromkeys(ids):
         copies.setdefault(_copy(shown_content(subject.prompts.get(prompt_id))), []).append(
@@ -77,6 +88,9 @@ def duplicate_prompt(subject: Subject) -> Iterator[Finding]:
                 % {"listed": listed},
                 prompt_location(names[1], same[1]),
             )
+
+
+def _copied_into_body(subject: Subject, ids: list[int]) -> Iterator[Finding]:
     body_blocks = [block for block in subject.blocks if block.field == "body"]
     texts = [normalize(block.text) for block in body_blocks]
     for prompt_id in dict.fromkeys(ids):
