@@ -919,37 +919,9 @@ def override_finding(
     it."""
     locked = _lock(content)
     check("override", locked, user)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidRequest(
-            gettext(
-                "Say why the claim may stand without a citation; the reason is shown with the "
-                "finding and kept in the audit trail."
-            )
-        )
-    if code not in OVERRIDABLE_CODES:
-        raise InvalidRequest(
-            gettext("Findings of type %(code)s cannot be overridden; they must be fixed.")
-            % {"code": code}
-        )
+    reason = _override_reason(code, reason)
     revision = locked.latest_revision
-    finding = next(
-        (
-            f
-            for f in gate.run(locked, revision=revision)
-            if f.code == code and f.excerpt == sentence and f.overridable
-        ),
-        None,
-    )
-    if finding is None:
-        raise InvalidRequest(
-            gettext(
-                "The latest revision has no such finding to override: the sentence may have "
-                "changed, "
-                "or the finding is already overridden or cannot be overridden. Nothing was "
-                "recorded."
-            )
-        )
+    finding = _overridable_finding(locked, revision, code, sentence)
     override = GateOverride.objects.create(
         content_type=ContentType.objects.get_for_model(locked),
         object_id=locked.pk,
@@ -977,6 +949,49 @@ def override_finding(
         },
     )
     return override
+
+
+def _override_reason(code: str, reason: str) -> str:
+    """The reason, stripped, once the request itself is sound: a reason given, for a kind of
+    finding a reviewer may override."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidRequest(
+            gettext(
+                "Say why the claim may stand without a citation; the reason is shown with the "
+                "finding and kept in the audit trail."
+            )
+        )
+    if code not in OVERRIDABLE_CODES:
+        raise InvalidRequest(
+            gettext("Findings of type %(code)s cannot be overridden; they must be fixed.")
+            % {"code": code}
+        )
+    return reason
+
+
+def _overridable_finding(
+    content: ReviewedContent, revision: Revision, code: str, sentence: str
+) -> gate.Finding:
+    """The overridable finding about `sentence` that the gate reports on `revision` now."""
+    finding = next(
+        (
+            f
+            for f in gate.run(content, revision=revision)
+            if f.code == code and f.excerpt == sentence and f.overridable
+        ),
+        None,
+    )
+    if finding is None:
+        raise InvalidRequest(
+            gettext(
+                "The latest revision has no such finding to override: the sentence may have "
+                "changed, "
+                "or the finding is already overridden or cannot be overridden. Nothing was "
+                "recorded."
+            )
+        )
+    return finding
 
 
 @transaction.atomic
