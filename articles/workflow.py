@@ -32,7 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from articles import audit, citations, gate, notifications, signing
 from articles.audit.records import signature_digest
@@ -66,18 +66,20 @@ class Transition:
     def describe_roles(self) -> str:
         """ "a medical reviewer, an editor or the writer who owns it": in this order."""
         names = {
-            Role.REVIEWER: "a medical reviewer",
-            Role.COMPLIANCE: "a compliance reviewer",
-            Role.EDITOR: "an editor",
-            Role.ADMIN: "an admin",
-            Role.WRITER: "the writer who owns it",
+            Role.REVIEWER: gettext("a medical reviewer"),
+            Role.COMPLIANCE: gettext("a compliance reviewer"),
+            Role.EDITOR: gettext("an editor"),
+            Role.ADMIN: gettext("an admin"),
+            Role.WRITER: gettext("the writer who owns it"),
         }
         held = [name for role, name in names.items() if role in self.roles]
-        return held[0] if len(held) == 1 else ", ".join(held[:-1]) + " or " + held[-1]
+        if len(held) == 1:
+            return held[0]
+        return gettext("%(some)s or %(last)s") % {"some": ", ".join(held[:-1]), "last": held[-1]}
 
 
 def _t(name, label, sources, target, *roles) -> Transition:
-    return Transition(name, label, frozenset(sources), target, frozenset(roles))
+    return Transition(name, gettext_lazy(label), frozenset(sources), target, frozenset(roles))
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -259,7 +261,7 @@ class Permissions:
         if error := _role_error(t, self.content, self.user):
             return Refusal(NotAllowed, error)
         if t.name in COMMENT_ACTIONS and not self.see:
-            return Refusal(NotAllowed, f"Only {t.describe_roles()} may {t.label.lower()}.")
+            return Refusal(NotAllowed, _only(t))
         if error := self._state_error(t):
             return Refusal(WrongState, error)
         if error := self._person_error(t):
@@ -271,48 +273,58 @@ class Permissions:
         if content.state not in t.sources:
             state = content.get_state_display().lower()
             if t.name == "override":
-                return (
-                    f"“{content}” is {state}: no step that the publication gate decides lies "
+                return gettext(
+                    "“%(content)s” is %(state)s: no step that the publication gate decides lies "
                     "ahead, so there is no finding to override."
-                )
-            return f"“{content}” is {state}; it cannot be {_past(t)} from that state."
+                ) % {"content": content, "state": state}
+            return gettext("“%(content)s” is %(state)s; it cannot be %(done)s from that state.") % {
+                "content": content,
+                "state": state,
+                "done": _past(t),
+            }
         if t.name == "unpublish" and content.live_revision_id is None:
-            return f"“{content}” has nothing live to unpublish."
+            return gettext("“%(content)s” has nothing live to unpublish.") % {"content": content}
         if t.name == "approve_compliance":
             return self._compliance_state_error()
         if t.name == "republish" and self.medical is None:
-            return (
-                f"“{content}” was changed or its approval has expired since it was unpublished; "
+            return gettext(
+                "“%(content)s” was changed or its approval has expired since it was unpublished; "
                 "it must be reviewed and approved again."
-            )
+            ) % {"content": content}
         return None
 
     def _compliance_state_error(self) -> str | None:
         content = self.content
         if not needs_compliance(content):
-            return f"“{content}” needs no compliance approval."
+            return gettext("“%(content)s” needs no compliance approval.") % {"content": content}
         if self.medical is None:
-            return f"“{content}” needs a valid medical approval before its compliance approval."
+            return gettext(
+                "“%(content)s” needs a valid medical approval before its compliance approval."
+            ) % {"content": content}
         if self.compliance is not None:
-            return f"“{content}” already has a compliance approval of this revision."
+            return gettext("“%(content)s” already has a compliance approval of this revision.") % {
+                "content": content
+            }
         return None
 
     def _person_error(self, t: Transition) -> str | None:
         content = self.content
         if t.name == "approve" and self.made_it:
-            return f"You wrote or edited “{content}”, so another medical reviewer must approve it."
+            return gettext(
+                "You wrote or edited “%(content)s”, so another medical reviewer must approve it."
+            ) % {"content": content}
         if t.name == "override" and self.made_it:
-            return (
-                f"You wrote or edited “{content}”, so another medical reviewer must judge its "
+            return gettext(
+                "You wrote or edited “%(content)s”, so another medical reviewer must judge its "
                 "claims."
-            )
+            ) % {"content": content}
         if t.name == "approve_compliance" and (
             self.made_it or (self.medical is not None and self.medical.reviewer_id == self.user.pk)
         ):
-            return (
-                f"You wrote, edited or medically approved “{content}”, so another compliance "
+            return gettext(
+                "You wrote, edited or medically approved “%(content)s”, so another compliance "
                 "reviewer must approve it."
-            )
+            ) % {"content": content}
         return None
 
 
@@ -343,8 +355,19 @@ def _role_error(t: Transition, content: ReviewedContent, user) -> str | None:
     if Role.WRITER in t.roles and Role.WRITER in held:
         if content.owner_id == user.pk:
             return None
-        return f"Only {t.describe_roles()} may {t.label.lower()} “{content}”."
-    return f"Only {t.describe_roles()} may {t.label.lower()}."
+        return gettext("Only %(who)s may %(action)s “%(content)s”.") % {
+            "who": t.describe_roles(),
+            "action": t.label.lower(),
+            "content": content,
+        }
+    return _only(t)
+
+
+def _only(t: Transition) -> str:
+    return gettext("Only %(who)s may %(action)s.") % {
+        "who": t.describe_roles(),
+        "action": t.label.lower(),
+    }
 
 
 def needs_compliance(content: ReviewedContent) -> bool:
@@ -359,22 +382,22 @@ def past_tense(name: str) -> str:
 
 def _past(t: Transition) -> str:
     return {
-        "edit": "edited",
-        "submit": "submitted for review",
-        "withdraw": "withdrawn from review",
-        "request_changes": "sent back for changes",
-        "approve": "approved",
-        "schedule": "scheduled",
-        "publish": "published",
-        "republish": "published again",
-        "unpublish": "unpublished",
-        "assign": "reassigned",
-        "assign_reviewer": "assigned to a reviewer",
-        "approve_compliance": "approved for compliance",
-        "override": "cleared of a gate finding",
-        "comment": "commented on",
-        "comment_reply": "answered",
-        "comment_resolve": "resolved",
+        "edit": gettext("edited"),
+        "submit": gettext("submitted for review"),
+        "withdraw": gettext("withdrawn from review"),
+        "request_changes": gettext("sent back for changes"),
+        "approve": gettext("approved"),
+        "schedule": gettext("scheduled"),
+        "publish": gettext("published"),
+        "republish": gettext("published again"),
+        "unpublish": gettext("unpublished"),
+        "assign": gettext("reassigned"),
+        "assign_reviewer": gettext("assigned to a reviewer"),
+        "approve_compliance": gettext("approved for compliance"),
+        "override": gettext("cleared of a gate finding"),
+        "comment": gettext("commented on"),
+        "comment_reply": gettext("answered"),
+        "comment_resolve": gettext("resolved"),
     }[t.name]
 
 
@@ -415,7 +438,7 @@ def may_see(content: ReviewedContent, user) -> bool:
 
 def who_may_edit(content: ReviewedContent) -> str:
     """Whom to ask to change content one cannot edit oneself, in words for the person asking."""
-    return f"its writer, {display_name(content.owner)}, or an editor"
+    return gettext("its writer, %(name)s, or an editor") % {"name": display_name(content.owner)}
 
 
 # --- Shared machinery -----------------------------------------------------------------------
