@@ -200,9 +200,7 @@ def test_a_host_not_allowed_goes_to_django_and_is_refused(page, django_handler):
     django_handler.assert_called_once()
 
 
-def test_a_host_allowed_until_the_settings_change_is_refused_after(
-    page, settings, django_handler
-):
+def test_a_host_allowed_until_the_settings_change_is_refused_after(page, settings, django_handler):
     assert front(page).status == "200 OK"  # the front has judged this Host once
     django_handler.assert_not_called()
     settings.ALLOWED_HOSTS = ["clinic.example"]
