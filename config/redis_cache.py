@@ -17,6 +17,8 @@ against about 12 µs of CPU to send a GET and read the answer). So here:
   the connection (the next `get` reconnects) and is raised as a RedisError or OSError as before,
   so the page cache's handling of a cache that is down is unchanged, and no reply is ever
   taken for the answer to a later command;
+- that socket is timed out by the kernel (SO_RCVTIMEO, SO_SNDTIMEO, the `socket_timeout`
+  option) rather than by Python, which polls the socket before every send and receive;
 - the keys `get` makes (prefix and version) are remembered, a few hundred at most, so the
   generation's key is not made and checked again on every request.
 

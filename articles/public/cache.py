@@ -14,8 +14,10 @@ late.
 `cached_answer` is the one lookup: from what a request says (`PageRequest`: method, scheme, path,
 query string, Cookie and precondition headers) to the page cache's answer (status, headers,
 body) or None, with one cache round trip: the generation, read from the shared cache on every
-request; the page is this process's copy of that generation (`_Copies`), read from the shared
-cache (a second round trip) only the first time this process serves it. Two thin
+request (never a copy of it: a page is served only if its generation is what the shared cache
+said after the request arrived); the page is this process's copy of that generation
+(`_Copies`), read from the shared cache only when this process has no current copy (with the
+generation, in the same round trip, when it has none at all). Two thin
 adapters ask it: the WSGI front (`articles.public.wsgi`, wrapped around Django's handler in
 config/wsgi.py) answers hits before Django's handler runs, and `PageCacheMiddleware`, first in
 MIDDLEWARE, answers them wherever the front is not in the way (runserver, the test client) and
