@@ -380,15 +380,18 @@ def benchmark(
             run_wrk(server.url(path), args, args.warmup)
         names = ["minimal", *BARS]
         results: dict[str, list[WrkResult]] = {name: [] for name in names}
+        loads = [os.getloadavg()[0]]
         for r in range(args.rounds):
             order = names[r % len(names) :] + names[: r % len(names)]
             for name in order:
                 result = run_wrk(servers[name].url(path), args, args.duration)
                 results[name].append(result)
+                loads.append(os.getloadavg()[0])
                 errors = f", {result.socket_errors} socket errors" if result.socket_errors else ""
                 print(
                     f"round {r + 1}/{args.rounds} {name:<9} {result.rps:>9,.0f} req/s  "
-                    f"p50 {result.p50_ms:.2f} ms  p99 {result.p99_ms:.2f} ms{errors}"
+                    f"p50 {result.p50_ms:.2f} ms  p99 {result.p99_ms:.2f} ms  "
+                    f"load {loads[-1]:.1f}{errors}"
                 )
     finally:
         for server in servers.values():
@@ -397,7 +400,18 @@ def benchmark(
     text, ratios = table(results)
     print()
     print(text)
+    print()
+    print(describe_load(loads))
     return ratios
+
+
+def describe_load(loads: list[float]) -> str:
+    """The 1-minute load average over the run: the figures mean little on a busy machine (on
+    2 CPUs, wrk and the three servers alone keep it near 2-3)."""
+    return (
+        f"load average (1 min) during the rounds: {min(loads):.1f} to {max(loads):.1f} "
+        f"on {os.cpu_count()} CPUs"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -232,3 +232,11 @@ def test_stacks_name_the_database_and_cache_the_site_servers_get(monkeypatch):
     monkeypatch.delenv("REDIS_URL")
     with pytest.raises(BenchError, match="REDIS_URL naming a Redis database"):
         stack_environment("postgres-redis")
+
+
+def test_the_load_the_figures_were_taken_under_is_reported():
+    from bench.public_page import describe_load
+
+    assert describe_load([2.31, 5.0, 2.5]).startswith(
+        "load average (1 min) during the rounds: 2.3 to 5.0 on"
+    )
