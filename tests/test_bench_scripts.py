@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,33 @@ def test_the_load_the_figures_were_taken_under_is_reported():
     assert describe_load([2.31, 5.0, 2.5]).startswith(
         "load average (1 min) during the rounds: 2.3 to 5.0 on"
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="no /proc on this system")
+def test_the_cpu_a_servers_workers_use_is_read_from_proc():
+    from bench.public_page import Server, workers_cpu_seconds
+
+    # A "server" whose one worker (its child) spins, as gunicorn's master and its workers.
+    spin = "import time\nend = time.process_time() + 5\nwhile time.process_time() < end: pass"
+    master = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {spin!r}])"
+    server = Server(
+        "test", "app", {}, Path("log"), process=subprocess.Popen([sys.executable, "-c", master])
+    )
+    used = []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (not used or used[-1] < 0.2):
+            time.sleep(0.1)
+            used.append(workers_cpu_seconds(server))
+    finally:
+        for child in (
+            Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+            .read_text()
+            .split()
+        ):
+            os.kill(int(child), 9)
+        server.process.kill()
+        server.process.wait()
+    assert used[-1] >= 0.2  # the worker's CPU, not the idle master's
+    assert used == sorted(used)
+    assert workers_cpu_seconds(Server("not started", "app", {}, Path("log"))) is None
