@@ -75,6 +75,8 @@ class Server:
     env: dict[str, str]
     log: Path
     port: int = 0
+    # The checkout whose code it runs (gunicorn imports the app from there).
+    cwd: Path = ROOT
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def url(self, path: str) -> str:
@@ -100,11 +102,12 @@ def start(server: Server) -> None:
         sys.executable, "-m", "gunicorn", server.app,
         "--workers", str(WORKERS), "--worker-class", "sync",
         "--bind", f"127.0.0.1:{server.port}", "--log-level", "warning",
+        "--chdir", str(server.cwd),
     ]  # fmt: skip
     with server.log.open("wb") as log:
         server.process = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=server.cwd,
             env=server.env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -323,19 +326,22 @@ def table(results: dict[str, list[WrkResult]]) -> tuple[str, dict[str, float]]:
         name: statistics.median(
             results[name][r].rps / results["minimal"][r].rps for r in range(rounds)
         )
-        for name in BARS
+        for name in results
+        if name != "minimal"
     }
     lines = [
         "| server | requests/s | p50 ms | p99 ms | vs minimal | bar |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    for name in ("minimal", *BARS):
+    for name in results:
         runs = results[name]
         rps = statistics.median(r.rps for r in runs)
         p50 = statistics.median(r.p50_ms for r in runs)
         p99 = statistics.median(r.p99_ms for r in runs)
         if name == "minimal":
             ratio, bar = "1", ""
+        elif name not in BARS:
+            ratio, bar = f"{ratios[name]:.2f}", ""
         else:
             verdict = "met" if ratios[name] >= BARS[name] else "MISSED"
             ratio, bar = f"{ratios[name]:.2f}", f"≥ {BARS[name]:g}: {verdict}"
@@ -356,6 +362,16 @@ def benchmark(
             workdir / "uncached.log",
         ),
     }
+    if args.baseline:
+        # The cached site as another checkout's code serves it, against the same database and
+        # Redis (under a key prefix of its own): before and after a change, in the same rounds.
+        servers["baseline"] = Server(
+            "baseline",
+            "config.wsgi:application",
+            {**env, "CACHE_KEY_PREFIX": f"{env.get('CACHE_KEY_PREFIX', 'bench')}-baseline"},
+            workdir / "baseline.log",
+            cwd=args.baseline.resolve(),
+        )
     try:
         for server in servers.values():
             start(server)
@@ -378,7 +394,7 @@ def benchmark(
         print(f"warming up ({args.warmup:g} s per server)…")
         for server in servers.values():
             run_wrk(server.url(path), args, args.warmup)
-        names = ["minimal", *BARS]
+        names = ["minimal", *(name for name in servers if name != "minimal")]
         results: dict[str, list[WrkResult]] = {name: [] for name in names}
         loads = [os.getloadavg()[0]]
         for r in range(args.rounds):
@@ -403,6 +419,8 @@ def benchmark(
         for server in servers.values():
             stop(server)
         forget_cache(env)
+        if "baseline" in servers:
+            forget_cache(servers["baseline"].env)
     text, ratios = table(results)
     print()
     print(text)
@@ -447,6 +465,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-check", action="store_true", help="report, never fail on the bars")
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (a git worktree of main, say) whose cached site runs in the same "
+        "rounds, reported beside the others (no bar)",
+    )
+    parser.add_argument(
         "--stack",
         choices=STACKS,
         default=STACKS[0],
@@ -457,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give either a path or --article, not both")
     if args.rounds < 1 or args.duration <= 0 or args.warmup <= 0:
         parser.error("--rounds must be at least 1, --duration and --warmup more than 0")
+    if args.baseline and not (args.baseline / "config" / "wsgi.py").is_file():
+        parser.error(f"--baseline {args.baseline}: not a checkout of this project")
     # A SIGTERM runs the finally blocks that stop the servers, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:

@@ -271,3 +271,24 @@ def test_the_cpu_a_servers_workers_use_is_read_from_proc():
     assert used[-1] >= 0.2  # the worker's CPU, not the idle master's
     assert used == sorted(used)
     assert workers_cpu_seconds(Server("not started", "app", {}, Path("log"))) is None
+
+
+def test_a_baseline_checkout_is_reported_beside_the_others_without_a_bar():
+    from bench.public_page import WrkResult, table
+
+    def runs(*rps):
+        return [WrkResult(rps=r, p50_ms=1.0, p99_ms=2.0, non_2xx=0, socket_errors=0) for r in rps]
+
+    text, ratios = table(
+        {
+            "minimal": runs(1000, 2000),
+            "cached": runs(600, 1200),
+            "uncached": runs(50, 100),
+            "baseline": runs(400, 800),
+        }
+    )
+    assert ratios == {"cached": 0.6, "uncached": 0.05, "baseline": 0.4}
+    rows = text.splitlines()
+    assert rows[2].startswith("| minimal |")
+    assert "| baseline | 600 | 1.00 | 2.00 | 0.40 |  |" in rows
+    assert "| uncached | 75 | 1.00 | 2.00 | 0.05 | ≥ 0.1: MISSED |" in rows
