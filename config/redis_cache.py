@@ -14,9 +14,11 @@ against about 12 µs of CPU to send a GET and read the answer). So here:
   each process (after gunicorn forks) by redis-py (address, password, database, TLS as the URL
   says). The GET is written to its socket and the reply read from it directly: one bulk string
   or nil, read whole, nothing read past it. Any error, or a reply that is anything else, closes
-  the connection (the next `get` reconnects) and is raised as a RedisError or OSError as before,
-  so the page cache's handling of a cache that is down is unchanged, and no reply is ever
-  taken for the answer to a later command;
+  the connection (the next `get` reconnects) and is raised as a RedisError as before, so the
+  page cache's handling of a cache that is down is unchanged, and no reply is ever taken for
+  the answer to a later command. A kept connection that Redis closed meanwhile (a restart,
+  CLIENT KILL) is made again and the GET sent once more, rather than the page cache being
+  left alone for its retry pause over a connection that was merely stale;
 - that socket is timed out by the kernel (SO_RCVTIMEO, SO_SNDTIMEO, the `socket_timeout`
   option) rather than by Python, which polls the socket before every send and receive;
 - the keys `get` makes (prefix and version) are remembered, a few hundred at most, so the
@@ -57,6 +59,8 @@ def read_bulk(sock: Any) -> bytes | None:
     or a closed socket; the caller then closes the connection, since the rest of the reply may
     still be on its way."""
     data = sock.recv(_READ_SIZE)
+    if not data:
+        raise ClosedBeforeReply("Redis closed the connection before replying.")
     while b"\r\n" not in data:
         data += _more(sock)
     header, _, rest = data.partition(b"\r\n")
@@ -80,6 +84,12 @@ def read_bulk(sock: Any) -> bytes | None:
     return value
 
 
+class ClosedBeforeReply(RedisConnectionError):
+    """The connection was closed (a Redis restart, CLIENT KILL, an idle timeout) before a byte of
+    the reply came: nothing of it can be read later, so the GET can be sent again on a new
+    connection."""
+
+
 def _more(sock: Any) -> bytes:
     chunk = sock.recv(_READ_SIZE)
     if not chunk:
@@ -101,23 +111,38 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         return client
 
     def get(self, key: Any, default: Any) -> Any:
-        connection = self._reading_connection()
         try:
-            sock = connection._sock
-            if sock is None:
-                connection.connect()
-                sock = connection._sock
-                _kernel_timeouts(sock, connection.socket_timeout)
-            sock.sendall(get_command(key))
-            value = read_bulk(sock)
-        except BaseException as exc:
-            connection.disconnect()
+            try:
+                value = self._get(key)
+            except (ClosedBeforeReply, BrokenPipeError, ConnectionResetError) as exc:
+                if not getattr(exc, "kept", False):
+                    raise
+                # A connection kept from earlier requests that Redis has since closed (a
+                # restart, CLIENT KILL): one new connection, one more try (a GET changes nothing,
+                # and nothing of a reply was read).
+                value = self._get(key)
+        except OSError as exc:
             if isinstance(exc, (TimeoutError, BlockingIOError)):  # socket.timeout, SO_RCVTIMEO
                 raise RedisTimeoutError(f"Timeout reading from Redis: {exc}") from exc
-            if isinstance(exc, OSError):
-                raise RedisConnectionError(f"Error reading from Redis: {exc}") from exc
-            raise
+            raise RedisConnectionError(f"Error reading from Redis: {exc}") from exc
         return default if value is None else self._serializer.loads(value)
+
+    def _get(self, key: Any) -> bytes | None:
+        """One GET over this thread's connection; any error closes it, and says whether it was
+        a connection kept from before (`kept`) rather than one just made."""
+        connection = self._reading_connection()
+        kept = connection._sock is not None
+        try:
+            if not kept:
+                connection.connect()
+                _kernel_timeouts(connection._sock, connection.socket_timeout)
+            sock = connection._sock
+            sock.sendall(get_command(key))
+            return read_bulk(sock)
+        except BaseException as exc:
+            connection.disconnect()
+            exc.kept = kept
+            raise
 
     def _reading_connection(self) -> Any:
         reader = self._reader

@@ -188,3 +188,46 @@ def test_a_reply_that_comes_too_late_is_never_read_as_the_next_ones():
         assert server.connections == 2
     finally:
         server.close()
+
+
+def test_a_kept_connection_redis_closed_is_made_again_without_an_error(real_redis):
+    cache = backend(REDIS_URL, socket_timeout=1)
+    cache.set("generation", 7)
+    try:
+        assert cache.get("generation") == 7  # opens this thread's reading connection
+        reading = cache._cache._reader.connection._sock.getsockname()
+        real_redis.client_kill(f"{reading[0]}:{reading[1]}")  # as a Redis restart does
+        assert cache.get("generation") == 7  # no error: the page cache stays on
+        assert cache._cache._reader.connection._sock.getsockname() != reading
+    finally:
+        cache.delete("generation")
+
+
+class ClosesAtOnce(SlowFirstReply):
+    """A Redis that closes every connection as soon as a GET arrives."""
+
+    def answer(self, conn: socket.socket, number: int) -> None:
+        with conn:
+            data = b""
+            while b"GET" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+                if b"GET" not in data:
+                    conn.sendall(b"+OK\r\n" * data.count(b"*"))
+                    data = b""
+
+
+def test_a_new_connection_closed_before_the_reply_is_an_error_not_a_loop():
+    server = ClosesAtOnce(delay=0)
+    try:
+        cache = backend(server.url, socket_timeout=1)
+        with pytest.raises(RedisConnectionError):
+            cache._cache.get("generation", None)
+        assert server.connections == 1
+        with pytest.raises(RedisConnectionError):
+            cache._cache.get("generation", None)  # a kept connection? No: it was dropped
+        assert server.connections == 2
+    finally:
+        server.close()
