@@ -26,7 +26,12 @@ order rotates each round), so a noisy neighbour costs every server alike. It pri
 second and p50/p99 latency (medians over the rounds) and each server's throughput as a fraction
 of the minimal app's (the median of the per-round fractions). It exits 1 if the cached page
 reaches less than half of the minimal app or the uncached page less than a tenth, unless
---no-check.
+--no-check. Each round's line also gives the 1-minute load average and the CPU time the server's
+workers used per request (from /proc), and the run ends with the load it was taken under.
+
+`--baseline DIR` adds a fourth server, the cached site as the checkout in DIR serves it (a
+`git worktree` of the code before a change, say), in the same rounds and reported beside the
+others without a bar: a change measured against what it replaces under the same load.
 """
 
 from __future__ import annotations
