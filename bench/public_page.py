@@ -26,7 +26,12 @@ order rotates each round), so a noisy neighbour costs every server alike. It pri
 second and p50/p99 latency (medians over the rounds) and each server's throughput as a fraction
 of the minimal app's (the median of the per-round fractions). It exits 1 if the cached page
 reaches less than half of the minimal app or the uncached page less than a tenth, unless
---no-check.
+--no-check. Each round's line also gives the 1-minute load average and the CPU time the server's
+workers used per request (from /proc), and the run ends with the load it was taken under.
+
+`--baseline DIR` adds a fourth server, the cached site as the checkout in DIR serves it (a
+`git worktree` of the code before a change, say), in the same rounds and reported beside the
+others without a bar: a change measured against what it replaces under the same load.
 """
 
 from __future__ import annotations
@@ -75,6 +80,8 @@ class Server:
     env: dict[str, str]
     log: Path
     port: int = 0
+    # The checkout whose code it runs (gunicorn imports the app from there).
+    cwd: Path = ROOT
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def url(self, path: str) -> str:
@@ -100,11 +107,12 @@ def start(server: Server) -> None:
         sys.executable, "-m", "gunicorn", server.app,
         "--workers", str(WORKERS), "--worker-class", "sync",
         "--bind", f"127.0.0.1:{server.port}", "--log-level", "warning",
+        "--chdir", str(server.cwd),
     ]  # fmt: skip
     with server.log.open("wb") as log:
         server.process = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=server.cwd,
             env=server.env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -323,19 +331,22 @@ def table(results: dict[str, list[WrkResult]]) -> tuple[str, dict[str, float]]:
         name: statistics.median(
             results[name][r].rps / results["minimal"][r].rps for r in range(rounds)
         )
-        for name in BARS
+        for name in results
+        if name != "minimal"
     }
     lines = [
         "| server | requests/s | p50 ms | p99 ms | vs minimal | bar |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    for name in ("minimal", *BARS):
+    for name in results:
         runs = results[name]
         rps = statistics.median(r.rps for r in runs)
         p50 = statistics.median(r.p50_ms for r in runs)
         p99 = statistics.median(r.p99_ms for r in runs)
         if name == "minimal":
             ratio, bar = "1", ""
+        elif name not in BARS:
+            ratio, bar = f"{ratios[name]:.2f}", ""
         else:
             verdict = "met" if ratios[name] >= BARS[name] else "MISSED"
             ratio, bar = f"{ratios[name]:.2f}", f"≥ {BARS[name]:g}: {verdict}"
@@ -356,6 +367,16 @@ def benchmark(
             workdir / "uncached.log",
         ),
     }
+    if args.baseline:
+        # The cached site as another checkout's code serves it, against the same database and
+        # Redis (under a key prefix of its own): before and after a change, in the same rounds.
+        servers["baseline"] = Server(
+            "baseline",
+            "config.wsgi:application",
+            {**env, "CACHE_KEY_PREFIX": f"{env.get('CACHE_KEY_PREFIX', 'bench')}-baseline"},
+            workdir / "baseline.log",
+            cwd=args.baseline.resolve(),
+        )
     try:
         for server in servers.values():
             start(server)
@@ -378,26 +399,64 @@ def benchmark(
         print(f"warming up ({args.warmup:g} s per server)…")
         for server in servers.values():
             run_wrk(server.url(path), args, args.warmup)
-        names = ["minimal", *BARS]
+        names = ["minimal", *(name for name in servers if name != "minimal")]
         results: dict[str, list[WrkResult]] = {name: [] for name in names}
+        loads = [os.getloadavg()[0]]
         for r in range(args.rounds):
             order = names[r % len(names) :] + names[: r % len(names)]
             for name in order:
+                cpu_before = workers_cpu_seconds(servers[name])
                 result = run_wrk(servers[name].url(path), args, args.duration)
+                cpu_after = workers_cpu_seconds(servers[name])
                 results[name].append(result)
+                loads.append(os.getloadavg()[0])
                 errors = f", {result.socket_errors} socket errors" if result.socket_errors else ""
+                cpu = ""
+                if cpu_before is not None and cpu_after is not None and result.rps:
+                    per_request = (cpu_after - cpu_before) / (result.rps * args.duration)
+                    cpu = f"  workers' CPU {per_request * 1e6:,.0f} µs/req"
                 print(
                     f"round {r + 1}/{args.rounds} {name:<9} {result.rps:>9,.0f} req/s  "
-                    f"p50 {result.p50_ms:.2f} ms  p99 {result.p99_ms:.2f} ms{errors}"
+                    f"p50 {result.p50_ms:.2f} ms  p99 {result.p99_ms:.2f} ms  "
+                    f"load {loads[-1]:.1f}{cpu}{errors}"
                 )
     finally:
         for server in servers.values():
             stop(server)
         forget_cache(env)
+        if "baseline" in servers:
+            forget_cache(servers["baseline"].env)
     text, ratios = table(results)
     print()
     print(text)
+    print()
+    print(describe_load(loads))
     return ratios
+
+
+def workers_cpu_seconds(server: Server) -> float | None:
+    """The CPU time (user and system) the server's workers have used so far, from /proc; None
+    where there is no /proc. Less at the mercy of other load than requests per second: what a
+    request costs the server, whoever else wants the CPUs."""
+    try:
+        pid = server.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ticks = 0
+        for child in children:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    except (AttributeError, OSError, ValueError, IndexError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def describe_load(loads: list[float]) -> str:
+    """The 1-minute load average over the run: the figures mean little on a busy machine (on
+    2 CPUs, wrk and the three servers alone keep it near 2-3)."""
+    return (
+        f"load average (1 min) during the rounds: {min(loads):.1f} to {max(loads):.1f} "
+        f"on {os.cpu_count()} CPUs"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,6 +470,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-check", action="store_true", help="report, never fail on the bars")
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (a git worktree of main, say) whose cached site runs in the same "
+        "rounds, reported beside the others (no bar)",
+    )
+    parser.add_argument(
         "--stack",
         choices=STACKS,
         default=STACKS[0],
@@ -421,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give either a path or --article, not both")
     if args.rounds < 1 or args.duration <= 0 or args.warmup <= 0:
         parser.error("--rounds must be at least 1, --duration and --warmup more than 0")
+    if args.baseline and not (args.baseline / "config" / "wsgi.py").is_file():
+        parser.error(f"--baseline {args.baseline}: not a checkout of this project")
     # A SIGTERM runs the finally blocks that stop the servers, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -232,3 +233,62 @@ def test_stacks_name_the_database_and_cache_the_site_servers_get(monkeypatch):
     monkeypatch.delenv("REDIS_URL")
     with pytest.raises(BenchError, match="REDIS_URL naming a Redis database"):
         stack_environment("postgres-redis")
+
+
+def test_the_load_the_figures_were_taken_under_is_reported():
+    from bench.public_page import describe_load
+
+    assert describe_load([2.31, 5.0, 2.5]).startswith(
+        "load average (1 min) during the rounds: 2.3 to 5.0 on"
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="no /proc on this system")
+def test_the_cpu_a_servers_workers_use_is_read_from_proc():
+    from bench.public_page import Server, workers_cpu_seconds
+
+    # A "server" whose one worker (its child) spins, as gunicorn's master and its workers.
+    spin = "import time\nend = time.process_time() + 5\nwhile time.process_time() < end: pass"
+    master = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {spin!r}])"
+    server = Server(
+        "test", "app", {}, Path("log"), process=subprocess.Popen([sys.executable, "-c", master])
+    )
+    used = []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (not used or used[-1] < 0.2):
+            time.sleep(0.1)
+            used.append(workers_cpu_seconds(server))
+    finally:
+        for child in (
+            Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+            .read_text()
+            .split()
+        ):
+            os.kill(int(child), 9)
+        server.process.kill()
+        server.process.wait()
+    assert used[-1] >= 0.2  # the worker's CPU, not the idle master's
+    assert used == sorted(used)
+    assert workers_cpu_seconds(Server("not started", "app", {}, Path("log"))) is None
+
+
+def test_a_baseline_checkout_is_reported_beside_the_others_without_a_bar():
+    from bench.public_page import WrkResult, table
+
+    def runs(*rps):
+        return [WrkResult(rps=r, p50_ms=1.0, p99_ms=2.0, non_2xx=0, socket_errors=0) for r in rps]
+
+    text, ratios = table(
+        {
+            "minimal": runs(1000, 2000),
+            "cached": runs(600, 1200),
+            "uncached": runs(50, 100),
+            "baseline": runs(400, 800),
+        }
+    )
+    assert ratios == {"cached": 0.6, "uncached": 0.05, "baseline": 0.4}
+    rows = text.splitlines()
+    assert rows[2].startswith("| minimal |")
+    assert "| baseline | 600 | 1.00 | 2.00 | 0.40 |  |" in rows
+    assert "| uncached | 75 | 1.00 | 2.00 | 0.05 | ≥ 0.1: MISSED |" in rows

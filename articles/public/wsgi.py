@@ -22,6 +22,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http.request import split_domain_port, validate_host
 
 from articles.public.cache import PageRequest, cached_answer
@@ -62,6 +63,44 @@ def _cached_answer(environ: dict[str, Any]):
         return None
 
 
+class _Settings:
+    """The settings the front reads on every request, read once (each `settings.NAME` costs
+    about a microsecond) and again after any setting changes (tests override them), with the
+    verdict on each Host header seen: at most HOSTS_REMEMBERED, dropped all at once when full
+    (the header is the client's to make up)."""
+
+    HOSTS_REMEMBERED = 256
+
+    def __init__(self) -> None:
+        self.script_name_forced = settings.FORCE_SCRIPT_NAME is not None
+        self.use_x_forwarded_host: bool = settings.USE_X_FORWARDED_HOST
+        allowed_hosts = settings.ALLOWED_HOSTS
+        if settings.DEBUG and not allowed_hosts:
+            allowed_hosts = [".localhost", "127.0.0.1", "[::1]"]
+        self.allowed_hosts: list[str] = list(allowed_hosts)
+        self.secure_proxy_ssl_header: tuple[str, str] | None = settings.SECURE_PROXY_SSL_HEADER
+        self.hosts: dict[str, bool] = {}
+
+
+_current_settings: _Settings | None = None
+
+
+def _settings() -> _Settings:
+    global _current_settings
+    current = _current_settings
+    if current is None:
+        current = _current_settings = _Settings()
+    return current
+
+
+def _forget_settings(**kwargs: Any) -> None:
+    global _current_settings
+    _current_settings = None
+
+
+setting_changed.connect(_forget_settings, dispatch_uid="articles.public.wsgi._forget_settings")
+
+
 def page_request(environ: dict[str, Any]) -> PageRequest | None:
     """The request as the page cache reads it, or None if it must go to Django: not a GET or
     HEAD, a path Django would read differently (not ASCII, under a script name), or a host
@@ -72,52 +111,61 @@ def page_request(environ: dict[str, Any]) -> PageRequest | None:
     # Django re-decodes PATH_INFO as UTF-8 (get_path_info); an ASCII path reads the same either
     # way, and anything else is left to it.
     path = environ.get("PATH_INFO", "")
-    if not path.startswith("/") or not path.isascii() or _script_name(environ):
+    current = _settings()
+    if not path.startswith("/") or not path.isascii() or _script_name(environ, current):
         return None
-    if not _host_allowed(environ):
+    if not _host_allowed(environ, current):
         return None
+    get = environ.get
     return PageRequest(
-        method=method,
-        scheme=_scheme(environ),
-        path=path,
-        path_info=path,
-        query_string=environ.get("QUERY_STRING", ""),
-        cookies=environ.get("HTTP_COOKIE", ""),
-        if_none_match=environ.get("HTTP_IF_NONE_MATCH", ""),
-        if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE", ""),
-        if_match=environ.get("HTTP_IF_MATCH", ""),
-        if_unmodified_since=environ.get("HTTP_IF_UNMODIFIED_SINCE", ""),
+        method,
+        _scheme(environ, current),
+        path,
+        path,
+        get("QUERY_STRING", ""),
+        get("HTTP_COOKIE", ""),
+        get("HTTP_IF_NONE_MATCH", ""),
+        get("HTTP_IF_MODIFIED_SINCE", ""),
+        get("HTTP_IF_MATCH", ""),
+        get("HTTP_IF_UNMODIFIED_SINCE", ""),
     )
 
 
-def _script_name(environ: dict[str, Any]) -> bool:
+def _script_name(environ: dict[str, Any], current: _Settings) -> bool:
     # Whatever django.core.handlers.wsgi.get_script_name would read a prefix from.
-    return settings.FORCE_SCRIPT_NAME is not None or any(
-        environ.get(name) for name in ("SCRIPT_URL", "REDIRECT_URL", "SCRIPT_NAME")
+    return (
+        current.script_name_forced
+        or bool(environ.get("SCRIPT_URL"))
+        or bool(environ.get("REDIRECT_URL"))
+        or bool(environ.get("SCRIPT_NAME"))
     )
 
 
-def _host_allowed(environ: dict[str, Any]) -> bool:
+def _host_allowed(environ: dict[str, Any], current: _Settings) -> bool:
     """HttpRequest.get_host's check. A request without a Host header (HTTP/1.0) goes to Django,
     which rebuilds the host from the server's name and port."""
-    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in environ:
+    if current.use_x_forwarded_host and "HTTP_X_FORWARDED_HOST" in environ:
         host = environ["HTTP_X_FORWARDED_HOST"]
     elif "HTTP_HOST" in environ:
         host = environ["HTTP_HOST"]
     else:
         return False
-    allowed_hosts = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed_hosts:
-        allowed_hosts = [".localhost", "127.0.0.1", "[::1]"]
-    domain, _ = split_domain_port(host)
-    return bool(domain) and validate_host(domain, allowed_hosts)
+    hosts = current.hosts
+    allowed = hosts.get(host)
+    if allowed is None:
+        domain, _ = split_domain_port(host)
+        allowed = bool(domain) and validate_host(domain, current.allowed_hosts)
+        if len(hosts) >= current.HOSTS_REMEMBERED:
+            hosts.clear()
+        hosts[host] = allowed
+    return allowed
 
 
-def _scheme(environ: dict[str, Any]) -> str:
+def _scheme(environ: dict[str, Any], current: _Settings) -> str:
     """HttpRequest.scheme: the proxy's header when SECURE_PROXY_SSL_HEADER names one and it is
     present (its first value), else the server's."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+    if current.secure_proxy_ssl_header:
+        header, secure_value = current.secure_proxy_ssl_header
         value = environ.get(header)
         if value is not None:
             return "https" if value.split(",", 1)[0].strip() == secure_value else "http"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import subprocess
 import sys
 import time
@@ -141,7 +142,7 @@ def test_a_cached_page_takes_one_cache_round_trip_and_no_view(
     view_work.assert_not_called()
 
 
-def test_a_page_another_process_cached_takes_a_second_read_once(
+def test_a_page_another_process_cached_is_read_with_the_generation_once(
     client, published, cache_calls, django_assert_num_queries
 ):
     client.get(f"/articles/{published.slug}/")
@@ -150,7 +151,28 @@ def test_a_page_another_process_cached_takes_a_second_read_once(
     with django_assert_num_queries(0):
         assert client.get(f"/articles/{published.slug}/").status_code == 200
         assert client.get(f"/articles/{published.slug}/").status_code == 200
-    assert cache_calls == ["get", "get", "get"]  # generation and page, then the generation
+    # Generation and page in one round trip, then the generation alone.
+    assert cache_calls == ["get_many", "get"]
+
+
+def test_a_copy_of_an_earlier_generation_is_replaced_by_the_shared_caches_page(
+    client, published, revise, go_live, cache_calls
+):
+    path = f"/articles/{published.slug}/"
+    client.get(path)
+    client.get(path)  # this process's copy
+    revise(published, "Retitled.", title="Back pain: what helps")
+    go_live(published)
+    assert b"Back pain: what helps" in client.get(path).content  # rendered, stored, copied
+    page_cache._copies.clear()
+    client.get(path)  # copied from the shared cache with the generation
+    cache.incr(page_cache.GENERATION_KEY)  # another process published something else
+    cache_calls.clear()
+    answer = client.get(path)
+    assert b"Back pain: what helps" in answer.content
+    # The generation, then (the copy being of an earlier one) the page: it is of the earlier
+    # generation too, so it is rendered again and stored.
+    assert cache_calls[:2] == ["get", "get"] and "set" in cache_calls
 
 
 def test_a_copy_in_this_process_is_dropped_when_another_process_moves_the_generation(
@@ -444,16 +466,20 @@ def test_pages_are_cached_in_redis_and_invalidated_there(
 
 def test_a_page_cached_in_redis_takes_one_round_trip(client, published, real_redis):
     client.get(f"/articles/{published.slug}/")
-    commands = []
-    real_send = redis.connection.Connection.send_command
+    sent = []
+    real_sendall = socket.socket.sendall
 
-    def send_command(connection, *args, **kwargs):
-        commands.append(args[0])
-        return real_send(connection, *args, **kwargs)
+    def sendall(sock, data, *args):
+        if sock.getpeername()[1] == 6379:
+            sent.append(bytes(data))
+        return real_sendall(sock, data, *args)
 
-    with mock.patch.object(redis.connection.Connection, "send_command", send_command):
+    with mock.patch.object(socket.socket, "sendall", sendall):
         assert client.get(f"/articles/{published.slug}/").status_code == 200
-    assert commands == ["GET"]  # the site generation; the page is this process's copy
+    # The site generation, and nothing else: the page is this process's copy.
+    assert len(sent) == 1
+    assert sent[0].split(b"\r\n")[2] == b"GET"
+    assert sent[0].endswith(page_cache.GENERATION_KEY.encode() + b"\r\n")
 
 
 def test_a_dropped_redis_connection_is_made_again(real_redis):

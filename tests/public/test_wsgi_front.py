@@ -200,6 +200,23 @@ def test_a_host_not_allowed_goes_to_django_and_is_refused(page, django_handler):
     django_handler.assert_called_once()
 
 
+def test_a_host_allowed_until_the_settings_change_is_refused_after(page, settings, django_handler):
+    assert front(page).status == "200 OK"  # the front has judged this Host once
+    django_handler.assert_not_called()
+    settings.ALLOWED_HOSTS = ["clinic.example"]
+    assert front(page).status.startswith("400")
+    django_handler.assert_called_once()
+
+
+def test_a_key_worked_out_under_one_site_address_is_not_used_under_another(
+    page, settings, django_handler
+):
+    assert front(page).status == "200 OK"
+    settings.SITE_URL = "https://clinic-b.example"  # another site's pages, another key
+    front(page)
+    django_handler.assert_called_once()
+
+
 @override_settings(USE_X_FORWARDED_HOST=True)
 def test_a_forwarded_host_is_checked_when_django_would_read_it(page, django_handler):
     assert front(page, HTTP_X_FORWARDED_HOST="attacker.example").status.startswith("400")
