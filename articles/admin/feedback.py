@@ -15,8 +15,8 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from articles.admin.history import AuditTrailHistory
-from articles.models import Feedback, FeedbackStatus
 from articles.readers import feedback
+from articles.readers.models import Feedback, FeedbackStatus
 
 MESSAGE_PREVIEW_CHARS = 80
 

@@ -15,8 +15,13 @@ from django.http import HttpResponse
 from django.utils.html import format_html
 
 from articles.admin.history import AuditTrailHistory
-from articles.models import ConsentText, InformationRequest, NewsletterSubscription, RequestStatus
 from articles.readers import access, information_requests, newsletter
+from articles.readers.models import (
+    ConsentText,
+    InformationRequest,
+    NewsletterSubscription,
+    RequestStatus,
+)
 from articles.workflow import WorkflowError
 
 

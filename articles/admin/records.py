@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from articles.admin.reviewed import describe_detail
-from articles.models import AuditEvent
+from articles.audit.models import AuditEvent
 from articles.roles import Role, has_role
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from articles.models import FeedbackKind
 from articles.readers.feedback import MESSAGE_MAX_LENGTH
+from articles.readers.models import FeedbackKind
 from articles.readers.protection import ProtectedForm
 
 MESSAGE_WARNING = (

@@ -7,8 +7,8 @@ import re
 
 from django import forms
 
-from articles.models import ConsentPurpose, InformationRequest, NewsletterSubscription
 from articles.readers import consent
+from articles.readers.models import ConsentPurpose, InformationRequest, NewsletterSubscription
 from articles.readers.protection import ProtectedForm
 
 PHONE = re.compile(r"[0-9+()\-. ]+")
