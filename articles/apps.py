@@ -12,18 +12,15 @@ class ArticlesConfig(AppConfig):
         from articles.roles import sync_role_groups
 
         # Runs once articles' own post_migrate has created its permissions; INSTALLED_APPS lists
-        # the apps inside articles (readers, audit, public) before it, so theirs exist by then.
+        # the apps inside articles (readers, audit, public, accounts) before it, so theirs exist
+        # by then.
         post_migrate.connect(sync_role_groups, sender=self)
-        # The audit trail (articles.audit) and the public site (articles.public) connect their
-        # own receivers in their AppConfig.ready.
+        # The audit trail, the public site and accounts (articles.audit, .public, .accounts)
+        # connect their own receivers in their AppConfig.ready.
         from articles import comments
         from articles.signals import revision_saved
 
         revision_saved.connect(comments.on_revision_saved, dispatch_uid="comments-follow")
-        # Sign-in lockouts (django-axes) go into the audit trail (issue 11, w11a).
-        from axes.signals import user_locked_out
-
-        user_locked_out.connect(_audit_lockout, dispatch_uid="vetted-audit-lockout")
         # django-otp's own admin (registered after ours) would let whoever holds its permissions
         # add a device for someone else or read its key; people set up their own.
         # The mail queue's own admin would show queued mail (readers' addresses among it) to any
@@ -35,9 +32,3 @@ class ArticlesConfig(AppConfig):
         for model in (TOTPDevice, DBTaskResult):
             if admin.site.is_registered(model):
                 admin.site.unregister(model)
-
-
-def _audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> None:
-    from articles.accounts.people import record_lockout
-
-    record_lockout(request, username, ip_address)

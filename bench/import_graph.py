@@ -89,9 +89,9 @@ RULES: tuple[Rule, ...] = (
         only=("articles.models", "evidence"),
     ),
     Rule(
-        why="the public site and the readers' forms face readers: the staff workspace and the "
-        "importers are not theirs to call",
-        importers=("articles.public", "articles.readers"),
+        why="the public site, the readers' forms and the account screens stand beside the staff "
+        "workspace: it asks them, they never import it, nor the importers",
+        importers=("articles.public", "articles.readers", "articles.accounts"),
         forbidden=("articles.admin", "articles.importers"),
     ),
 )

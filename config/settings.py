@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "articles.readers",
     "articles.audit",
     "articles.public",
+    "articles.accounts",
     "articles",
 ]
 

@@ -1046,8 +1046,8 @@ def test_role_and_credential_changes_are_audited(
 ):
     from django.contrib.auth.models import Group
 
+    from articles.accounts.models import AccountChange
     from articles.audit.models import AuditEvent
-    from articles.models import AccountChange
     from articles.roles import Role, roles_of
 
     second = make_user("otto_admin", Role.ADMIN)  # an admin before the grant was asked for

@@ -1,8 +1,8 @@
-"""Readers' submissions and the audit trail left `articles` for apps of their own (`readers`,
-`audit`, articles migration 0020) without moving any data: a database written at articles 0019
-keeps every row, its content types (same ids, new labels), the role groups' permissions, and an
-audit trail that still verifies and still finds its events. Runs on SQLite and on PostgreSQL
-(whichever DATABASE_URL names), like the rest of the suite."""
+"""Readers' submissions, the audit trail and the account records left `articles` for apps of
+their own (`readers`, `audit`, `accounts`, articles migration 0020) without moving any data: a
+database written at articles 0019 keeps every row, its content types (same ids, new labels), the
+role groups' permissions, and an audit trail that still verifies and still finds its events. Runs
+on SQLite and on PostgreSQL (whichever DATABASE_URL names), like the rest of the suite."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from articles import audit, workflow
+from articles.accounts.models import SignerCertification
 from articles.audit.chain import event_hash
 from articles.audit.keys import current
 from articles.audit.models import AuditEvent
@@ -29,6 +30,7 @@ BEFORE = [
     ("articles", "0019_review_assignment_compliance_email_opt_outs"),
     ("readers", None),
     ("audit", None),
+    ("accounts", None),
 ]
 MOVED = {
     "consenttext": "readers",
@@ -37,6 +39,10 @@ MOVED = {
     "feedback": "readers",
     "auditevent": "audit",
     "audithead": "audit",
+    "signercertification": "accounts",
+    "factorreset": "accounts",
+    "accountchange": "accounts",
+    "emailoptout": "accounts",
 }
 
 
@@ -130,6 +136,7 @@ def test_a_database_at_articles_0019_keeps_its_rows_content_types_grants_and_aud
     assert InformationRequest.objects.get(pk=request.pk).email == "reader@example.org"
     feedback = Feedback.objects.get(pk=report.pk)
     assert feedback.article_id == article.pk
+    assert SignerCertification.objects.get(user=reviewer).signer_name
     assert list(AuditEvent.objects.values_list("sequence", "content_type_id", "hash")) == (
         events_before
     )

@@ -66,14 +66,15 @@ def test_a_forbidden_import_is_named_with_its_rule():
 
 
 def test_the_borders_of_the_apps_inside_articles():
-    # What readers send (articles.readers), the audit trail (articles.audit) and the public site
-    # (articles.public) are apps of their own; each border is one rule.
+    # What readers send (articles.readers), the audit trail (articles.audit), the public site
+    # (articles.public) and accounts (articles.accounts) are apps of their own.
     engine_reading_readers = Import("articles.workflow", "articles.readers.access", 4)
     models_reading_readers = Import("articles.models.content", "articles.readers.models", 2)
     audit_asking_the_engine = Import("articles.audit.edits", "articles.workflow", 7)
     audit_reaching_the_public_site = Import("articles.audit.records", "articles.public.site", 3)
     readers_calling_the_admin = Import("articles.readers.feedback", "articles.admin.history", 5)
     public_site_calling_the_admin = Import("articles.public.pages", "articles.admin", 8)
+    accounts_calling_the_admin = Import("articles.accounts.people", "articles.admin.users", 6)
     allowed = [
         Import("articles.audit.records", "articles.models", 1),
         Import("articles.audit.models", "articles.models.immutable", 1),
@@ -84,6 +85,8 @@ def test_the_borders_of_the_apps_inside_articles():
         Import("articles.readers.newsletter", "articles.audit", 1),
         Import("articles.readers.information_requests", "articles.public.site", 1),
         Import("articles.workflow", "articles.audit", 1),
+        Import("articles.admin.users", "articles.accounts.people", 1),
+        Import("articles.signing", "articles.accounts.models", 1),
     ]
     forbidden = [
         engine_reading_readers,
@@ -92,6 +95,7 @@ def test_the_borders_of_the_apps_inside_articles():
         audit_reaching_the_public_site,
         readers_calling_the_admin,
         public_site_calling_the_admin,
+        accounts_calling_the_admin,
     ]
 
     broken = forbidden_imports([*forbidden, *allowed])
@@ -102,6 +106,7 @@ def test_the_borders_of_the_apps_inside_articles():
         RULES[2],
         RULES[3],
         RULES[3],
+        RULES[4],
         RULES[4],
         RULES[4],
     ]

@@ -36,8 +36,8 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles import audit, notifications, signing
+from articles.accounts.models import AccountChange, FactorReset, SignerCertification
 from articles.audit.models import AuditEvent
-from articles.models import AccountChange, FactorReset, SignerCertification
 from articles.models.content import display_name
 from articles.roles import Role, grant, roles_of, signs_approvals
 

@@ -1,14 +1,8 @@
 """What the data is. Selection lives in the querysets; behaviour lives in the domain modules
-(`articles.workflow`, `articles.audit`, `articles.sanitize`). The audit trail's models and what
-readers send have apps of their own (`articles.audit.models`, `articles.readers.models`)."""
+(`articles.workflow`, `articles.audit`, `articles.sanitize`). The audit trail's models, what
+readers send and the records about staff accounts have apps of their own
+(`articles.audit.models`, `articles.readers.models`, `articles.accounts.models`)."""
 
-from articles.models.accounts import (
-    AccountChange,
-    EmailKind,
-    EmailOptOut,
-    FactorReset,
-    SignerCertification,
-)
 from articles.models.comments import Comment, CommentReply
 from articles.models.content import (
     Article,
@@ -29,7 +23,6 @@ from articles.models.revisions import Rendering, Revision, Signature, SignatureR
 from articles.models.search import SearchEntry
 
 __all__ = [
-    "AccountChange",
     "Article",
     "ArticleKind",
     "ArticleSlug",
@@ -37,9 +30,6 @@ __all__ = [
     "Citation",
     "Comment",
     "CommentReply",
-    "EmailKind",
-    "EmailOptOut",
-    "FactorReset",
     "GateOverride",
     "Image",
     "JobsRun",
@@ -52,7 +42,6 @@ __all__ = [
     "SearchEntry",
     "Signature",
     "SignatureRole",
-    "SignerCertification",
     "State",
     "Topic",
 ]

@@ -1,6 +1,6 @@
-"""The readers' models and the audit trail's now belong to the apps `readers` and `audit`
-(their 0001 migrations take them over with the same tables and content types); here they only
-leave articles' migration state. No table is touched."""
+"""The readers' models, the audit trail's and the account records now belong to the apps
+`readers`, `audit` and `accounts` (their 0001 migrations take them over with the same tables and
+content types); here they only leave articles' migration state. No table is touched."""
 
 from django.db import migrations
 
@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('articles', '0019_review_assignment_compliance_email_opt_outs'),
+        ('accounts', '0001_initial'),
         ('audit', '0001_initial'),
         ('readers', '0001_initial'),
     ]
@@ -24,6 +25,10 @@ class Migration(migrations.Migration):
                 migrations.DeleteModel(name='ConsentText'),
                 migrations.DeleteModel(name='AuditEvent'),
                 migrations.DeleteModel(name='AuditHead'),
+                migrations.DeleteModel(name='SignerCertification'),
+                migrations.DeleteModel(name='FactorReset'),
+                migrations.DeleteModel(name='AccountChange'),
+                migrations.DeleteModel(name='EmailOptOut'),
             ],
         ),
     ]
