@@ -7,7 +7,8 @@ class AuditConfig(AppConfig):
 
     name = "articles.audit"
     label = "audit"
-    verbose_name = "Audit trail"
+    # Not "Audit trail": that is the name of the link on each page to its events.
+    verbose_name = "Audit"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
