@@ -27,7 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles import audit, workflow
-from articles.models import AuditEvent, Comment, CommentReply, ReviewedContent, Revision, State
+from articles.audit.models import AuditEvent
+from articles.models import Comment, CommentReply, ReviewedContent, Revision, State
 from articles.models.content import display_name
 from articles.text import html_blocks
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from articles import mail
-from articles.models.accounts import EmailKind, EmailOptOut
+from articles.accounts.models import EmailKind, EmailOptOut
 from articles.roles import Role, roles_of, users_with_role
 
 log = logging.getLogger(__name__)

@@ -55,16 +55,9 @@ from django.utils.html import escape, strip_tags
 
 from articles import images
 from articles.audit import records
+from articles.audit.models import AuditEvent
 from articles.gate.rules import rules
-from articles.models import (
-    Article,
-    ArticleKind,
-    AuditEvent,
-    Prompt,
-    Rendering,
-    Revision,
-    Signature,
-)
+from articles.models import Article, ArticleKind, Prompt, Rendering, Revision, Signature
 from articles.public import jsonld
 from articles.public.cache import strong_etag
 from articles.public.site import absolute_url

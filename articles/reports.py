@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles.models import Article, AuditEvent, Prompt, State
+from articles.audit.models import AuditEvent
+from articles.models import Article, Prompt, State
 from articles.models.content import display_name
 from articles.roles import Role, roles_of
 from evidence.models import Source, VerificationStatus

@@ -54,15 +54,15 @@ ADMIN_PERMISSIONS: dict[Role, list[str]] = {
         "auth.view_group",
         "articles.view_article", "articles.view_prompt", "articles.view_topic",
         "articles.view_authorprofile", "articles.add_authorprofile",
-        "articles.change_authorprofile", "articles.view_auditevent",
+        "articles.change_authorprofile", "audit.view_auditevent",
         # Reader feedback: read and moderate (articles.readers.feedback); never added or deleted.
-        "articles.view_feedback", "articles.change_feedback",
+        "readers.view_feedback", "readers.change_feedback",
         # Readers' personal data (articles.readers.information_requests, .newsletter): only this
         # role sees it (articles.readers.access).
-        "articles.view_informationrequest", "articles.change_informationrequest",
-        "articles.delete_informationrequest",
-        "articles.view_newslettersubscription", "articles.delete_newslettersubscription",
-        "articles.view_consenttext",
+        "readers.view_informationrequest", "readers.change_informationrequest",
+        "readers.delete_informationrequest",
+        "readers.view_newslettersubscription", "readers.delete_newslettersubscription",
+        "readers.view_consenttext",
         "evidence.view_source",
     ],
 }  # fmt: skip

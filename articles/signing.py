@@ -60,7 +60,7 @@ def remember_signer(user, session: MutableMapping | None) -> None:
 
 
 def has_certified(user) -> bool:
-    from articles.models import SignerCertification
+    from articles.accounts.models import SignerCertification
 
     return SignerCertification.objects.filter(user=user).exists()
 

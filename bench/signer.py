@@ -10,7 +10,7 @@ def ready_to_sign(user) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from articles import signing
-    from articles.models import SignerCertification
+    from articles.accounts.models import SignerCertification
 
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         TOTPDevice.objects.create(user=user, name="bench", confirmed=True)

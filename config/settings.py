@@ -82,6 +82,12 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "evidence",
+    # The apps inside articles come before it: post_migrate reaches articles last, when their
+    # permissions exist for the role groups (articles.roles.sync_role_groups).
+    "articles.readers",
+    "articles.audit",
+    "articles.public",
+    "articles.accounts",
     "articles",
 ]
 

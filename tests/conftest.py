@@ -15,14 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from articles import signing, workflow
 from articles.accounts import factors
 from articles.accounts.middleware import LAST_SEEN_KEY
-from articles.models import (
-    Article,
-    AuthorProfile,
-    Citation,
-    Prompt,
-    PromptKind,
-    SignerCertification,
-)
+from articles.accounts.models import SignerCertification
+from articles.models import Article, AuthorProfile, Citation, Prompt, PromptKind
 from articles.roles import SIGNING_ROLES, Role, grant
 from evidence.models import Source, SourceKind, VerificationStatus
 

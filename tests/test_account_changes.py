@@ -18,7 +18,8 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.accounts import people
-from articles.models import AccountChange, AuditEvent
+from articles.accounts.models import AccountChange
+from articles.audit.models import AuditEvent
 from articles.roles import Role, grant, roles_of
 from tests.conftest import PASSWORD, give_factor, log_in_verified
 from tests.workflow_support import reload

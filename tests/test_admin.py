@@ -25,7 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import workflow
-from articles.models import Article, AuditEvent, Prompt, Revision, Signature, State
+from articles.audit.models import AuditEvent
+from articles.models import Article, Prompt, Revision, Signature, State
 from articles.roles import Role
 from tests.conftest import PASSWORD, give_factor, log_in_verified, signed_by
 
@@ -910,11 +911,11 @@ def test_csv_cells_that_look_like_formulas_are_quoted(in_review, make_user):
 def test_audit_event_admin_is_read_only(get, published, admin_user, writer):
     client = login(admin_user)
     event = AuditEvent.objects.first()
-    listing = get(client, reverse("admin:articles_auditevent_changelist"), CHANGELIST_BUDGET)
+    listing = get(client, reverse("admin:audit_auditevent_changelist"), CHANGELIST_BUDGET)
     assert listing.status_code == 200
     assert "publish" in text(listing)
-    assert client.get(reverse("admin:articles_auditevent_add")).status_code == 403
-    assert client.post(reverse("admin:articles_auditevent_add"), {}).status_code == 403
+    assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403
+    assert client.post(reverse("admin:audit_auditevent_add"), {}).status_code == 403
     detail = get(client, url(event), CHANGE_PAGE_BUDGET)
     assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
     assert client.post(url(event), {"action": "forged"}).status_code == 403
@@ -922,7 +923,7 @@ def test_audit_event_admin_is_read_only(get, published, admin_user, writer):
     assert client.post(url(event, "delete"), {"post": "yes"}).status_code == 403
     assert reload(event).action == event.action
     # Only admins look at the trail.
-    assert login(writer).get(reverse("admin:articles_auditevent_changelist")).status_code == 403
+    assert login(writer).get(reverse("admin:audit_auditevent_changelist")).status_code == 403
 
 
 def test_a_superuser_without_the_admin_role_cannot_read_the_audit_trail(db, make_user):
@@ -930,7 +931,7 @@ def test_a_superuser_without_the_admin_role_cannot_read_the_audit_trail(db, make
     superuser.is_superuser = True
     superuser.save()
     client = login(superuser)
-    assert client.get(reverse("admin:articles_auditevent_changelist")).status_code == 403
+    assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 403
     assert "auditevent" not in client.get(reverse("admin:index")).content.decode()
 
 
@@ -1052,7 +1053,8 @@ def test_role_and_credential_changes_are_audited(
 ):
     from django.contrib.auth.models import Group
 
-    from articles.models import AccountChange, AuditEvent
+    from articles.accounts.models import AccountChange
+    from articles.audit.models import AuditEvent
     from articles.roles import Role, roles_of
 
     second = make_user("otto_admin", Role.ADMIN)  # an admin before the grant was asked for

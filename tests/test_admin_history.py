@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from articles.models import AuditEvent, ConsentPurpose, Topic
+from articles.audit.models import AuditEvent
+from articles.models import Topic
 from articles.readers import consent
+from articles.readers.models import ConsentPurpose
 from evidence.models import Source
 from tests.evidence.test_source_admin import form_data as source_form_data
 from tests.test_admin import article_form_data, login, text, url
@@ -67,7 +69,7 @@ def test_what_the_audit_trail_does_not_record_keeps_django_history(admin_user):
     wording = consent.current(ConsentPurpose.NEWSLETTER)
 
     page = text(
-        login(admin_user).get(reverse("admin:articles_consenttext_change", args=[wording.pk]))
+        login(admin_user).get(reverse("admin:readers_consenttext_change", args=[wording.pk]))
     )
 
     assert 'historylink">History<' in page and "Audit trail" not in page

@@ -9,7 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 
 from articles import audit, workflow
 from articles.audit import chain
-from articles.models import AuditEvent, Revision, Signature, State
+from articles.audit.models import AuditEvent
+from articles.models import Revision, Signature, State
 from articles.models.immutable import ImmutableRowError
 from tests.conftest import signed_by
 from tests.workflow_support import PATHS, drive, edit, events_of, perform, reload, tamper

@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from articles import audit, workflow
-from articles.models import Article, AuditEvent
+from articles.audit.models import AuditEvent
+from articles.models import Article
 from tests.workflow_support import tamper
 
 

@@ -13,7 +13,8 @@ import pytest
 from django.db import connection
 
 from articles import audit, workflow
-from articles.models import AuditEvent, Revision, Signature, State
+from articles.audit.models import AuditEvent
+from articles.models import Revision, Signature, State
 from articles.roles import Role
 from tests.conftest import signed_by
 from tests.workflow_support import change_text, events_of, reload

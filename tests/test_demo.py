@@ -10,17 +10,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from articles import demo, gate, workflow
+from articles.audit.models import AuditEvent
 from articles.importers import parse_text, read_text
-from articles.models import (
-    Article,
-    ArticleKind,
-    AuditEvent,
-    Image,
-    Prompt,
-    Revision,
-    Signature,
-    State,
-)
+from articles.models import Article, ArticleKind, Image, Prompt, Revision, Signature, State
 from articles.roles import roles_of
 from evidence.models import Source, VerificationStatus
 from tests.conftest import AUDIT_KEY

@@ -63,3 +63,50 @@ def test_a_forbidden_import_is_named_with_its_rule():
 
     assert [edge for edge, _ in broken] == [evidence_reaching_up, engine_reaching_out]
     assert [rule for _, rule in broken] == [RULES[0], RULES[1]]
+
+
+def test_the_borders_of_the_apps_inside_articles():
+    # What readers send (articles.readers), the audit trail (articles.audit), the public site
+    # (articles.public) and accounts (articles.accounts) are apps of their own.
+    engine_reading_readers = Import("articles.workflow", "articles.readers.access", 4)
+    models_reading_readers = Import("articles.models.content", "articles.readers.models", 2)
+    audit_asking_the_engine = Import("articles.audit.edits", "articles.workflow", 7)
+    audit_reaching_the_public_site = Import("articles.audit.records", "articles.public.site", 3)
+    readers_calling_the_admin = Import("articles.readers.feedback", "articles.admin.history", 5)
+    public_site_calling_the_admin = Import("articles.public.pages", "articles.admin", 8)
+    accounts_calling_the_admin = Import("articles.accounts.people", "articles.admin.users", 6)
+    allowed = [
+        Import("articles.audit.records", "articles.models", 1),
+        Import("articles.audit.models", "articles.models.immutable", 1),
+        Import("articles.audit.apps", "evidence.signals", 1),
+        Import("articles.audit.edits", "articles.audit", 1),
+        Import("articles.admin.readers", "articles.readers.models", 1),
+        Import("articles.jobs", "articles.readers.retention", 1),
+        Import("articles.readers.newsletter", "articles.audit", 1),
+        Import("articles.readers.information_requests", "articles.public.site", 1),
+        Import("articles.workflow", "articles.audit", 1),
+        Import("articles.admin.users", "articles.accounts.people", 1),
+        Import("articles.signing", "articles.accounts.models", 1),
+    ]
+    forbidden = [
+        engine_reading_readers,
+        models_reading_readers,
+        audit_asking_the_engine,
+        audit_reaching_the_public_site,
+        readers_calling_the_admin,
+        public_site_calling_the_admin,
+        accounts_calling_the_admin,
+    ]
+
+    broken = forbidden_imports([*forbidden, *allowed])
+
+    assert [edge for edge, _ in broken] == forbidden
+    assert [rule for _, rule in broken] == [
+        RULES[2],
+        RULES[2],
+        RULES[3],
+        RULES[3],
+        RULES[4],
+        RULES[4],
+        RULES[4],
+    ]

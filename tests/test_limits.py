@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from articles import sanitize
+from articles.audit.models import AuditEvent
 from articles.limits import InputTooLarge, check_html, measure
-from articles.models import Article, AuditEvent, Revision
+from articles.models import Article, Revision
 
 from .test_admin import article_form_data, login, reload, url
 

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from articles import workflow
-from articles.models import Article, AuditEvent, Signature, State
+from articles.audit.models import AuditEvent
+from articles.models import Article, Signature, State
 from tests.conftest import log_in_verified
 
 

@@ -15,14 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import jobs, notifications, reports, workflow
-from articles.models import (
-    Article,
-    ArticleKind,
-    AuditEvent,
-    EmailOptOut,
-    SignatureRole,
-    State,
-)
+from articles.accounts.models import EmailOptOut
+from articles.audit.models import AuditEvent
+from articles.models import Article, ArticleKind, SignatureRole, State
 from articles.roles import Role
 from evidence.models import Source, VerificationStatus
 from tests.conftest import signed_by

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from articles.accounts import factors, people
 from articles.accounts.middleware import LAST_SEEN_KEY
-from articles.models import AuditEvent
+from articles.audit.models import AuditEvent
 from articles.roles import Role
 from tests.conftest import PASSWORD, log_in_verified, totp_code
 

@@ -17,8 +17,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles import signing, workflow
 from articles.accounts import factors, people
+from articles.accounts.models import SignerCertification
+from articles.audit.models import AuditEvent
 from articles.forms import ApproveForm
-from articles.models import AuditEvent, AuthorProfile, Signature, SignerCertification, State
+from articles.models import AuthorProfile, Signature, State
 from articles.roles import Role, grant, roles_of
 from tests.conftest import PASSWORD, log_in_verified, signed_by, totp_code
 from tests.workflow_support import reload

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from articles import audit
-from articles.models import AuditEvent, Topic
+from articles.audit.models import AuditEvent
+from articles.models import Topic
 from evidence.library import format_author_lines
 from evidence.models import Source
 from tests.conftest import log_in_verified

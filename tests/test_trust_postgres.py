@@ -10,7 +10,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from articles import audit
-from articles.models import AuditEvent, Revision, Signature
+from articles.audit.models import AuditEvent
+from articles.models import Revision, Signature
 from tests.workflow_support import reload
 
 pytestmark = pytest.mark.postgres

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from articles import audit, workflow
 from articles.audit import anchor, chain, keys
-from articles.models import AuditEvent, AuditHead, Rendering, Revision, Signature
+from articles.audit.models import AuditEvent, AuditHead
+from articles.models import Rendering, Revision, Signature
 from articles.models.revisions import content_hash
 from tests.workflow_support import reload, tamper, triggers_off
 

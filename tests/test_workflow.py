@@ -8,7 +8,8 @@ from django.core import mail
 from django.db import transaction
 
 from articles import workflow
-from articles.models import Article, AuditEvent, Prompt, Signature, State
+from articles.audit.models import AuditEvent
+from articles.models import Article, Prompt, Signature, State
 from articles.roles import Role
 from tests.conftest import PASSWORD, signed_by
 from tests.workflow_support import (

@@ -13,7 +13,8 @@ from django.db import connection
 from django.utils import timezone
 
 from articles import workflow
-from articles.models import Article, AuditEvent, AuditHead, Revision, Signature, State
+from articles.audit.models import AuditEvent, AuditHead
+from articles.models import Article, Revision, Signature, State
 from articles.roles import Role, users_with_role
 from tests.conftest import signed_by
 

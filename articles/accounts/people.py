@@ -37,7 +37,8 @@ from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles import audit, notifications, signing
-from articles.models import AccountChange, AuditEvent, FactorReset, SignerCertification
+from articles.accounts.models import AccountChange, FactorReset, SignerCertification
+from articles.audit.models import AuditEvent
 from articles.models.content import display_name
 from articles.roles import Role, grant, roles_of, signs_approvals
 

@@ -16,8 +16,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from articles.admin.history import AuditTrailHistory
-from articles.models import Feedback, FeedbackStatus
 from articles.readers import feedback
+from articles.readers.models import Feedback, FeedbackStatus
 
 MESSAGE_PREVIEW_CHARS = 80
 

@@ -40,7 +40,7 @@ class AuditTrailHistory:
         query = urlencode(
             {"content_type": ContentType.objects.get_for_model(obj).pk, "object_id": obj.pk}
         )
-        return f"{reverse('admin:articles_auditevent_changelist')}?{query}"
+        return f"{reverse('admin:audit_auditevent_changelist')}?{query}"
 
     def history_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))

@@ -16,8 +16,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from articles.admin.history import AuditTrailHistory
-from articles.models import ConsentText, InformationRequest, NewsletterSubscription, RequestStatus
 from articles.readers import access, information_requests, newsletter
+from articles.readers.models import (
+    ConsentText,
+    InformationRequest,
+    NewsletterSubscription,
+    RequestStatus,
+)
 from articles.workflow import WorkflowError
 
 

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from articles.admin.reviewed import describe_detail
-from articles.models import AuditEvent
+from articles.audit.models import AuditEvent
 from articles.roles import Role, has_role
 
 

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
 from articles.audit import anchor, keys, records
 from articles.audit.chain import GENESIS, Break, canonical, event_hash, seal_problem
-from articles.models import AuditEvent, AuditHead
+
+if TYPE_CHECKING:
+    from articles.audit.models import AuditEvent
+
+# The models are imported where they are used: Django imports this package (an app, label
+# "audit") before any model may be defined.
 
 
 def record(
@@ -35,6 +39,10 @@ def record(
 ) -> AuditEvent:
     """Append one event. `actor=None` means the system (scheduled jobs). Stable: other modules
     (sign-in, role grants, topic and source edits) audit through it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from articles.audit.models import AuditEvent, AuditHead
+
     kid, _ = keys.current()  # before the lock: a missing key fails with nothing written
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
@@ -68,6 +76,10 @@ SIGNING_ACTIONS = frozenset({"approve", "approve_compliance"})
 
 
 def events_for(obj: models.Model):
+    from django.contrib.contenttypes.models import ContentType
+
+    from articles.audit.models import AuditEvent
+
     return AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
     ).select_related("actor")
@@ -155,6 +167,8 @@ def sign_unkeyed_trail(event_model, head_model, revision_model) -> int:
 
 
 def _walk_chain(batch_size: int, watch: set[int]) -> Walk:
+    from articles.audit.models import AuditEvent
+
     walk = Walk()
     expected_sequence, expected_prev = 1, GENESIS
     for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size):
@@ -182,6 +196,8 @@ def _walk_chain(batch_size: int, watch: set[int]) -> Walk:
 
 
 def _head_breaks(last: int, last_hash: str) -> list[Break]:
+    from articles.audit.models import AuditHead
+
     head = AuditHead.objects.filter(pk=1).first()
     if head and head.sequence > last:
         first_missing = last + 1

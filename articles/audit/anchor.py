@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -26,7 +27,9 @@ from django.utils import timezone
 
 from articles.audit import keys
 from articles.audit.chain import GENESIS, Break, seal_problem
-from articles.models import AuditEvent, AuditHead
+
+if TYPE_CHECKING:
+    from articles.audit.models import AuditHead
 
 
 class AnchorError(Exception):
@@ -117,6 +120,8 @@ def compare(anchor: Anchor, last: int, hash_there: str | None) -> list:
 def _sound_since(anchor: Anchor | None, head: AuditHead) -> None:
     """Refuse to move the anchor unless the trail still holds the anchored event and every event
     after it, up to the head, is soundly chained and signed."""
+    from articles.audit.models import AuditEvent
+
     start, prev = (anchor.sequence, anchor.hash) if anchor else (0, GENESIS)
     if anchor and AuditEvent.objects.filter(sequence=start, hash=prev).count() != 1:
         raise AnchorError(
@@ -141,6 +146,8 @@ def _sound_since(anchor: Anchor | None, head: AuditHead) -> None:
 
 def write() -> Anchor | None:
     """Anchor the current head (run by `run_jobs`). None when there is nothing new to anchor."""
+    from articles.audit.models import AuditHead
+
     previous = read()
     with transaction.atomic():
         # Locking the head keeps events from being appended while the segment is checked.

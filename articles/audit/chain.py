@@ -9,9 +9,12 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from articles.audit import keys
-from articles.models import AuditEvent
+
+if TYPE_CHECKING:
+    from articles.audit.models import AuditEvent
 
 GENESIS = "0" * 64
 

@@ -17,11 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from articles.audit import keys
 from articles.audit.chain import Break
-from articles.models import Rendering, Revision, Signature
+
+if TYPE_CHECKING:
+    from articles.models import Rendering, Signature
 
 
 def _instant(moment: datetime | None) -> str:
@@ -79,6 +81,8 @@ def reconcile(attested, batch_size: int = 500) -> list[Break]:
 
 
 def _revisions(attested, batch_size: int) -> list[Break]:
+    from articles.models import Revision
+
     found = []
     rows = Revision.objects.select_related("content_type").order_by("pk")
     for revision in rows.iterator(chunk_size=batch_size):
@@ -106,6 +110,8 @@ def _revisions(attested, batch_size: int) -> list[Break]:
 
 
 def _signatures(attested, batch_size: int) -> list[Break]:
+    from articles.models import Signature
+
     found = []
     for signature in Signature.objects.order_by("pk").iterator(chunk_size=batch_size):
         subject = f"signature {signature.pk} ({signature.reviewer_name})"
@@ -131,6 +137,8 @@ def _signatures(attested, batch_size: int) -> list[Break]:
 
 
 def _renderings(attested, batch_size: int) -> list[Break]:
+    from articles.models import Rendering
+
     found = []
     rows = Rendering.objects.values(
         "revision_id",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
-from articles.models import ConsentPurpose, ConsentText
+from articles.readers.models import ConsentPurpose, ConsentText
 
 
 @dataclass(frozen=True)

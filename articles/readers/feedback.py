@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from articles import audit
-from articles.models import Article, Feedback, FeedbackKind, FeedbackStatus
+from articles.models import Article
+from articles.readers.models import Feedback, FeedbackKind, FeedbackStatus
 from articles.roles import Role, has_role, roles_of
 
 MESSAGE_MAX_LENGTH = Feedback._meta.get_field("message").max_length

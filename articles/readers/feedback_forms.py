@@ -6,8 +6,8 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import FeedbackKind
 from articles.readers.feedback import MESSAGE_MAX_LENGTH
+from articles.readers.models import FeedbackKind
 from articles.readers.protection import ProtectedForm
 
 MESSAGE_WARNING = _(

@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import ConsentPurpose, InformationRequest, NewsletterSubscription
 from articles.readers import consent
+from articles.readers.models import ConsentPurpose, InformationRequest, NewsletterSubscription
 from articles.readers.protection import ProtectedForm
 
 PHONE = re.compile(r"[0-9+()\-. ]+")

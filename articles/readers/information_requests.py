@@ -27,17 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from articles import audit, mail
-from articles.models import (
-    Article,
-    ConsentPurpose,
-    InformationRequest,
-    Prompt,
-    PromptKind,
-    RequestStatus,
-)
+from articles.models import Article, Prompt, PromptKind
 from articles.public.site import absolute_url
 from articles.readers import consent
 from articles.readers.access import require_admin
+from articles.readers.models import ConsentPurpose, InformationRequest, RequestStatus
 from articles.workflow import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -125,7 +119,7 @@ def notify_staff(stored: InformationRequest) -> None:
     address = settings.STAFF_NOTIFICATION_EMAIL
     if not address:
         return
-    link = absolute_url(reverse("admin:articles_informationrequest_change", args=[stored.pk]))
+    link = absolute_url(reverse("admin:readers_informationrequest_change", args=[stored.pk]))
     body = render_to_string("readers/email/staff_new_request.txt", {"link": link})
     try:
         mail.send_after_commit(

@@ -25,10 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import audit, mail
-from articles.models import ConsentPurpose, NewsletterSubscription, Prompt, PromptKind
+from articles.models import Prompt, PromptKind
 from articles.public.site import absolute_url
 from articles.readers import consent
 from articles.readers.access import require_admin
+from articles.readers.models import ConsentPurpose, NewsletterSubscription
 
 log = logging.getLogger(__name__)
 # A confirmation link is sent again for the same address at most this often.

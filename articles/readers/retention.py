@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from articles import audit
-from articles.models import InformationRequest, NewsletterSubscription
+from articles.readers.models import InformationRequest, NewsletterSubscription
 from articles.readers.newsletter import confirm_window
 
 

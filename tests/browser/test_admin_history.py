@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from articles.audit.edits import save_topic
-from articles.models import AuditEvent, RequestStatus, Topic
+from articles.audit.models import AuditEvent
+from articles.models import Topic
 from articles.readers.information_requests import set_status
+from articles.readers.models import RequestStatus
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.readers.conftest import make_requests
@@ -48,12 +50,12 @@ def test_a_request_leads_the_admin_to_its_events(
     set_status(mine, admin_user, RequestStatus.CONTACTED)
     page = open_browser_page(viewport={"width": width, "height": 900})
     log_in(page, admin_user.username, PASSWORD)
-    page.goto(f"/admin/articles/informationrequest/{mine.pk}/change/")
+    page.goto(f"/admin/readers/informationrequest/{mine.pk}/change/")
     shoot(page, f"request-{width}")
 
     page.get_by_role("link", name="Audit trail").click()
 
-    page.wait_for_url("**/admin/articles/auditevent/?*")
+    page.wait_for_url("**/admin/audit/auditevent/?*")
     assert (
         page.locator("#result_list tbody tr").count()
         == AuditEvent.objects.filter(object_id=mine.pk, action="information_request_status").count()
@@ -74,7 +76,7 @@ def test_a_topic_leads_the_admin_to_its_edits(open_browser_page, editor, admin_u
     assert page.get_by_role("link", name="History").count() == 0
     page.get_by_role("link", name="Audit trail").click()
 
-    page.wait_for_url("**/admin/articles/auditevent/?*")
+    page.wait_for_url("**/admin/audit/auditevent/?*")
     assert page.locator("#result_list tbody tr").count() == 1
     assert page.locator("#result_list").get_by_text("topic changed").count() == 1
     shoot(page, f"topic-trail-{width}")

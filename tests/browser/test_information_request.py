@@ -7,7 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from articles import workflow
-from articles.models import AuditEvent, InformationRequest, Placement, RequestStatus
+from articles.audit.models import AuditEvent
+from articles.models import Placement
+from articles.readers.models import InformationRequest, RequestStatus
 from tests.browser.conftest import log_in, same_origin
 from tests.conftest import PASSWORD
 
@@ -73,13 +75,13 @@ def test_a_reader_requests_the_packet_and_an_admin_marks_it_contacted(
     staff = open_browser_page()
     log_in(staff, admin_user.username, PASSWORD)
     staff.get_by_role("link", name="Information requests").first.click()
-    staff.wait_for_url("**/admin/articles/informationrequest/")
+    staff.wait_for_url("**/admin/readers/informationrequest/")
     staff.get_by_role("link", name=str(stored)).click()
-    staff.wait_for_url(f"**/admin/articles/informationrequest/{stored.pk}/change/")
+    staff.wait_for_url(f"**/admin/readers/informationrequest/{stored.pk}/change/")
     expect(staff.get_by_text(READER_NAME)).to_be_visible()
     staff.get_by_label("Status").select_option(RequestStatus.CONTACTED.value)
     staff.get_by_role("button", name="Save", exact=True).click()
-    staff.wait_for_url("**/admin/articles/informationrequest/")
+    staff.wait_for_url("**/admin/readers/informationrequest/")
 
     stored.refresh_from_db()
     assert stored.status == RequestStatus.CONTACTED

@@ -145,7 +145,7 @@ def test_no_main_admin_page_is_wider_than_1280(
     too_wide += _too_wide(as_writer, ["/admin/", "/admin/articles/article/add/"])
     as_admin = open_browser_page(viewport={"width": WIDE, "height": 900})
     log_in(as_admin, admin_user.username, PASSWORD)
-    too_wide += _too_wide(as_admin, ["/admin/", "/admin/articles/auditevent/", "/admin/auth/user/"])
+    too_wide += _too_wide(as_admin, ["/admin/", "/admin/audit/auditevent/", "/admin/auth/user/"])
     assert not too_wide, too_wide
     # The workspace has its own icon, and it loads.
     icon = as_admin.locator('link[rel="icon"]').get_attribute("href")
@@ -209,7 +209,7 @@ def test_the_audit_trail_shows_every_column_at_desktop_width(
     reached by scrolling the table sideways."""
     page = open_browser_page(viewport={"width": WIDE, "height": 900})
     log_in(page, admin_user.username, PASSWORD)
-    page.goto("/admin/articles/auditevent/")
+    page.goto("/admin/audit/auditevent/")
     results = page.locator("#changelist .results")
     hidden = results.evaluate("box => box.scrollWidth - box.clientWidth")
     assert hidden <= 0, f"{hidden}px of the audit list is scrolled out of sight"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles import workflow
-from articles.models import EmailOptOut
+from articles.accounts.models import EmailOptOut
 from articles.roles import Role
 from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import axe_report

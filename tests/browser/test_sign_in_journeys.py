@@ -13,7 +13,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.accounts import factors
-from articles.models import Article, Signature, SignerCertification, State
+from articles.accounts.models import SignerCertification
+from articles.models import Article, Signature, State
 from articles.roles import Role
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD, totp_code

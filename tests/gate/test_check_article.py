@@ -8,7 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles.models import AuditEvent, Revision
+from articles.audit.models import AuditEvent
+from articles.models import Revision
 
 
 def run(*args) -> str:

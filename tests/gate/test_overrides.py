@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from articles import gate, workflow
-from articles.models import AuditEvent, GateOverride
+from articles.audit.models import AuditEvent
+from articles.models import GateOverride
 from articles.models.immutable import ImmutableRowError
 from articles.roles import Role
 from tests.gate.conftest import cited

@@ -55,15 +55,8 @@ def counts() -> dict[str, int]:
     from django.contrib.auth import get_user_model
     from taggit.models import Tag
 
-    from articles.models import (
-        AuditEvent,
-        Citation,
-        Image,
-        Placement,
-        Prompt,
-        Revision,
-        Topic,
-    )
+    from articles.audit.models import AuditEvent
+    from articles.models import Citation, Image, Placement, Prompt, Revision, Topic
     from evidence.models import Source
 
     return {

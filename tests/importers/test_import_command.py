@@ -10,15 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError
 
 from articles import workflow
+from articles.audit.models import AuditEvent
 from articles.importers.load import IMPORT_USERNAME
-from articles.models import (
-    Article,
-    AuditEvent,
-    Placement,
-    Prompt,
-    PromptKind,
-    State,
-)
+from articles.models import Article, Placement, Prompt, PromptKind, State
 from articles.roles import Role, roles_of
 from evidence.models import Source
 from tests.conftest import signed_by

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from articles.audit.models import AuditEvent
 from articles.models import (
     Article,
     ArticleKind,
-    AuditEvent,
     Citation,
     Placement,
     Prompt,

@@ -15,20 +15,12 @@ from django.core.management import CommandError, call_command, execute_from_comm
 from PIL import Image as Pillow
 
 from articles import gate, workflow
+from articles.audit.models import AuditEvent
 from articles.importers import load as load_module
 from articles.importers.load import IMPORT_USERNAME
 from articles.importers.recognize import find_prompts, is_heading, is_title_pair, list_item
 from articles.importers.text import split_blocks
-from articles.models import (
-    Article,
-    AuditEvent,
-    Image,
-    Placement,
-    Prompt,
-    PromptKind,
-    State,
-    Topic,
-)
+from articles.models import Article, Image, Placement, Prompt, PromptKind, State, Topic
 from articles.roles import Role, roles_of
 from tests.importers.conftest import counts
 

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import workflow
-from articles.models import ConsentPurpose, InformationRequest, Placement, PromptKind
+from articles.models import Placement, PromptKind
 from articles.readers import consent
+from articles.readers.models import ConsentPurpose, InformationRequest
 from tests.conftest import signed_by
 
 READER = {

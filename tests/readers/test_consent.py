@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from articles.models import ConsentPurpose, ConsentText, InformationRequest
 from articles.readers import consent
 from articles.readers.consent import Wording
+from articles.readers.models import ConsentPurpose, ConsentText, InformationRequest
 from tests.readers.conftest import make_requests
 
 PURPOSE = ConsentPurpose.INFORMATION_REQUEST

@@ -13,8 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from articles import workflow
-from articles.models import AuditEvent, Feedback, FeedbackKind, FeedbackStatus
+from articles.audit.models import AuditEvent
 from articles.readers import feedback
+from articles.readers.models import Feedback, FeedbackKind, FeedbackStatus
 from articles.readers.protection import HONEYPOT_FIELD
 from tests.conftest import signed_by
 

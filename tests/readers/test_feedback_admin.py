@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from articles.models import AuditEvent, Feedback, FeedbackKind, FeedbackStatus
+from articles.audit.models import AuditEvent
 from articles.readers import feedback
+from articles.readers.models import Feedback, FeedbackKind, FeedbackStatus
 from tests.conftest import log_in_verified
 from tests.test_admin import CHANGE_PAGE_BUDGET
 
@@ -19,7 +20,7 @@ from tests.test_admin import CHANGE_PAGE_BUDGET
 # lookups, the count, the rows and two for the date hierarchy; the second factor's device.
 FEEDBACK_LIST_BUDGET = 10
 
-CHANGELIST = "admin:articles_feedback_changelist"
+CHANGELIST = "admin:readers_feedback_changelist"
 
 
 def login(user) -> Client:
@@ -33,11 +34,11 @@ def text(response) -> str:
 
 
 def change_url(report: Feedback) -> str:
-    return reverse("admin:articles_feedback_change", args=[report.pk])
+    return reverse("admin:readers_feedback_change", args=[report.pk])
 
 
 def moderate_url(report: Feedback) -> str:
-    return reverse("admin:articles_feedback_moderate", args=[report.pk])
+    return reverse("admin:readers_feedback_moderate", args=[report.pk])
 
 
 def article_url(article) -> str:
@@ -118,13 +119,13 @@ def test_other_roles_and_superusers_without_the_admin_role_never_see_feedback(
     assert posted.status_code == 403
     assert client.post(moderate_url(one_report), {"status": "accepted"}).status_code == 403
     index = text(client.get(reverse("admin:index")))
-    assert "/admin/articles/feedback/" not in index
+    assert "/admin/readers/feedback/" not in index
     one_report.refresh_from_db()
     assert one_report.status == FeedbackStatus.NEW
 
 
 def test_the_admin_index_lists_feedback_for_the_admin_role(admin_user):
-    assert "/admin/articles/feedback/" in text(login(admin_user).get(reverse("admin:index")))
+    assert "/admin/readers/feedback/" in text(login(admin_user).get(reverse("admin:index")))
 
 
 @pytest.mark.parametrize(
@@ -200,8 +201,8 @@ def test_the_moderation_view_refuses_what_is_not_a_decision(one_report, admin_us
 
 def test_feedback_is_never_added_or_deleted_in_the_admin(one_report, admin_user):
     client = login(admin_user)
-    assert client.get(reverse("admin:articles_feedback_add")).status_code == 403
-    delete = reverse("admin:articles_feedback_delete", args=[one_report.pk])
+    assert client.get(reverse("admin:readers_feedback_add")).status_code == 403
+    delete = reverse("admin:readers_feedback_delete", args=[one_report.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert Feedback.objects.filter(pk=one_report.pk).exists()
 

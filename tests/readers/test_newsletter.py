@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import AuditEvent, NewsletterSubscription
+from articles.audit.models import AuditEvent
 from articles.readers import consent, newsletter
+from articles.readers.models import NewsletterSubscription
 
 SIGN_UP = reverse("readers:newsletter")
 CHECK_EMAIL = reverse("readers:newsletter_check_email")

@@ -13,8 +13,10 @@ from django.test import Client
 from django.urls import reverse
 
 from articles import workflow
-from articles.models import AuditEvent, ConsentText, InformationRequest, PromptKind
+from articles.audit.models import AuditEvent
+from articles.models import PromptKind
 from articles.readers import consent
+from articles.readers.models import ConsentText, InformationRequest
 from tests.readers.conftest import READER, request_url
 
 THANKS = reverse("readers:request_thanks")
@@ -319,7 +321,7 @@ def test_staff_are_emailed_a_link_and_nothing_the_reader_wrote(settings, send_re
     [message] = mail.outbox
     assert message.to == ["staff@clinic.test"]
     assert message.subject == "[Vetted] A new information request arrived"
-    link = f"http://127.0.0.1:8000/admin/articles/informationrequest/{stored.pk}/change/"
+    link = f"http://127.0.0.1:8000/admin/readers/informationrequest/{stored.pk}/change/"
     assert link in message.body
     everything_sent = message.subject + message.body + str(message.extra_headers)
     logged = "\n".join(record.getMessage() for record in caplog.records)

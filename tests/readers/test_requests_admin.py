@@ -14,26 +14,26 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import (
-    AuditEvent,
+from articles.audit.models import AuditEvent
+from articles.readers import consent, information_requests
+from articles.readers.models import (
     ConsentPurpose,
     InformationRequest,
     NewsletterSubscription,
     RequestStatus,
 )
-from articles.readers import consent, information_requests
 from articles.workflow import NotAllowed
 from tests.conftest import PASSWORD, give_factor, log_in_verified
 from tests.readers.conftest import PERSONAL, make_requests
 
-CHANGELIST = reverse("admin:articles_informationrequest_changelist")
+CHANGELIST = reverse("admin:readers_informationrequest_changelist")
 # Session, user, the second factor's device, roles, permissions (2), counts (2), the page of
 # rows, the date hierarchy (2).
 CHANGELIST_BUDGET = 11
 
 
 def change_url(item) -> str:
-    return reverse("admin:articles_informationrequest_change", args=[item.pk])
+    return reverse("admin:readers_informationrequest_change", args=[item.pk])
 
 
 @pytest.fixture
@@ -73,9 +73,9 @@ def test_nobody_but_the_admin_role_sees_requests_in_the_workspace(
     pages = [
         CHANGELIST,
         change_url(one_request),
-        reverse("admin:articles_informationrequest_delete", args=[one_request.pk]),
-        reverse("admin:articles_newslettersubscription_changelist"),
-        reverse("admin:articles_consenttext_changelist"),
+        reverse("admin:readers_informationrequest_delete", args=[one_request.pk]),
+        reverse("admin:readers_newslettersubscription_changelist"),
+        reverse("admin:readers_consenttext_changelist"),
     ]
 
     for page in pages:
@@ -150,7 +150,7 @@ def test_the_list_of_fifty_subscriptions_takes_a_fixed_number_of_queries(
     )
 
     with django_assert_max_num_queries(CHANGELIST_BUDGET):
-        response = as_admin.get(reverse("admin:articles_newslettersubscription_changelist"))
+        response = as_admin.get(reverse("admin:readers_newslettersubscription_changelist"))
 
     assert response.content.decode().count("@example.org</td>") == 50
 
@@ -236,7 +236,7 @@ def test_deleting_a_request_is_audited_with_its_id_and_age_only(as_admin, one_re
     )
 
     response = as_admin.post(
-        reverse("admin:articles_informationrequest_delete", args=[one_request.pk]),
+        reverse("admin:readers_informationrequest_delete", args=[one_request.pk]),
         {"post": "yes"},
     )
 
@@ -268,7 +268,7 @@ def test_a_subscription_deleted_by_an_admin_is_audited(as_admin, admin_user):
     )
 
     as_admin.post(
-        reverse("admin:articles_newslettersubscription_delete", args=[subscription.pk]),
+        reverse("admin:readers_newslettersubscription_delete", args=[subscription.pk]),
         {"post": "yes"},
     )
 
@@ -359,10 +359,10 @@ def test_a_requests_history_is_its_audit_trail_and_no_log_entry(as_admin, packet
     mine, other = make_requests(2, packet)
     for item in (mine, other):
         as_admin.post(CHANGELIST, {"action": "mark_contacted", "_selected_action": [item.pk]})
-    change = reverse("admin:articles_informationrequest_change", args=[mine.pk])
+    change = reverse("admin:readers_informationrequest_change", args=[mine.pk])
 
     assert "Audit trail" in as_admin.get(change).content.decode()
-    trail = as_admin.get(reverse("admin:articles_informationrequest_history", args=[mine.pk]))
+    trail = as_admin.get(reverse("admin:readers_informationrequest_history", args=[mine.pk]))
     listed = as_admin.get(trail["Location"])
 
     assert listed.status_code == 200

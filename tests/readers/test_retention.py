@@ -12,13 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import jobs
-from articles.models import (
-    AuditEvent,
-    ConsentPurpose,
-    InformationRequest,
-    NewsletterSubscription,
-)
+from articles.audit.models import AuditEvent
 from articles.readers import consent, newsletter
+from articles.readers.models import ConsentPurpose, InformationRequest, NewsletterSubscription
 from tests.readers.conftest import PERSONAL, make_requests
 
 

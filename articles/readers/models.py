@@ -1,6 +1,9 @@
 """What readers send the clinic: information requests, newsletter sign-ups and reports of problems
 with a page. Personal data lives only here, is minimal, carries the exact consent text the reader
-agreed to, and is deleted after the retention period (`articles.readers.retention`)."""
+agreed to, and is deleted after the retention period (`articles.readers.retention`).
+
+The tables keep the names they had when these models were part of `articles` (`db_table`): the
+move into their own app changed no data."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ class ConsentText(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "articles_consenttext"
         ordering = ["purpose", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["purpose", "version"], name="consent_version_unique")
@@ -76,6 +80,7 @@ class InformationRequest(Consented):
     )
 
     class Meta:
+        db_table = "articles_informationrequest"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -92,6 +97,7 @@ class NewsletterSubscription(Consented):
     )
 
     class Meta:
+        db_table = "articles_newslettersubscription"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -130,6 +136,7 @@ class Feedback(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        db_table = "articles_feedback"
         ordering = ["-created_at"]
         verbose_name_plural = _("feedback")
 

@@ -1,5 +1,8 @@
 """Records about the people who sign: a reviewer's one-time certification that their electronic
-signature binds them, and the two-person procedure that resets someone's second factor."""
+signature binds them, and the two-person procedure that resets someone's second factor.
+
+The tables keep the names they had when these models were part of `articles` (`db_table`): the
+move into their own app changed no data."""
 
 from __future__ import annotations
 
@@ -21,6 +24,9 @@ class SignerCertification(ImmutableModel):
     signer_name = models.CharField(max_length=255)
     statement = models.TextField()
     certified_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "articles_signercertification"
 
     def __str__(self) -> str:
         return f"certification by {self.signer_name} at {self.certified_at:%Y-%m-%d %H:%M}"
@@ -44,6 +50,7 @@ class FactorReset(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "articles_factorreset"
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:
@@ -75,6 +82,7 @@ class AccountChange(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "articles_accountchange"
         ordering = ["requested_at"]
 
     def __str__(self) -> str:
@@ -108,6 +116,7 @@ class EmailOptOut(models.Model):
     kind = models.CharField(max_length=20, choices=EmailKind.choices)
 
     class Meta:
+        db_table = "articles_emailoptout"
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="one_opt_out_per_kind")
         ]

@@ -1,4 +1,7 @@
-"""The append-only audit trail. Each event carries the hash of the one before it."""
+"""The append-only audit trail. Each event carries the hash of the one before it.
+
+The tables keep the names they had in `articles` (`db_table`), so the PostgreSQL triggers that
+refuse rewriting events (articles migration 0012) still guard them."""
 
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ class AuditEvent(ImmutableModel):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
+        db_table = "articles_auditevent"
         ordering = ["sequence"]
         indexes = [models.Index(fields=["content_type", "object_id", "sequence"])]
 
@@ -49,6 +53,9 @@ class AuditHead(models.Model):
 
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        db_table = "articles_audithead"
 
     def __str__(self) -> str:
         return f"audit head #{self.sequence}"
