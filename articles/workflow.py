@@ -914,13 +914,19 @@ def override_finding(
             "Say why the claim may stand without a citation; the reason is shown with the "
             "finding and kept in the audit trail."
         )
+    finding = _finding_to_override(locked, code, sentence)
+    return _record_override(locked, user, finding, reason)
+
+
+def _finding_to_override(locked: ReviewedContent, code: str, sentence: str) -> gate.Finding:
+    """The overridable finding of type `code` about `sentence` that the latest revision has now;
+    InvalidRequest if there is none."""
     if code not in OVERRIDABLE_CODES:
         raise InvalidRequest(f"Findings of type {code} cannot be overridden; they must be fixed.")
-    revision = locked.latest_revision
     finding = next(
         (
             f
-            for f in gate.run(locked, revision=revision)
+            for f in gate.run(locked, revision=locked.latest_revision)
             if f.code == code and f.excerpt == sentence and f.overridable
         ),
         None,
@@ -930,12 +936,20 @@ def override_finding(
             "The latest revision has no such finding to override: the sentence may have changed, "
             "or the finding is already overridden or cannot be overridden. Nothing was recorded."
         )
+    return finding
+
+
+def _record_override(
+    locked: ReviewedContent, user, finding: gate.Finding, reason: str
+) -> GateOverride:
+    """The override, keyed to the finding's sentence on the latest revision, and its audit event."""
+    revision = locked.latest_revision
     override = GateOverride.objects.create(
         content_type=ContentType.objects.get_for_model(locked),
         object_id=locked.pk,
-        code=code,
-        sentence=sentence,
-        sentence_hash=sentence_hash(sentence),
+        code=finding.code,
+        sentence=finding.excerpt,
+        sentence_hash=sentence_hash(finding.excerpt),
         revision=revision,
         reviewer=user,
         reviewer_name=display_name(user),
@@ -949,9 +963,9 @@ def override_finding(
         from_state=locked.state,
         to_state=locked.state,
         detail={
-            "code": code,
+            "code": finding.code,
             "location": finding.location,
-            "sentence": sentence,
+            "sentence": finding.excerpt,
             "reason": reason,
             "override": override.pk,
         },
