@@ -539,54 +539,11 @@ def save_revision(
     meanwhile, nothing is written and EditConflict says who. `save_related` saves whatever hangs
     off the content (placements, tags) after the content row exists and before the freeze.
     """
-    if content.pk is None:
-        if content.owner_id is None:
-            content.owner = user
-        check("edit", content, user)
-        content.save()
-        locked = _lock(content)
-        from_state = locked.state
-    else:
-        locked = _lock(content)
-        check("edit", locked, user)
-        latest = locked.latest_revision
-        if base_revision is not None and latest is not None and latest.number != base_revision:
-            raise EditConflict(
-                gettext(
-                    "%(user)s saved a newer version "
-                    "(revision %(number)s) at %(time)s "
-                    "while you were editing revision %(base_revision)s. Nothing was saved. Copy "
-                    "your changes, reload the page, and apply them to the newer version."
-                )
-                % {
-                    "user": latest.created_by.get_username(),
-                    "number": latest.number,
-                    "time": f"{timezone.localtime(latest.created_at):%H:%M}",
-                    "base_revision": base_revision,
-                }
-            )
-        working = _working_fields(content)
-        content.save(update_fields=[*working, "updated_at"])
-        for field in working:  # so the audit event names the content as saved, not as it was
-            setattr(locked, field, getattr(content, field))
-        from_state = locked.state
+    locked = _save_working_copy(content, user, base_revision)
+    from_state = locked.state
     if save_related is not None:
         save_related()
-    # The body's citation markers decide what is cited, and in which order (articles.citations).
-    citations.sync_with_body(content)
-    data = content.revision_content()
-    if change_note.strip():
-        data["change_note"] = change_note.strip()
-    revision = Revision.objects.create(
-        content_object=content,
-        number=(locked.latest_revision.number + 1) if locked.latest_revision_id else 1,
-        content=data,
-        content_hash=content_hash(data),
-        change_summary=change_summary[:255],
-        created_by=user,
-    )
-    if cited := [citation["source"]["id"] for citation in data.get("citations", [])]:
-        revision.cited_sources.set(cited)
+    revision = _freeze(content, locked, user, change_summary, change_note)
     locked.latest_revision = revision
     # Review comments follow their passages into the new revision (or become outdated).
     revision_saved.send(type(locked), instance=content, revision=revision)
@@ -603,6 +560,72 @@ def save_revision(
         detail={"change_summary": change_summary[:255]} if change_summary else None,
     )
     content.latest_revision = revision
+    return revision
+
+
+def _save_working_copy(
+    content: ReviewedContent, user, base_revision: int | None
+) -> ReviewedContent:
+    """Check the edit and save the working copy; return the content's locked row, which the rest
+    of the edit goes through. New content is saved first, so that there is a row to lock."""
+    if content.pk is None:
+        if content.owner_id is None:
+            content.owner = user
+        check("edit", content, user)
+        content.save()
+        return _lock(content)
+    locked = _lock(content)
+    check("edit", locked, user)
+    _refuse_stale_edit(locked, base_revision)
+    working = _working_fields(content)
+    content.save(update_fields=[*working, "updated_at"])
+    for field in working:  # so the audit event names the content as saved, not as it was
+        setattr(locked, field, getattr(content, field))
+    return locked
+
+
+def _refuse_stale_edit(locked: ReviewedContent, base_revision: int | None) -> None:
+    latest = locked.latest_revision
+    if base_revision is not None and latest is not None and latest.number != base_revision:
+        raise EditConflict(
+            gettext(
+                "%(user)s saved a newer version "
+                "(revision %(number)s) at %(time)s "
+                "while you were editing revision %(base_revision)s. Nothing was saved. Copy "
+                "your changes, reload the page, and apply them to the newer version."
+            )
+            % {
+                "user": latest.created_by.get_username(),
+                "number": latest.number,
+                "time": f"{timezone.localtime(latest.created_at):%H:%M}",
+                "base_revision": base_revision,
+            }
+        )
+
+
+def _freeze(
+    content: ReviewedContent,
+    locked: ReviewedContent,
+    user,
+    change_summary: str,
+    change_note: str,
+) -> Revision:
+    """The saved working copy as the next immutable revision, with the sources it cites."""
+    # The body's citation markers decide what is cited, and in which order (articles.citations).
+    citations.sync_with_body(content)
+    data = content.revision_content()
+    if change_note.strip():
+        data["change_note"] = change_note.strip()
+    revision = Revision.objects.create(
+        content_object=content,
+        number=(locked.latest_revision.number + 1) if locked.latest_revision_id else 1,
+        content=data,
+        content_hash=content_hash(data),
+        change_summary=change_summary[:255],
+        created_by=user,
+    )
+    if cited := [citation["source"]["id"] for citation in data.get("citations", [])]:
+        revision.cited_sources.set(cited)
     return revision
 
 
@@ -948,9 +971,9 @@ def override_finding(
     override = GateOverride.objects.create(
         content_type=ContentType.objects.get_for_model(locked),
         object_id=locked.pk,
-        code=code,
-        sentence=sentence,
-        sentence_hash=sentence_hash(sentence),
+        code=finding.code,
+        sentence=finding.excerpt,
+        sentence_hash=sentence_hash(finding.excerpt),
         revision=revision,
         reviewer=user,
         reviewer_name=display_name(user),
@@ -964,9 +987,9 @@ def override_finding(
         from_state=locked.state,
         to_state=locked.state,
         detail={
-            "code": code,
+            "code": finding.code,
             "location": finding.location,
-            "sentence": sentence,
+            "sentence": finding.excerpt,
             "reason": reason,
             "override": override.pk,
         },

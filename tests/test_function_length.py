@@ -6,9 +6,7 @@ Functions are read with `ast`, like `bench/import_graph.py` reads imports, in th
 from its `def` line to its last line, docstring and comments included, decorators not; a method
 is named by its class ("module.Class.method"), a nested function by the one it is in.
 
-`ALLOWED` lists the few longer functions that are being reworked elsewhere. An entry that no
-longer names a function, or names one that is no longer too long, fails the test too, so the
-list cannot outlive its reason: take such an entry out.
+There are no exceptions: a function that grows past the limit is split into its steps.
 """
 
 from __future__ import annotations
@@ -21,13 +19,6 @@ from pathlib import Path
 from bench.import_graph import ROOT, project_modules
 
 LIMIT = 60
-
-ALLOWED: dict[str, str] = {
-    "articles.workflow.save_revision": "being reworked under issue 12",
-    "articles.admin.review.review_context": "being reworked under issue 12",
-    "articles.admin.review.review_view": "being reworked under issue 12",
-    "articles.admin.reviewed.WorkflowAdminMixin.workflow_context": "being reworked under issue 12",
-}
 
 
 @dataclass(frozen=True)
@@ -63,24 +54,9 @@ def _functions_in(node: ast.AST, prefix: str, path: Path) -> Iterator[Function]:
 
 
 def test_no_function_is_longer_than_the_limit():
-    too_long = [
-        str(function)
-        for function in functions()
-        if function.length > LIMIT and function.name not in ALLOWED
-    ]
+    too_long = [str(function) for function in functions() if function.length > LIMIT]
     listed = "\n".join(too_long)
     assert not too_long, f"Longer than {LIMIT} lines; make each a few named steps:\n{listed}"
-
-
-def test_each_allowed_function_still_exists_and_is_still_too_long():
-    found = {function.name: function for function in functions()}
-    stale = [
-        f"{name}: {found.get(name, 'no such function')}"
-        for name in ALLOWED
-        if name not in found or found[name].length <= LIMIT
-    ]
-    listed = "\n".join(stale)
-    assert not stale, f"Take these out of ALLOWED, they are gone or short enough now:\n{listed}"
 
 
 def test_methods_nested_and_conditional_functions_are_measured_and_migrations_are_not(tmp_path):

@@ -40,15 +40,8 @@ PROBLEM_STATUSES = {
 
 
 def review_view(model_admin, request, object_id: str, number: int):
-    obj = model_admin._viewable(request, object_id)
-    if obj is None:
-        raise Http404("No such content.")
+    obj, revision = _revision_to_review(model_admin, request, object_id, number)
     user = request.user
-    if not workflow.may_see(obj, user):
-        raise PermissionDenied
-    revision = obj.revisions.select_related("created_by__profile").filter(number=number).first()
-    if revision is None:
-        raise Http404("This content has no such revision.")
     is_latest = revision.pk == obj.latest_revision_id
     permissions = workflow.permissions(obj, user, _history(obj))
     decisions = [t for t in permissions.available if t.name in DECISIONS] if is_latest else []
@@ -61,40 +54,9 @@ def review_view(model_admin, request, object_id: str, number: int):
     }
 
     if request.method == "POST":
-        decision = request.POST.get("decision", "")
-        if decision not in forms:
-            refusal = permissions.why_not(decision) if decision in DECISIONS and is_latest else ""
-            messages.error(
-                request,
-                refusal or gettext("That decision is not open to you on this revision now."),
-            )
-            return HttpResponseRedirect(review_url)
-        if request.POST.get("shown_hash") != obj.latest_revision.content_hash:
-            messages.error(
-                request,
-                gettext(
-                    "“%(content)s” changed after you opened it; it is now revision "
-                    "%(number)s. Read it again, then decide. Nothing was done."
-                )
-                % {"content": obj, "number": obj.latest_revision.number},
-            )
-            return HttpResponseRedirect(
-                model_admin._url("review", obj.pk, obj.latest_revision.number)
-            )
-        form_class, prefix = DECISIONS[decision]
-        form = form_class(
-            request.POST, content=obj, user=user, session=request.session, prefix=prefix
-        )
-        if form.is_valid():
-            try:
-                getattr(workflow, decision)(obj, user, **form.engine_kwargs())
-            except workflow.WorkflowError as refusal:
-                # A gate refusal names its blockers; each is listed beside the text.
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, DONE[decision] % {"content": obj})
-                return HttpResponseRedirect(model_admin._url("change", obj.pk))
-        forms[decision] = form
+        decided = _decide(model_admin, request, obj, permissions, forms, is_latest, review_url)
+        if decided is not None:
+            return decided
 
     context = {
         **model_admin.admin_site.each_context(request),
@@ -111,6 +73,58 @@ def review_view(model_admin, request, object_id: str, number: int):
         "media": model_admin.media,
     }
     return TemplateResponse(request, "admin/articles/review.html", context)
+
+
+def _revision_to_review(model_admin, request, object_id: str, number: int):
+    """The content and its revision `number`, or 404 (403 for content this person may not
+    see)."""
+    obj = model_admin._viewable(request, object_id)
+    if obj is None:
+        raise Http404("No such content.")
+    if not workflow.may_see(obj, request.user):
+        raise PermissionDenied
+    revision = obj.revisions.select_related("created_by__profile").filter(number=number).first()
+    if revision is None:
+        raise Http404("This content has no such revision.")
+    return obj, revision
+
+
+def _decide(
+    model_admin, request, obj, permissions, forms, is_latest: bool, review_url: str
+) -> HttpResponseRedirect | None:
+    """Take the posted decision and redirect, or return None to show the page again with the
+    refused form (it replaces the blank one in `forms`, with its errors)."""
+    user = request.user
+    decision = request.POST.get("decision", "")
+    if decision not in forms:
+        refusal = permissions.why_not(decision) if decision in DECISIONS and is_latest else ""
+        messages.error(
+            request, refusal or gettext("That decision is not open to you on this revision now.")
+        )
+        return HttpResponseRedirect(review_url)
+    if request.POST.get("shown_hash") != obj.latest_revision.content_hash:
+        messages.error(
+            request,
+            gettext(
+                "“%(content)s” changed after you opened it; it is now revision "
+                "%(number)s. Read it again, then decide. Nothing was done."
+            )
+            % {"content": obj, "number": obj.latest_revision.number},
+        )
+        return HttpResponseRedirect(model_admin._url("review", obj.pk, obj.latest_revision.number))
+    form_class, prefix = DECISIONS[decision]
+    form = form_class(request.POST, content=obj, user=user, session=request.session, prefix=prefix)
+    if form.is_valid():
+        try:
+            getattr(workflow, decision)(obj, user, **form.engine_kwargs())
+        except workflow.WorkflowError as refusal:
+            # A gate refusal names its blockers; each is listed beside the text.
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, DONE[decision] % {"content": obj})
+            return HttpResponseRedirect(model_admin._url("change", obj.pk))
+    forms[decision] = form
+    return None
 
 
 def _history(obj) -> list[tuple[int, int | None, bool]]:
@@ -136,33 +150,8 @@ def review_context(
         stage="approve" if may_approve else "review",
         reviewer=user if may_approve else None,
     )
-    may_override = (
-        is_latest
-        and any(f.overridable and f.severity == gate.Severity.BLOCKER for f in findings)
-        and permissions.may("override")
-    )
-    order = {gate.Severity.BLOCKER: 0, gate.Severity.WARNING: 1, gate.Severity.INFO: 2}
-    blocking = gate.Severity.BLOCKER
-    placed = [
-        review.PlacedFinding(
-            finding,
-            number,
-            override=(
-                {"code": finding.code, "sentence": finding.excerpt}
-                if may_override and finding.overridable and finding.severity == blocking
-                else None
-            ),
-        )
-        for number, finding in enumerate(sorted(findings, key=lambda f: order[f.severity]), start=1)
-    ]
-    # One-line fields are escaped first, then marked like the body.
-    fields = ("headline", "button label") if isinstance(obj, Prompt) else ("title", "summary")
-    marked = {
-        name.replace(" ", "_"): mark_safe(  # noqa: S308 - escaped text with marks built from escaped values
-            review.mark_findings(escape(content.get(name.replace(" ", "_"), "")), placed, name)
-        )
-        for name in fields
-    }
+    placed = _placed_findings(findings, _may_override(findings, permissions, is_latest))
+    marked = _marked_fields(obj, content, placed)
     body = review.mark_findings(content.get("body", ""), placed)
     body = review.body_with_source_buttons(body, content)
 
@@ -190,12 +179,55 @@ def review_context(
         "approve_refusal": (
             permissions.why_not("approve")
             if is_latest
-            else f"This is not the latest revision; decisions are taken on revision "
-            f"{obj.latest_revision.number}."
+            else gettext(
+                "This is not the latest revision; decisions are taken on revision %(number)s."
+            )
+            % {"number": obj.latest_revision.number}
         ),
         "override_url": model_admin._url("override", obj.pk),
         "preview_url": model_admin._url("preview", obj.pk, revision.number),
         "change_url": model_admin._url("change", obj.pk),
+    }
+
+
+def _may_override(findings, permissions: workflow.Permissions, is_latest: bool) -> bool:
+    """Whether this screen offers override forms: only on the latest revision, only when a
+    blocker can be overridden, and only if the engine lets this person (asked last, as it may
+    cost a query)."""
+    return (
+        is_latest
+        and any(f.overridable and f.severity == gate.Severity.BLOCKER for f in findings)
+        and permissions.may("override")
+    )
+
+
+def _placed_findings(findings, may_override: bool) -> list[review.PlacedFinding]:
+    """The findings, blockers first, numbered as their marks in the text; an overridable
+    blocker carries its override form's values when this person may override."""
+    order = {gate.Severity.BLOCKER: 0, gate.Severity.WARNING: 1, gate.Severity.INFO: 2}
+    blocking = gate.Severity.BLOCKER
+    return [
+        review.PlacedFinding(
+            finding,
+            number,
+            override=(
+                {"code": finding.code, "sentence": finding.excerpt}
+                if may_override and finding.overridable and finding.severity == blocking
+                else None
+            ),
+        )
+        for number, finding in enumerate(sorted(findings, key=lambda f: order[f.severity]), start=1)
+    ]
+
+
+def _marked_fields(obj, content: dict[str, Any], placed) -> dict[str, Any]:
+    # One-line fields are escaped first, then marked like the body.
+    fields = ("headline", "button label") if isinstance(obj, Prompt) else ("title", "summary")
+    return {
+        name.replace(" ", "_"): mark_safe(  # noqa: S308 - escaped text with marks built from escaped values
+            review.mark_findings(escape(content.get(name.replace(" ", "_"), "")), placed, name)
+        )
+        for name in fields
     }
 
 
@@ -216,7 +248,8 @@ def _comparisons(obj, revision: Revision, history) -> list[review.Comparison]:
             review.compare(
                 bases[approved].content,
                 revision.content,
-                title=f"Since the last approved revision ({approved})",
+                title=gettext("Since the last approved revision (%(number)s)")
+                % {"number": approved},
                 prompt_names=names,
             )
         )
@@ -225,7 +258,8 @@ def _comparisons(obj, revision: Revision, history) -> list[review.Comparison]:
             review.compare(
                 bases[live_number].content,
                 revision.content,
-                title=f"Since the live revision ({live_number}), which readers see now",
+                title=gettext("Since the live revision (%(number)s), which readers see now")
+                % {"number": live_number},
                 prompt_names=names,
             )
         )

@@ -113,6 +113,23 @@ def _history(revisions: list[dict]) -> list[tuple[int, int | None, bool]]:
     return [(r["number"], r["created_by_id"], bool(r["signatures"])) for r in revisions]
 
 
+def _event_rows(obj) -> list[dict]:
+    """The content's audit trail, newest first, as the history panel lists it."""
+    return [
+        {
+            "sequence": e.sequence,
+            "actor": e.actor_name,
+            "action": e.action.replace("_", " "),
+            "from_state": _state_label(e.from_state),
+            "to_state": _state_label(e.to_state),
+            "created_at": e.created_at,
+            "revision_number": e.revision_number,
+            "detail": describe_detail(e.detail),
+        }
+        for e in audit.events_for(obj).order_by("-sequence")
+    ]
+
+
 def _number(value) -> int:
     """A number posted by a form, or 0 (which matches nothing) when it is not one."""
     try:
@@ -432,11 +449,41 @@ class WorkflowAdminMixin(AuditTrailHistory):
         return self._url("preview", obj.pk, revision.number) if revision else ""
 
     def workflow_context(self, request, obj) -> dict:
-        user = request.user
+        shown = self._revision_rows(obj)
+        # One decision for the whole page (buttons, the save form, overrides), from the revision
+        # history already loaded.
+        permissions = workflow.permissions(obj, request.user, _history(shown))
+        actions = self._action_rows(obj, permissions)
+        edit_refusal = ""
+        if super().has_change_permission(request, obj):
+            edit_refusal = permissions.why_not("edit")
+        return {
+            "permissions": permissions,
+            "actions": actions,
+            "edit_refusal": edit_refusal,
+            "revisions": shown,
+            "events": _event_rows(obj),
+            "preview_url": self._latest_preview_url(obj),
+            "review_url": (
+                self._url("review", obj.pk, obj.latest_revision.number)
+                if obj.state == State.IN_REVIEW and obj.latest_revision_id
+                else ""
+            ),
+            "missed_schedule": (
+                f"Scheduled to go live {_when(obj.scheduled_at)}. {MISSED_SCHEDULE}"
+                if obj.missed_schedule
+                else ""
+            ),
+            "signatures_url": self._url("signatures", obj.pk),
+            "signatures_csv_url": self._url("signatures_csv", obj.pk),
+        }
+
+    def _revision_rows(self, obj) -> list[dict]:
+        """The revision history, newest first, with each revision's signatures (two queries)."""
         revisions = obj.revisions.select_related("created_by__profile").prefetch_related(
             "signatures"
         )
-        shown = [
+        return [
             {
                 "number": r.number,
                 "author": display_name(r.created_by),
@@ -452,9 +499,8 @@ class WorkflowAdminMixin(AuditTrailHistory):
             }
             for r in revisions.order_by("-number")
         ]
-        # One decision for the whole page (buttons, the save form, overrides), from the revision
-        # history already loaded.
-        permissions = workflow.permissions(obj, user, _history(shown))
+
+    def _action_rows(self, obj, permissions: workflow.Permissions) -> list[dict]:
         actions = [
             {
                 "name": t.name,
@@ -471,41 +517,7 @@ class WorkflowAdminMixin(AuditTrailHistory):
             {"name": t.name, "label": t.label, "blocked": reason}
             for t, reason in permissions.withheld
         ]
-        edit_refusal = ""
-        if super().has_change_permission(request, obj):
-            edit_refusal = permissions.why_not("edit")
-        return {
-            "permissions": permissions,
-            "actions": actions,
-            "edit_refusal": edit_refusal,
-            "revisions": shown,
-            "events": [
-                {
-                    "sequence": e.sequence,
-                    "actor": e.actor_name,
-                    "action": e.action.replace("_", " "),
-                    "from_state": _state_label(e.from_state),
-                    "to_state": _state_label(e.to_state),
-                    "created_at": e.created_at,
-                    "revision_number": e.revision_number,
-                    "detail": describe_detail(e.detail),
-                }
-                for e in audit.events_for(obj).order_by("-sequence")
-            ],
-            "preview_url": self._latest_preview_url(obj),
-            "review_url": (
-                self._url("review", obj.pk, obj.latest_revision.number)
-                if obj.state == State.IN_REVIEW and obj.latest_revision_id
-                else ""
-            ),
-            "missed_schedule": (
-                f"Scheduled to go live {_when(obj.scheduled_at)}. {MISSED_SCHEDULE}"
-                if obj.missed_schedule
-                else ""
-            ),
-            "signatures_url": self._url("signatures", obj.pk),
-            "signatures_csv_url": self._url("signatures_csv", obj.pk),
-        }
+        return actions
 
     def gate_context(self, request, obj, permissions: workflow.Permissions) -> dict:
         """The publication gate's findings on the latest revision, grouped for the review panel.
