@@ -11,6 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from articles import mail
 from articles.accounts.models import EmailKind, EmailOptOut
@@ -24,34 +26,49 @@ K = EmailKind
 # (the reviewer an editor assigned) or "reviewer_or_reviewers" (the assigned reviewer, else every
 # medical reviewer); `kind` is what a person may turn off on their email preferences page (None:
 # always sent).
-ROUTES: dict[str, tuple[str, tuple[tuple[str | Role, EmailKind | None], ...]]] = {
-    "submit": ("“{obj}” is waiting for medical review", (("reviewer_or_reviewers", K.SUBMITTED),)),
-    "assign_reviewer": ("You are asked to review “{obj}”", (("reviewer", K.ASSIGNED),)),
-    "request_changes": ("Changes were requested on “{obj}”", (("owner", K.DECISION),)),
-    "approve": ("“{obj}” was approved", (("owner", K.DECISION), (Role.EDITOR, K.APPROVED))),
-    "approve_compliance": (
-        "“{obj}” was approved for compliance",
+ROUTES: dict[str, tuple[str | Promise, tuple[tuple[str | Role, EmailKind | None], ...]]] = {
+    "submit": (
+        gettext_lazy("“%(obj)s” is waiting for medical review"),
+        (("reviewer_or_reviewers", K.SUBMITTED),),
+    ),
+    "assign_reviewer": (
+        gettext_lazy("You are asked to review “%(obj)s”"),
+        (("reviewer", K.ASSIGNED),),
+    ),
+    "request_changes": (
+        gettext_lazy("Changes were requested on “%(obj)s”"),
+        (("owner", K.DECISION),),
+    ),
+    "approve": (
+        gettext_lazy("“%(obj)s” was approved"),
         (("owner", K.DECISION), (Role.EDITOR, K.APPROVED)),
     ),
-    "publish": ("“{obj}” is now live", (("owner", None),)),
-    "republish": ("“{obj}” is live again", (("owner", None),)),
-    "unpublish": ("“{obj}” was taken off the public site", (("owner", None), (Role.EDITOR, None))),
-    "assign": ("“{obj}” was assigned to you", (("owner", None),)),
+    "approve_compliance": (
+        gettext_lazy("“%(obj)s” was approved for compliance"),
+        (("owner", K.DECISION), (Role.EDITOR, K.APPROVED)),
+    ),
+    "publish": (gettext_lazy("“%(obj)s” is now live"), (("owner", None),)),
+    "republish": (gettext_lazy("“%(obj)s” is live again"), (("owner", None),)),
+    "unpublish": (
+        gettext_lazy("“%(obj)s” was taken off the public site"),
+        (("owner", None), (Role.EDITOR, None)),
+    ),
+    "assign": (gettext_lazy("“%(obj)s” was assigned to you"), (("owner", None),)),
     "approval_expiring": (
-        "The approval of “{obj}” expires soon",
+        gettext_lazy("The approval of “%(obj)s” expires soon"),
         (("owner", K.EXPIRING), (Role.EDITOR, K.EXPIRING)),
     ),
     "review_overdue": (
-        "The medical review of “{obj}” is overdue",
+        gettext_lazy("The medical review of “%(obj)s” is overdue"),
         (("owner", None), (Role.EDITOR, None)),
     ),
     "reviewer_granted": (
-        "{obj} was made a medical reviewer",
+        gettext_lazy("%(obj)s was made a medical reviewer"),
         ((Role.REVIEWER, None), (Role.ADMIN, None)),
     ),
-    "admin_granted": ("{obj} was made an admin", ((Role.ADMIN, None),)),
+    "admin_granted": (gettext_lazy("%(obj)s was made an admin"), ((Role.ADMIN, None),)),
     "source_retracted": (
-        "A source cited by “{obj}” has been retracted",
+        gettext_lazy("A source cited by “%(obj)s” has been retracted"),
         (("owner", K.RETRACTED), (Role.EDITOR, K.RETRACTED)),
     ),
 }
@@ -117,29 +134,39 @@ def _messages(event: str, obj, actor, detail: dict) -> list[mail.Message]:
         f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]
     )
     preferences = settings.SITE_URL.rstrip("/") + reverse("email_preferences")
-    lines = [subject_template.format(obj=obj) + ".", ""]
+    title = subject_template % {"obj": obj}
+    lines = [title + ".", ""]
     if detail.get("comment"):
-        lines += ["Comment:", detail["comment"], ""]
+        lines += [gettext("Comment:"), detail["comment"], ""]
     if detail.get("source"):
         lines += [
-            f"Retracted source: {detail['source']}",
-            *([f"Notice: {detail['notice']}"] if detail.get("notice") else []),
-            "Replace or remove the citation: the article cannot be published while it cites a "
-            "retracted source.",
+            gettext("Retracted source: %(source)s") % {"source": detail["source"]},
+            *(
+                [gettext("Notice: %(notice)s") % {"notice": detail["notice"]}]
+                if detail.get("notice")
+                else []
+            ),
+            gettext(
+                "Replace or remove the citation: the article cannot be published while it cites a "
+                "retracted source."
+            ),
             "",
         ]
     if detail.get("due_at"):
-        lines += [f"Due: {_when(detail['due_at'])}", ""]
+        lines += [gettext("Due: %(when)s") % {"when": _when(detail["due_at"])}, ""]
     if detail.get("valid_until"):
         lines += [
-            f"The approval is valid until {_when(detail['valid_until'])}. Have it reviewed "
-            "again before then, or it will be listed as review overdue.",
+            gettext(
+                "The approval is valid until %(when)s. Have it reviewed again before then, or it "
+                "will be listed as review overdue."
+            )
+            % {"when": _when(detail["valid_until"])},
             "",
         ]
-    lines.append(f"Open it in Vetted: {link}")
-    lines += ["", f"Choose which emails you receive: {preferences}"]
+    lines.append(gettext("Open it in Vetted: %(link)s") % {"link": link})
+    lines += ["", gettext("Choose which emails you receive: %(link)s") % {"link": preferences}]
     # A title with a line break would make the mail library refuse the whole message.
-    subject = " ".join(("[Vetted] " + subject_template.format(obj=obj)).split())
+    subject = " ".join(("[Vetted] " + title).split())
     return [
         mail.Message(subject=subject, body="\n".join(lines), to=[address])
         for address in sorted(recipients)

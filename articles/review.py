@@ -20,7 +20,7 @@ from html import escape, unescape
 from typing import Any
 
 from articles.gate import Finding
-from articles.text import MARK_CLOSE, MARK_OPEN, html_blocks, text_block
+from articles.text import MARK_CLOSE, MARK_OPEN, field_label, html_blocks, text_block
 from evidence.models import VerificationStatus, first_author_name
 
 # --- The rendered text, block by block -------------------------------------------------------
@@ -316,9 +316,10 @@ def mark_findings(body_html: str, findings: list[PlacedFinding], field: str = "b
 
     # token index -> (start, end, anchor, severity) of each highlight piece in that token
     wraps: dict[int, list[tuple[int, int, str, str]]] = {}
+    label = field_label(field)  # as the findings' locations name it
     for placed in findings:
         excerpt = placed.finding.excerpt
-        if not excerpt or placed.anchor or placed.finding.location.split(",")[0] != field:
+        if not excerpt or placed.anchor or placed.finding.location.split(",")[0] != label:
             continue
         start = text.find(excerpt)
         end = start + len(excerpt)

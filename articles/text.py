@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
 
+from django.utils.translation import gettext, gettext_noop
+
 BLOCK_TAGS = frozenset(
     {"p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th", "dt", "dd", "figcaption",
      "caption"}
@@ -61,6 +63,22 @@ class Sentence:
         return bool(self.keys)
 
 
+# The fields a location names ("body, paragraph 3"), marked for the translators; the code keeps
+# comparing the English names.
+_FIELDS = (
+    gettext_noop("title"),
+    gettext_noop("summary"),
+    gettext_noop("body"),
+    gettext_noop("headline"),
+    gettext_noop("button label"),
+)
+
+
+def field_label(field_name: str) -> str:
+    """A field's name as a location says it, in the reader's language."""
+    return gettext(field_name)
+
+
 @dataclass
 class Block:
     field: str  # "title", "summary", "body", "headline", ...
@@ -72,9 +90,13 @@ class Block:
     @property
     def location(self) -> str:
         if self.kind == "text":
-            return self.field
-        noun = "heading" if self.kind == "heading" else "paragraph"
-        return f"{self.field}, {noun} {self.number}"
+            return field_label(self.field)
+        said = {"field": field_label(self.field), "number": self.number}
+        if self.kind == "heading":
+            # Translators: keep the field first, then a comma: the review screen reads it back.
+            return gettext("%(field)s, heading %(number)s") % said
+        # Translators: keep the field first, then a comma: the review screen reads it back.
+        return gettext("%(field)s, paragraph %(number)s") % said
 
     @cached_property
     def text(self) -> str:

@@ -88,7 +88,10 @@ def test_the_scan_finds_text_and_attributes_left_in_english():
 
 
 @pytest.mark.parametrize(
-    "template", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES))
+    "template",
+    # The pages, and the plain-text emails.
+    sorted([*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")]),
+    ids=lambda p: str(p.relative_to(TEMPLATES)),
 )
 def test_templates_leave_no_text_untranslated(template: Path):
     left = untranslated(template.read_text())

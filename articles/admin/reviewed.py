@@ -55,14 +55,16 @@ def _when(value: datetime | None) -> str:
 def _age(elapsed: timedelta) -> str:
     days = elapsed.days
     if days >= 1:
-        return f"{days} day{'s' if days != 1 else ''}"
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
     hours = elapsed.seconds // 3600
-    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "under an hour"
+    if not hours:
+        return gettext("under an hour")
+    return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
 
 
 def _iso_when(value: str | None) -> str:
     if not value:
-        return "none"
+        return gettext("none")
     try:
         return _when(datetime.fromisoformat(value))
     except ValueError:
@@ -80,30 +82,45 @@ def describe_detail(detail: dict) -> str:
     """An audit event's detail, as one line for people."""
     parts = []
     if detail.get("code"):
-        parts.append(f"Overrode {detail['code']} at {detail.get('location', 'the content')}")
+        parts.append(
+            gettext("Overrode %(code)s at %(location)s")
+            % {"code": detail["code"], "location": detail.get("location", gettext("the content"))}
+        )
     for key, label in (
-        ("passage", "On"),
-        ("comment", "Comment"),
-        ("reason", "Reason"),
-        ("change_summary", "Change summary"),
+        ("passage", gettext("On")),
+        ("comment", gettext("Comment")),
+        ("reason", gettext("Reason")),
+        ("change_summary", gettext("Change summary")),
     ):
         if detail.get(key):
             parts.append(f"{label}: {detail[key]}")
     if "go_live_at" in detail or "expire_at" in detail:
         parts.append(
-            f"Go live: {_iso_when(detail.get('go_live_at'))}; "
-            f"take down: {_iso_when(detail.get('expire_at'))}"
+            gettext("Go live: %(go_live)s; take down: %(take_down)s")
+            % {
+                "go_live": _iso_when(detail.get("go_live_at")),
+                "take_down": _iso_when(detail.get("expire_at")),
+            }
         )
     if detail.get("reviewer"):
-        parts.append(f"Reviewer: {detail['reviewer']}; due {_iso_when(detail.get('due_at'))}")
+        parts.append(
+            gettext("Reviewer: %(reviewer)s; due %(due)s")
+            % {"reviewer": detail["reviewer"], "due": _iso_when(detail.get("due_at"))}
+        )
     if detail.get("valid_until"):
-        parts.append(f"Approval valid until {_iso_when(detail['valid_until'])}")
+        parts.append(
+            gettext("Approval valid until %(when)s") % {"when": _iso_when(detail["valid_until"])}
+        )
     if detail.get("content_hash"):
-        parts.append(f"Signed hash {detail['content_hash'][:HASH_PREFIX]}…")
+        parts.append(
+            gettext("Signed hash %(hash)s…") % {"hash": detail["content_hash"][:HASH_PREFIX]}
+        )
     if detail.get("replaced_revision"):
-        parts.append("Replaced the revision that was live")
+        parts.append(gettext("Replaced the revision that was live"))
     if detail.get("approval_expired"):
-        parts.append(f"Approval expired {_iso_when(detail['approval_expired'])}")
+        parts.append(
+            gettext("Approval expired %(when)s") % {"when": _iso_when(detail["approval_expired"])}
+        )
     return " · ".join(parts)
 
 
@@ -354,48 +371,57 @@ class WorkflowAdminMixin(AuditTrailHistory):
     def approval_label(self, obj):
         signature = workflow.valid_signature(obj)
         if signature is None:
-            return "The latest revision is not approved."
+            return gettext("The latest revision is not approved.")
         credentials = (
             f", {signature.reviewer_credentials}" if signature.reviewer_credentials else ""
         )
-        text = (
-            f"Signed by {signature.reviewer_name}{credentials} on {_when(signature.signed_at)}; "
-            f"valid until {_when(signature.valid_until)}"
-        )
+        text = gettext("Signed by %(reviewer)s on %(signed)s; valid until %(until)s") % {
+            "reviewer": f"{signature.reviewer_name}{credentials}",
+            "signed": _when(signature.signed_at),
+            "until": _when(signature.valid_until),
+        }
         if workflow.needs_compliance(obj):
             compliance = workflow.compliance_signature(obj)
             text += (
-                f"; compliance approval signed by {compliance.reviewer_name} on "
-                f"{_when(compliance.signed_at)}"
+                gettext("; compliance approval signed by %(reviewer)s on %(signed)s")
+                % {"reviewer": compliance.reviewer_name, "signed": _when(compliance.signed_at)}
                 if compliance
-                else "; a compliance approval is still needed before it can be published"
+                else gettext("; a compliance approval is still needed before it can be published")
             )
         return text
 
     @admin.display(description=gettext_lazy("Medical review"))
     def assignment_label(self, obj):
         if not obj.reviewer_id:
-            return "No reviewer assigned; any medical reviewer may review it."
-        due = f", due {_when(obj.review_due_at)}" if obj.review_due_at else ""
-        return f"Assigned to {display_name(obj.reviewer)}{due}"
+            return gettext("No reviewer assigned; any medical reviewer may review it.")
+        if obj.review_due_at:
+            return gettext("Assigned to %(reviewer)s, due %(due)s") % {
+                "reviewer": display_name(obj.reviewer),
+                "due": _when(obj.review_due_at),
+            }
+        return gettext("Assigned to %(reviewer)s") % {"reviewer": display_name(obj.reviewer)}
 
     @admin.display(description=gettext_lazy("On the public site"))
     def live_label(self, obj):
         parts = []
         if obj.live_revision_id:
             parts.append(
-                f"Revision {obj.live_revision.number} is live since {_when(obj.go_live_at)}"
+                gettext("Revision %(number)s is live since %(when)s")
+                % {"number": obj.live_revision.number, "when": _when(obj.go_live_at)}
             )
             if obj.expire_at:
-                parts.append(f"until {_when(obj.expire_at)}")
+                parts.append(gettext("until %(when)s") % {"when": _when(obj.expire_at)})
             if obj.has_unpublished_changes:
-                parts.append("newer changes are not published yet")
+                parts.append(gettext("newer changes are not published yet"))
         else:
-            parts.append("Not published")
+            parts.append(gettext("Not published"))
         if obj.scheduled_at:
-            parts.append(f"the latest revision is scheduled to go live {_when(obj.scheduled_at)}")
+            parts.append(
+                gettext("the latest revision is scheduled to go live %(when)s")
+                % {"when": _when(obj.scheduled_at)}
+            )
             if obj.expire_at and not obj.live_revision_id:
-                parts.append(f"and to come down {_when(obj.expire_at)}")
+                parts.append(gettext("and to come down %(when)s") % {"when": _when(obj.expire_at)})
         return "; ".join(parts)
 
     @admin.display(description=gettext_lazy("Reviewer"), ordering="reviewer__username")
@@ -408,7 +434,10 @@ class WorkflowAdminMixin(AuditTrailHistory):
             return "—"
         when = date_format(timezone.localtime(obj.review_due_at), "SHORT_DATE_FORMAT")
         if obj.state == State.IN_REVIEW and obj.review_due_at < timezone.now():
-            return format_html('<strong class="vetted-late">{} (overdue)</strong>', when)
+            return format_html(
+                '<strong class="vetted-late">{}</strong>',
+                gettext("%(date)s (overdue)") % {"date": when},
+            )
         return when
 
     @admin.display(description=gettext_lazy("Waiting"), ordering="submitted_at")
@@ -470,7 +499,8 @@ class WorkflowAdminMixin(AuditTrailHistory):
                 else ""
             ),
             "missed_schedule": (
-                f"Scheduled to go live {_when(obj.scheduled_at)}. {MISSED_SCHEDULE}"
+                gettext("Scheduled to go live %(when)s.") % {"when": _when(obj.scheduled_at)}
+                + f" {MISSED_SCHEDULE}"
                 if obj.missed_schedule
                 else ""
             ),

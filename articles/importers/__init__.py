@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from articles.importers import load
 from articles.importers.limits import cut_long_lines, within_limits
@@ -49,30 +50,42 @@ def read_text(path: str | Path) -> str:
     except evidence_limits.TooLarge as error:
         raise ImportFailed(f"{path}: {error}") from None
     except FileNotFoundError:
-        raise ImportFailed(f"{path}: no such file.") from None
+        raise ImportFailed(gettext("%(path)s: no such file.") % {"path": path}) from None
     except IsADirectoryError:
-        raise ImportFailed(f"{path}: is a directory, not an export file.") from None
+        raise ImportFailed(_not_a_file(path)) from None
     except OSError as error:
-        raise ImportFailed(f"{path}: cannot be read ({error.strerror or error}).") from None
+        raise ImportFailed(
+            gettext("%(path)s: cannot be read (%(error)s).")
+            % {"path": path, "error": error.strerror or error}
+        ) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportFailed(
-            f"{path}: is not UTF-8 text (byte {error.start} cannot be read); "
-            "save the export as UTF-8 and try again."
+            gettext(
+                "%(path)s: is not UTF-8 text (byte %(byte)s cannot be read); save the export as "
+                "UTF-8 and try again."
+            )
+            % {"path": path, "byte": error.start}
         ) from None
     if "\x00" in text:
-        raise ImportFailed(f"{path}: is a binary file, not a text export.")
+        raise ImportFailed(
+            gettext("%(path)s: is a binary file, not a text export.") % {"path": path}
+        )
     if not text.strip():
-        raise ImportFailed(f"{path}: is empty.")
+        raise ImportFailed(gettext("%(path)s: is empty.") % {"path": path})
     return text
+
+
+def _not_a_file(path: Path) -> str:
+    return gettext("%(path)s: is a directory, not an export file.") % {"path": path}
 
 
 def _check_file(path: Path) -> None:
     if not path.exists():
-        raise ImportFailed(f"{path}: no such file.")
+        raise ImportFailed(gettext("%(path)s: no such file.") % {"path": path})
     if path.is_dir():
-        raise ImportFailed(f"{path}: is a directory, not an export file.")
+        raise ImportFailed(_not_a_file(path))
     if too_large := evidence_limits.file_size_problem(
         path, settings.IMPORT_MAX_BYTES, "IMPORT_MAX_BYTES"
     ):
@@ -94,7 +107,10 @@ def import_path(
     if media_dir is not None and fmt != "wxr":
         raise ImportFailed(f"{path}: --media-dir is for WordPress exports (--format wxr) only.")
     if media_dir is not None and not Path(media_dir).is_dir():
-        raise ImportFailed(f"{media_dir}: the media folder does not exist or is not a folder.")
+        raise ImportFailed(
+            gettext("%(path)s: the media folder does not exist or is not a folder.")
+            % {"path": media_dir}
+        )
 
     def step(what: str) -> Callable | None:
         if progress is None:
@@ -107,7 +123,9 @@ def import_path(
             parsed = read_wxr(path, progress=step("reading"))
             within_limits(path, parsed)
             if not parsed.posts:
-                raise ImportFailed(f"{path}: has no post or page to import.")
+                raise ImportFailed(
+                    gettext("%(path)s: has no post or page to import.") % {"path": path}
+                )
             return load.load_wxr(
                 parsed,
                 origin=Path(path).name,
@@ -122,8 +140,11 @@ def import_path(
             first = parsed.errors[0] if parsed.errors else None
             detail = f" ({first.where}: {first.message.rstrip('.')})" if first else ""
             raise ImportFailed(
-                f"{path}: no post found; a post starts with its title, a blank line, and the "
-                f"title again{detail}."
+                gettext(
+                    "%(path)s: no post found; a post starts with its title, a blank line, and the "
+                    "title again%(detail)s."
+                )
+                % {"path": path, "detail": detail}
             )
         return load.load(
             parsed, origin=Path(path).name, dry_run=dry_run, progress=step("importing")

@@ -9,6 +9,7 @@ from bisect import bisect_right
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from articles.importers.parsed import ImportFailed, ParsedFile, ParseError
 from articles.limits import InputTooLarge, check_html
@@ -48,9 +49,15 @@ def within_limits(path: str | Path, parsed: ParsedFile, cut: dict[int, int] | No
     cut = dict(cut_lengths)
     if len(parsed.posts) > settings.IMPORT_MAX_POSTS:
         raise ImportFailed(
-            f"{path}: has {len(parsed.posts):,} posts; files of up to "
-            f"{settings.IMPORT_MAX_POSTS:,} are imported (the IMPORT_MAX_POSTS setting). Split "
-            "it into smaller files."
+            gettext(
+                "%(path)s: has %(posts)s posts; files of up to %(limit)s are imported (the "
+                "IMPORT_MAX_POSTS setting). Split it into smaller files."
+            )
+            % {
+                "path": path,
+                "posts": f"{len(parsed.posts):,}",
+                "limit": f"{settings.IMPORT_MAX_POSTS:,}",
+            }
         )
     # A cut line belongs to the post it comes after (text that follows a post is its text).
     starts = sorted(post.line for post in parsed.posts)
@@ -62,10 +69,15 @@ def within_limits(path: str | Path, parsed: ParsedFile, cut: dict[int, int] | No
     kept = []
     for post in parsed.posts:
         if (line := held.get(post.line)) is not None:
-            message = (
-                f"“{post.title}”: line {line} is {cut_lengths[line]:,} characters long; a body "
-                f"holds at most {settings.HTML_MAX_CHARS:,}. It was not imported."
-            )
+            message = gettext(
+                "“%(title)s”: line %(line)s is %(length)s characters long; a body holds at most "
+                "%(limit)s. It was not imported."
+            ) % {
+                "title": post.title,
+                "line": line,
+                "length": f"{cut_lengths[line]:,}",
+                "limit": f"{settings.HTML_MAX_CHARS:,}",
+            }
             parsed.errors.append(ParseError(post.line, message, place=post.where))
             continue
         try:
@@ -73,14 +85,26 @@ def within_limits(path: str | Path, parsed: ParsedFile, cut: dict[int, int] | No
             for citation in post.citations:
                 evidence_limits.check_source(citation.reference.source_fields())
         except (InputTooLarge, evidence_limits.TooLarge) as refusal:
-            message = f"“{post.title}”: {refusal} It was not imported."
+            message = gettext("“%(title)s”: %(refusal)s It was not imported.") % {
+                "title": post.title,
+                "refusal": refusal,
+            }
             parsed.errors.append(ParseError(post.line, message, place=post.where))
         else:
             kept.append(post)
     parsed.posts = kept
     for line, length in cut.items():  # outside every post
-        message = f"Line {line} is {length:,} characters long; it was not imported."
+        message = gettext("Line %(line)s is %(length)s characters long; it was not imported.") % {
+            "line": line,
+            "length": f"{length:,}",
+        }
         parsed.errors.append(ParseError(line, message))
+    _leave_out_long_prompts(parsed)
+    parsed.errors.sort(key=lambda error: error.line)
+
+
+def _leave_out_long_prompts(parsed: ParsedFile) -> None:
+    """Leave out (and list) each call to action whose text is over the limit."""
     for key, prompt in list(parsed.prompts.items()):
         try:
             check_html(prompt.body_html, "Its text")
@@ -89,6 +113,7 @@ def within_limits(path: str | Path, parsed: ParsedFile, cut: dict[int, int] | No
             for post in parsed.posts:
                 if key in post.prompt_keys:
                     post.prompt_keys.remove(key)
-            message = f"The call to action “{prompt.headline[:80]}”: {refusal} It was not imported."
+            message = gettext(
+                "The call to action “%(headline)s”: %(refusal)s It was not imported."
+            ) % {"headline": prompt.headline[:80], "refusal": refusal}
             parsed.errors.append(ParseError(min(prompt.lines, default=0), message))
-    parsed.errors.sort(key=lambda error: error.line)

@@ -38,6 +38,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils.translation import gettext
 
 from articles import gate, workflow
 from articles.importers.media import MediaLibrary, MediaNote
@@ -208,13 +209,19 @@ def importer_user() -> AbstractBaseUser:
     elif user.has_usable_password():
         # Someone's real login: importing as them would put their name on work they never did.
         raise ImportFailed(
-            f"A user named “{IMPORT_USERNAME}” exists and can sign in; the importer needs that "
-            "name for its own account. Rename that user and run the import again."
+            gettext(
+                "A user named “%(name)s” exists and can sign in; the importer needs that name for "
+                "its own account. Rename that user and run the import again."
+            )
+            % {"name": IMPORT_USERNAME}
         )
     elif not user.is_active:
         raise ImportFailed(
-            f"The “{IMPORT_USERNAME}” account has been deactivated, so imports are switched off. "
-            "An admin can reactivate it."
+            gettext(
+                "The “%(name)s” account has been deactivated, so imports are switched off. An "
+                "admin can reactivate it."
+            )
+            % {"name": IMPORT_USERNAME}
         )
     grant(user, Role.WRITER, Role.EDITOR)
     return user
@@ -269,19 +276,20 @@ def _why_not_updated(obj: Article | Prompt, user, owner=None) -> str:
     whom the import gives the content to (the import account unless the export names an author)."""
     owner = owner or user
     if obj.live_revision_id or obj.first_published_at or obj.state == State.UNPUBLISHED:
-        return "already published; an import never changes published content"
+        return gettext("already published; an import never changes published content")
     if obj.state == State.IN_REVIEW:
-        return "in review; withdraw it from review if the import should update it"
+        return gettext("in review; withdraw it from review if the import should update it")
     if obj.state == State.APPROVED:
-        return "approved; updating it would void the medical reviewer's approval"
+        return gettext("approved; updating it would void the medical reviewer's approval")
     latest = obj.latest_revision
     if latest is not None and latest.created_by_id != user.pk:
-        return (
-            f"edited by {latest.created_by.get_username()} since it was imported; the import "
-            "does not overwrite their work"
-        )
+        return gettext(
+            "edited by %(name)s since it was imported; the import does not overwrite their work"
+        ) % {"name": latest.created_by.get_username()}
     if obj.owner_id != owner.pk:
-        return f"now owned by {obj.owner.get_username()}; the import does not change their work"
+        return gettext("now owned by %(name)s; the import does not change their work") % {
+            "name": obj.owner.get_username()
+        }
     return ""
 
 

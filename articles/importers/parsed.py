@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from anyascii import anyascii
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from articles.models.content import ArticleKind
 from evidence.parsing import ParsedReference
@@ -34,7 +35,7 @@ class ParseError:
 
     @property
     def where(self) -> str:
-        return self.place or f"line {self.line}"
+        return self.place or gettext("line %(line)s") % {"line": self.line}
 
 
 @dataclass
@@ -85,7 +86,7 @@ class ParsedPost:
 
     @property
     def where(self) -> str:
-        return f"line {self.line}"
+        return gettext("line %(line)s") % {"line": self.line}
 
 
 @dataclass
@@ -99,11 +100,10 @@ class PossiblePrompt:
 
     @property
     def message(self) -> str:
-        return (
-            f"Possible call to action: “{self.headline}” appears {self.appearances} times but "
-            "offers nothing, so it was kept in the text. If it is a call to action, make it a "
-            "prompt."
-        )
+        return gettext(
+            "Possible call to action: “%(headline)s” appears %(appearances)s times but offers "
+            "nothing, so it was kept in the text. If it is a call to action, make it a prompt."
+        ) % {"headline": self.headline, "appearances": self.appearances}
 
 
 @dataclass

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from articles.importers.parsed import (
     TITLE_MAX,
     ParsedCitation,
@@ -140,7 +142,9 @@ def _build_post(title: str, line: int, blocks: list[Block], errors: list[ParseEr
         if source is not None:
             text = " ".join([source.group("text").strip(), *(x.strip() for x in block.lines[1:])])
             if not text.strip():
-                errors.append(ParseError(block.line, "An empty “Source:” line was ignored."))
+                errors.append(
+                    ParseError(block.line, gettext("An empty “Source:” line was ignored."))
+                )
                 continue
             add_citation(post, parse_reference(text), "source-line", block.line)
             continue
@@ -192,7 +196,11 @@ def _find_prompts(blocks: list[Block], result: ParsedFile) -> dict[int, PromptSp
     possible: list = []
     spans = find_prompts(blocks, possible)
     result.possible_prompts = [
-        PossiblePrompt(span.headline, span.appearances, f"line {blocks[span.start].line}")
+        PossiblePrompt(
+            span.headline,
+            span.appearances,
+            gettext("line %(line)s") % {"line": blocks[span.start].line},
+        )
         for span in possible
     ]
     return spans
@@ -224,8 +232,10 @@ def _split_posts(
         result.errors.append(
             ParseError(
                 orphan_line,
-                "Text before the first post title was not imported (a post starts with its title, "
-                "a blank line, and the title again).",
+                gettext(
+                    "Text before the first post title was not imported (a post starts with its "
+                    "title, a blank line, and the title again)."
+                ),
             )
         )
     return posts
@@ -239,8 +249,11 @@ def _place_prompt(
         result.errors.append(
             ParseError(
                 blocks[span.start].line,
-                f"“{span.headline}” appears before the first post; it was imported as a "
-                "prompt but placed nowhere.",
+                gettext(
+                    "“%(headline)s” appears before the first post; it was imported as a prompt "
+                    "but placed nowhere."
+                )
+                % {"headline": span.headline},
             )
         )
     elif key not in posts[-1].prompt_keys:
@@ -263,17 +276,18 @@ def _refusal(raw: _RawPost, seen: dict[str, int]) -> str:
     """Why a post is left out, or "" if it is imported."""
     key = import_key(raw.title)
     if len(raw.title) > TITLE_MAX:
-        return (
-            f"The title is {len(raw.title)} characters long (at most {TITLE_MAX}); "
-            "the post was not imported."
-        )
+        return gettext(
+            "The title is %(length)s characters long (at most %(limit)s); the post was not "
+            "imported."
+        ) % {"length": len(raw.title), "limit": TITLE_MAX}
     if key in seen:
-        return (
-            f"“{raw.title}” appears again (first at line {seen[key]}); the second copy was "
-            "not imported."
-        )
+        return gettext(
+            "“%(title)s” appears again (first at line %(line)s); the second copy was not imported."
+        ) % {"title": raw.title, "line": seen[key]}
     if all(SOURCE_LINE.match(block.lines[0]) for block in raw.blocks):
-        return f"“{raw.title}” has a title but no text; it was not imported."
+        return gettext("“%(title)s” has a title but no text; it was not imported.") % {
+            "title": raw.title
+        }
     return ""
 
 

@@ -43,6 +43,7 @@ from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReference
 from defusedxml.ElementTree import iterparse
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from articles.importers import wordpress
 from articles.importers.parsed import (
@@ -77,7 +78,10 @@ EXCERPT_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/excerp
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 ARTICLE_TYPES = ("post", "page")
-SKIPPED_STATUSES = {"auto-draft": "an empty auto-draft", "trash": "in the trash"}
+SKIPPED_STATUSES = {
+    "auto-draft": gettext_lazy("an empty auto-draft"),
+    "trash": gettext_lazy("in the trash"),
+}
 SUMMARY_MAX = 500  # characters of an excerpt kept as the summary
 TAG_MAX = 100  # taggit's Tag.name
 _NO_DATE = "0000-00-00 00:00:00"
@@ -173,7 +177,11 @@ class WxrPost(ParsedPost):
 
     @property
     def where(self) -> str:
-        return f"item {self.line} (WordPress {self.post_type} {self.wp_id})"
+        return gettext("item %(number)s (WordPress %(type)s %(id)s)") % {
+            "number": self.line,
+            "type": self.post_type,
+            "id": self.wp_id,
+        }
 
     @property
     def history(self) -> str:
@@ -231,8 +239,11 @@ class _Reader:
                     depth += 1
                     if depth > settings.IMPORT_MAX_DEPTH:
                         raise self.fail(
-                            f"nests XML elements more than {settings.IMPORT_MAX_DEPTH} levels deep "
-                            "(the IMPORT_MAX_DEPTH setting); a WordPress export needs about five."
+                            gettext(
+                                "nests XML elements more than %(limit)s levels deep (the "
+                                "IMPORT_MAX_DEPTH setting); a WordPress export needs about five."
+                            )
+                            % {"limit": settings.IMPORT_MAX_DEPTH}
                         )
                     if depth == 1:
                         self._check_root(element.tag, namespaces)
@@ -246,22 +257,29 @@ class _Reader:
         except (EntitiesForbidden, ExternalReferenceForbidden) as error:
             raise self._refused(error) from None
         except DefusedXmlException as error:
-            raise self.fail(f"uses an XML feature that is refused ({error}).") from None
+            raise self.fail(
+                gettext("uses an XML feature that is refused (%(error)s).") % {"error": error}
+            ) from None
         except XmlParseError as error:
             raise self._not_xml(error, started=depth > 0 or bool(namespaces)) from None
         except OSError as error:
-            raise self.fail(f"cannot be read ({error.strerror or error}).") from None
+            raise self.fail(
+                gettext("cannot be read (%(error)s).") % {"error": error.strerror or error}
+            ) from None
         if channel is None:
-            raise self.fail("is not a WordPress export (no <channel> in the <rss> root).")
+            raise self.fail(gettext("is not a WordPress export (no <channel> in the <rss> root)."))
         if not self.version:
-            raise self.fail("is not a WordPress export (no wp:wxr_version in the channel).")
+            raise self.fail(
+                gettext("is not a WordPress export (no wp:wxr_version in the channel).")
+            )
         if self.ignored:
             counts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.ignored.items()))
             self.result.errors.append(
                 ParseError(
                     self.items + 1,
-                    f"Only posts and pages are imported; left out: {counts}.",
-                    place="the export",
+                    gettext("Only posts and pages are imported; left out: %(counts)s.")
+                    % {"counts": counts},
+                    place=gettext("the export"),
                 )
             )
         return self.result
@@ -269,12 +287,17 @@ class _Reader:
     def _check_root(self, tag: str, namespaces: list[str]) -> None:
         if tag != "rss":
             name = tag.rsplit("}", 1)[-1]
-            raise self.fail(f"is not a WordPress export (the root is <{name}>, not <rss>).")
+            raise self.fail(
+                gettext("is not a WordPress export (the root is <%(name)s>, not <rss>).")
+                % {"name": name}
+            )
         wp = [uri for uri in namespaces if WP_NAMESPACE.match(uri)]
         if not wp:
             raise self.fail(
-                "is not a WordPress export (an RSS feed without the wp: namespace); export it "
-                "from WordPress with Tools → Export."
+                gettext(
+                    "is not a WordPress export (an RSS feed without the wp: namespace); export it "
+                    "from WordPress with Tools → Export."
+                )
             )
         self.wp = "{" + wp[0] + "}"
         self.excerpt = next(
@@ -284,19 +307,30 @@ class _Reader:
     def _refused(self, error: EntitiesForbidden | ExternalReferenceForbidden) -> ImportFailed:
         if error.sysid or error.pubid:
             return self.fail(
-                f"refers to an external entity ({error.sysid or error.pubid}), which is refused; "
-                "nothing is fetched."
+                gettext(
+                    "refers to an external entity (%(entity)s), which is refused; nothing is "
+                    "fetched."
+                )
+                % {"entity": error.sysid or error.pubid}
             )
-        return self.fail("declares XML entities, which are refused (entity expansion attack).")
+        return self.fail(
+            gettext("declares XML entities, which are refused (entity expansion attack).")
+        )
 
     def _not_xml(self, error: XmlParseError, *, started: bool) -> ImportFailed:
         line, column = error.position
         reason = re.sub(r":\s*line \d+, column \d+$", "", str(error))
         if started and error.code in _TRUNCATED:
-            return self.fail(f"ends before the export does (truncated at line {line}).")
+            return self.fail(
+                gettext("ends before the export does (truncated at line %(line)s).")
+                % {"line": line}
+            )
         if error.code == expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS]:
-            return self.fail("is empty.")
-        return self.fail(f"is not XML (line {line}, column {column}: {reason}).")
+            return self.fail(gettext("is empty."))
+        return self.fail(
+            gettext("is not XML (line %(line)s, column %(column)s: %(reason)s).")
+            % {"line": line, "column": column, "reason": reason}
+        )
 
     # --- The channel's children, one at a time ---
 
@@ -330,7 +364,11 @@ class _Reader:
         if post_type not in ARTICLE_TYPES:
             self.ignored[post_type] += 1
             return
-        where = f"item {self.items} (WordPress {post_type} {post_id or '?'})"
+        where = gettext("item %(number)s (WordPress %(type)s %(id)s)") % {
+            "number": self.items,
+            "type": post_type,
+            "id": post_id or "?",
+        }
         content = item.findtext(f"{CONTENT}encoded") or ""
         post = self._post(item, post_type, post_id, content, where)
         if post is None or not self._is_new(post, post_id, where):
@@ -342,9 +380,12 @@ class _Reader:
         self.result.posts.append(post)
         if len(self.result.posts) > settings.IMPORT_MAX_POSTS:  # stop reading: it is refused
             raise self.fail(
-                f"has more than {settings.IMPORT_MAX_POSTS:,} posts and pages; files of up to "
-                f"{settings.IMPORT_MAX_POSTS:,} are imported (the IMPORT_MAX_POSTS setting). "
-                "Split the export (Tools → Export can export by date or category)."
+                gettext(
+                    "has more than %(limit)s posts and pages; files of up to %(limit)s are "
+                    "imported (the IMPORT_MAX_POSTS setting). Split the export (Tools → Export "
+                    "can export by date or category)."
+                )
+                % {"limit": f"{settings.IMPORT_MAX_POSTS:,}"}
             )
 
     def _meta(self, item: XmlElement) -> dict[str, str]:
@@ -393,15 +434,21 @@ class _Reader:
             post.guid = f"{guid}#{post_id}"
         if post.import_key in self.seen:
             self._error(
-                f"“{post.title}” is item {self.seen[post.import_key]} again (the same GUID and "
-                "post ID); the second copy was not imported.",
+                gettext(
+                    "“%(title)s” is item %(number)s again (the same GUID and post ID); the second "
+                    "copy was not imported."
+                )
+                % {"title": post.title, "number": self.seen[post.import_key]},
                 where,
             )
             return False
         if len(post.title) > TITLE_MAX:
             self._error(
-                f"The title is {len(post.title)} characters long (at most {TITLE_MAX}); the "
-                f"{post.post_type} was not imported.",
+                gettext(
+                    "The title is %(length)s characters long (at most %(limit)s); the %(type)s "
+                    "was not imported."
+                )
+                % {"length": len(post.title), "limit": TITLE_MAX, "type": post.post_type},
                 where,
             )
             return False
@@ -418,41 +465,48 @@ class _Reader:
 
     def _left_out(self, post: WxrPost, where: str) -> None:
         """One line in the report for each kind of thing this post had that is not imported."""
-        name = f"“{post.title}”"
+        said = {"title": post.title}
         if post.password_protected:
-            self._error(
-                f"{name} was password-protected: imported as a draft without its password, "
+            message = gettext(
+                "“%(title)s” was password-protected: imported as a draft without its password, "
                 "flagged so that it is not published until a reviewer has decided it may be "
-                "public.",
-                where,
+                "public."
             )
+            self._error(message % said, where)
         if post.comments:
-            count = f"{post.comments} comment{'s' if post.comments != 1 else ''}"
-            self._error(f"{name}: {count} not imported (Vetted has no comments).", where)
+            message = ngettext(
+                "“%(title)s”: %(count)s comment not imported (Vetted has no comments).",
+                "“%(title)s”: %(count)s comments not imported (Vetted has no comments).",
+                post.comments,
+            )
+            self._error(message % {**said, "count": post.comments}, where)
         if post.parent_id:
-            self._error(
-                f"{name}: its parent page (WordPress page {post.parent_id}) is not kept; "
-                "Vetted's pages stand alone, so link them from each other if that matters.",
-                where,
+            message = gettext(
+                "“%(title)s”: its parent page (WordPress page %(id)s) is not kept; Vetted's pages "
+                "stand alone, so link them from each other if that matters."
             )
+            self._error(message % {**said, "id": post.parent_id}, where)
         if post.galleries:
-            count = "a gallery" if post.galleries == 1 else f"{post.galleries} galleries"
-            self._error(
-                f"{name}: {count} left out; add those pictures to the article if they matter.",
-                where,
+            message = ngettext(
+                "“%(title)s”: a gallery left out; add those pictures to the article if they "
+                "matter.",
+                "“%(title)s”: %(count)s galleries left out; add those pictures to the article if "
+                "they matter.",
+                post.galleries,
             )
+            self._error(message % {**said, "count": post.galleries}, where)
         if post.media_left_out:
-            self._error(
-                f"{name}: {', '.join(post.media_left_out)} left out; add those videos or sounds "
-                "as links if they matter.",
-                where,
+            message = gettext(
+                "“%(title)s”: %(media)s left out; add those videos or sounds as links if they "
+                "matter."
             )
+            self._error(message % {**said, "media": ", ".join(post.media_left_out)}, where)
         if post.embeds:
-            self._error(
-                f"{name}: {len(post.embeds)} embedded video, sound or page kept as a link "
-                f"({', '.join(post.embeds[:3])}{', …' if len(post.embeds) > 3 else ''}).",
-                where,
+            shown = ", ".join(post.embeds[:3]) + (", …" if len(post.embeds) > 3 else "")
+            message = gettext(
+                "“%(title)s”: %(count)s embedded video, sound or page kept as a link (%(shown)s)."
             )
+            self._error(message % {**said, "count": len(post.embeds), "shown": shown}, where)
 
     def _error(self, message: str, where: str) -> None:
         self.result.errors.append(ParseError(self.items, message, place=where))
@@ -495,14 +549,20 @@ class _Reader:
 def _refusal(title: str, status: str, guid: str, content: str, excerpt: str | None) -> str:
     """Why an item is not imported at all, or ""."""
     if status in SKIPPED_STATUSES:
-        return f"“{title or 'untitled'}” is {SKIPPED_STATUSES[status]}; not imported."
+        return gettext("“%(title)s” is %(status)s; not imported.") % {
+            "title": title or gettext("untitled"),
+            "status": SKIPPED_STATUSES[status],
+        }
     if not guid:
-        return "It has no GUID, address or post ID to recognize it by; not imported."
+        return gettext("It has no GUID, address or post ID to recognize it by; not imported.")
     try:  # before wordpress.parse_html, whose tree is walked by recursion
         check_html(content, "Its body")
         check_html(excerpt or "", "Its excerpt")
     except InputTooLarge as refusal:
-        return f"“{(title or 'untitled')[:80]}”: {refusal} It was not imported."
+        return gettext("“%(title)s”: %(refusal)s It was not imported.") % {
+            "title": (title or gettext("untitled"))[:80],
+            "refusal": refusal,
+        }
     return ""
 
 
@@ -675,7 +735,9 @@ def _build(post: WxrPost, errors: list[ParseError]) -> bool:
                 add_citation(post, parse_reference(text), "source-line", post.line)
             else:
                 errors.append(
-                    ParseError(post.line, "An empty “Source:” line was ignored.", post.where)
+                    ParseError(
+                        post.line, gettext("An empty “Source:” line was ignored."), post.where
+                    )
                 )
             continue
         if block.is_heading or (block.tag == "p" and is_heading(block.text)):
@@ -691,7 +753,10 @@ def _build(post: WxrPost, errors: list[ParseError]) -> bool:
         errors.append(
             ParseError(
                 post.line,
-                f"“{post.title}” has no text once shortcodes and forms are removed; not imported.",
+                gettext(
+                    "“%(title)s” has no text once shortcodes and forms are removed; not imported."
+                )
+                % {"title": post.title},
                 post.where,
             )
         )

@@ -123,8 +123,8 @@ def notify_staff(stored: InformationRequest) -> None:
     body = render_to_string("readers/email/staff_new_request.txt", {"link": link})
     try:
         mail.send_after_commit(
-            [mail.Message(subject="[Vetted] A new information request arrived", body=body,
-                          to=[address])]
+            [mail.Message(subject="[Vetted] " + gettext("A new information request arrived"),
+                          body=body, to=[address])]
         )  # fmt: skip
     except Exception:  # a queue outage must not lose the reader's stored request
         log.exception("Could not queue the staff email about information request %s", stored.pk)

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles import audit, mail
 from articles.models import Prompt, PromptKind
@@ -155,7 +156,7 @@ def _send_confirmation(subscription: NewsletterSubscription) -> None:
     )
     try:
         mail.send_after_commit(
-            [mail.Message(subject="Confirm your newsletter subscription", body=body,
+            [mail.Message(subject=gettext("Confirm your newsletter subscription"), body=body,
                           to=[subscription.email])]
         )  # fmt: skip
     except Exception:  # the reader can ask again; the page must not fail for a queue outage

@@ -46,6 +46,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from evidence import limits
 from evidence.identifiers import (
@@ -97,25 +98,25 @@ WRITE_BATCH = 500
 _ATTEMPTS = 3
 
 FIELD_NAMES = {
-    "kind": "kind",
-    "doi": "DOI",
-    "pmid": "PubMed ID",
-    "pmcid": "PubMed Central ID",
-    "isbn": "ISBN",
-    "url": "web address",
-    "title": "title",
-    "authors": "authors",
-    "journal": "journal",
-    "year": "year",
-    "volume": "volume",
-    "issue": "issue",
-    "pages": "pages",
-    "book_title": "book title",
-    "editors": "editors",
-    "publisher": "publisher",
-    "publisher_place": "place of publication",
-    "accessed": "date accessed",
-    "issn": "ISSN",
+    "kind": gettext_noop("kind"),
+    "doi": gettext_noop("DOI"),
+    "pmid": gettext_noop("PubMed ID"),
+    "pmcid": gettext_noop("PubMed Central ID"),
+    "isbn": gettext_noop("ISBN"),
+    "url": gettext_noop("web address"),
+    "title": gettext_noop("title"),
+    "authors": gettext_noop("authors"),
+    "journal": gettext_noop("journal"),
+    "year": gettext_noop("year"),
+    "volume": gettext_noop("volume"),
+    "issue": gettext_noop("issue"),
+    "pages": gettext_noop("pages"),
+    "book_title": gettext_noop("book title"),
+    "editors": gettext_noop("editors"),
+    "publisher": gettext_noop("publisher"),
+    "publisher_place": gettext_noop("place of publication"),
+    "accessed": gettext_noop("date accessed"),
+    "issn": gettext_noop("ISSN"),
 }
 # Fields compared and filled when an entry matches a source, in the order messages name them.
 MERGED_FIELDS = tuple(FIELD_NAMES)
@@ -190,9 +191,9 @@ def read_file(path: str | Path) -> tuple[str, str]:
     name = str(path)
     file = Path(path)
     if not file.exists():
-        raise UnreadableFile(f"{name}: no such file.")
+        raise UnreadableFile(gettext("%(path)s: no such file.") % {"path": name})
     if file.is_dir():
-        raise UnreadableFile(f"{name}: is a folder, not a file.")
+        raise UnreadableFile(gettext("%(path)s: is a folder, not a file.") % {"path": name})
     if too_large := limits.file_size_problem(
         file, settings.REFERENCES_MAX_BYTES, "REFERENCES_MAX_BYTES"
     ):
@@ -202,18 +203,26 @@ def read_file(path: str | Path) -> tuple[str, str]:
     except limits.TooLarge as error:
         raise UnreadableFile(f"{name}: {error}") from None
     except OSError as error:
-        raise UnreadableFile(f"{name}: cannot be read ({error.strerror or error}).") from None
+        raise UnreadableFile(
+            gettext("%(path)s: cannot be read (%(error)s).")
+            % {"path": name, "error": error.strerror or error}
+        ) from None
     if not data.strip():
-        raise UnreadableFile(f"{name}: is empty.")
+        raise UnreadableFile(gettext("%(path)s: is empty.") % {"path": name})
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UnreadableFile(
-            f"{name}: is not UTF-8 text (byte 0x{data[error.start]:02X} at offset {error.start}); "
-            "save it as UTF-8 and import it again."
+            gettext(
+                "%(path)s: is not UTF-8 text (byte %(byte)s at offset %(offset)s); save it as "
+                "UTF-8 and import it again."
+            )
+            % {"path": name, "byte": f"0x{data[error.start]:02X}", "offset": error.start}
         ) from None
     if "\x00" in text:
-        raise UnreadableFile(f"{name}: is a binary file, not a reference list.")
+        raise UnreadableFile(
+            gettext("%(path)s: is a binary file, not a reference list.") % {"path": name}
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         return text, detect_format(text, file.suffix)
@@ -232,11 +241,18 @@ def detect_format(text: str, suffix: str = "") -> str:
         return hint
     if found:
         return found[0]
-    expected = f" (its extension says {FORMATS[hint]})" if hint else ""
-    raise UnreadableFile(
-        f"is not a reference file{expected}: no BibTeX entry (@article{{…}}), RIS record "
-        "(“TY  -”), MEDLINE record (“PMID-”) or CSL-JSON list was found."
-    )
+    if hint:
+        problem = gettext(
+            "is not a reference file (its extension says %(format)s): no BibTeX entry "
+            "(@article{…}), RIS record (“TY  -”), MEDLINE record (“PMID-”) or CSL-JSON list was "
+            "found."
+        ) % {"format": FORMATS[hint]}
+    else:
+        problem = gettext(
+            "is not a reference file: no BibTeX entry (@article{…}), RIS record (“TY  -”), "
+            "MEDLINE record (“PMID-”) or CSL-JSON list was found."
+        )
+    raise UnreadableFile(problem)
 
 
 def parse_text(text: str, fmt: str) -> list[ParsedEntry]:
@@ -253,11 +269,16 @@ def parse_text(text: str, fmt: str) -> list[ParsedEntry]:
         raise UnreadableFile(too_deep)  # before json.loads, which recurses
     entries = parsers[fmt](text)
     if not entries:
-        raise UnreadableFile(f"is {FORMATS[fmt]} but contains no references.")
+        raise UnreadableFile(
+            gettext("is %(format)s but contains no references.") % {"format": FORMATS[fmt]}
+        )
     if len(entries) > settings.REFERENCES_MAX_ENTRIES:
         raise UnreadableFile(
-            f"has {len(entries):,} references; files of up to {settings.REFERENCES_MAX_ENTRIES:,} "
-            "are imported (the REFERENCES_MAX_ENTRIES setting). Split it into smaller files."
+            gettext(
+                "has %(entries)s references; files of up to %(limit)s are imported (the "
+                "REFERENCES_MAX_ENTRIES setting). Split it into smaller files."
+            )
+            % {"entries": f"{len(entries):,}", "limit": f"{settings.REFERENCES_MAX_ENTRIES:,}"}
         )
     return entries
 
@@ -311,14 +332,18 @@ def _checked_url(url: str, warnings: list[str]) -> str:
     """A web address as stored; a protocol-relative one ("//host/path") is read as https."""
     if url.startswith("//") and len(url) > 2:
         fixed = "https:" + url
-        warnings.append(f"Its web address “{url}” had no http or https; it was kept as “{fixed}”.")
+        warnings.append(
+            gettext("Its web address “%(url)s” had no http or https; it was kept as “%(fixed)s”.")
+            % {"url": url, "fixed": fixed}
+        )
         url = fixed
     if url:
         try:
             _is_web_address(url)
         except ValidationError:
             raise EntryProblem(
-                f"Web address “{url}” is not a full http:// or https:// address."
+                gettext("Web address “%(url)s” is not a full http:// or https:// address.")
+                % {"url": url}
             ) from None
     return url
 
@@ -343,8 +368,10 @@ def clean_fields(
         raise EntryProblem(next(iter(problems.values())))
     if not any(cleaned[k] for k in ("title", "doi", "pmid", "isbn", "url")):
         raise EntryProblem(
-            "It has no title and no DOI, PubMed ID, ISBN or web address, so there is nothing to "
-            "cite."
+            gettext(
+                "It has no title and no DOI, PubMed ID, ISBN or web address, so there is nothing "
+                "to cite."
+            )
         )
     return cleaned
 
@@ -377,7 +404,10 @@ def _identifiers(fields: dict[str, Any], warnings: list[str]) -> dict[str, str]:
         if not (identifiers["doi"] or identifiers["pmid"]):
             raise EntryProblem(next(iter(problems.values())))
         for problem in problems.values():
-            warnings.append(f"{problem} It was left out; the entry was imported without it.")
+            warnings.append(
+                gettext("%(problem)s It was left out; the entry was imported without it.")
+                % {"problem": problem}
+            )
     return identifiers
 
 
@@ -407,7 +437,8 @@ def _accessed(fields: dict[str, Any], warnings: list[str]) -> date | None:
     accessed = accessed_date(fields.get("accessed")) if squash(fields.get("accessed")) else None
     if squash(fields.get("accessed")) and accessed is None:
         warnings.append(
-            f"Its date accessed “{squash(fields.get('accessed'))}” is not a date; it was left out."
+            gettext("Its date accessed “%(date)s” is not a date; it was left out.")
+            % {"date": squash(fields.get("accessed"))}
         )
     return accessed
 
@@ -425,9 +456,17 @@ def _check_lengths(cleaned: dict[str, Any]) -> None:
         value = cleaned.get(name)
         if isinstance(value, str) and len(value) > limit:
             raise EntryProblem(
-                f"Its {FIELD_NAMES.get(name, name)} is {len(value)} characters long; "
-                f"a source's {FIELD_NAMES.get(name, name)} holds at most {limit}."
+                gettext(
+                    "Its %(field)s is %(length)s characters long; a source's %(field)s holds at "
+                    "most %(limit)s."
+                )
+                % {"field": _field_name(name), "length": len(value), "limit": limit}
             )
+
+
+def _field_name(name: str) -> str:
+    """The field as a message names it ("web address"), in the reader's language."""
+    return gettext(FIELD_NAMES[name]) if name in FIELD_NAMES else name
 
 
 # --- Matching and merging ----------------------------------------------------------------------
@@ -518,8 +557,12 @@ def plan_merge(row: Source, cleaned: dict[str, Any]) -> tuple[dict[str, Any], li
         elif name not in _FILL_ONLY and not _same(name, existing, new):
             differences.append(name)
     differences = [
-        f"{FIELD_NAMES[name]}: “{_shown(name, getattr(row, name))}” "
-        f"(the file says “{_shown(name, cleaned[name])}”)"
+        gettext("%(field)s: “%(have)s” (the file says “%(give)s”)")
+        % {
+            "field": _field_name(name),
+            "have": _shown(name, getattr(row, name)),
+            "give": _shown(name, cleaned[name]),
+        }
         for name in differences
     ]
     if not differences and cleaned["retracted"] and not row.retracted:
@@ -588,11 +631,11 @@ class _Index:
 
 
 _MATCHED_BY = {
-    "doi": "DOI",
-    "pmid": "PubMed ID",
-    "isbn": "ISBN",
-    "url": "web address",
-    "title": "title, year and first author",
+    "doi": gettext_noop("DOI"),
+    "pmid": gettext_noop("PubMed ID"),
+    "isbn": gettext_noop("ISBN"),
+    "url": gettext_noop("web address"),
+    "title": gettext_noop("title, year and first author"),
 }
 
 
@@ -626,7 +669,9 @@ def _lookup(cleaned: list[dict[str, Any]]) -> list[Source]:
 
 def _label_of(row: Source, created_by: dict[int, str]) -> str:
     label = created_by.get(id(row))
-    return f"{label} earlier in this file" if label else f"source {row.pk}"
+    if label:
+        return gettext("%(entry)s earlier in this file") % {"entry": label}
+    return gettext("source %(number)s") % {"number": row.pk}
 
 
 def _import_once(
@@ -673,9 +718,16 @@ class _Plan:
                 position,
                 EntryError(
                     entry.label,
-                    f"Its {_MATCHED_BY[how_a]} matches "
-                    f"{_label_of(a, self.created_by)} and its {_MATCHED_BY[how_b]} matches "
-                    f"{_label_of(b, self.created_by)}; merge those two sources first.",
+                    gettext(
+                        "Its %(how_a)s matches %(a)s and its %(how_b)s matches %(b)s; merge those "
+                        "two sources first."
+                    )
+                    % {
+                        "how_a": gettext(_MATCHED_BY[how_a]),
+                        "a": _label_of(a, self.created_by),
+                        "how_b": gettext(_MATCHED_BY[how_b]),
+                        "b": _label_of(b, self.created_by),
+                    },
                 ),
             )
         )
@@ -701,9 +753,16 @@ class _Plan:
                     position,
                     EntryError(
                         entry.label,
-                        f"Same {_MATCHED_BY[how]} as {matched}, which has a different "
-                        f"{'; '.join(differences)}. Nothing was changed; correct the file or "
-                        "the source, then import again.",
+                        gettext(
+                            "Same %(how)s as %(matched)s, which has a different %(differences)s. "
+                            "Nothing was changed; correct the file or the source, then import "
+                            "again."
+                        )
+                        % {
+                            "how": gettext(_MATCHED_BY[how]),
+                            "matched": matched,
+                            "differences": "; ".join(differences),
+                        },
                     ),
                 )
             )

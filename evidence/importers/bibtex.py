@@ -16,6 +16,7 @@ from bibtexparser.bibdatabase import BibDatabase
 from bibtexparser.bparser import BibTexParser
 from bibtexparser.bwriter import BibTexWriter
 from bibtexparser.customization import InvalidName, splitname
+from django.utils.translation import gettext
 from pylatexenc.latex2text import LatexNodes2Text
 
 from evidence.importers.parsed import (
@@ -266,7 +267,9 @@ def _read_entries(text: str) -> list[dict[str, str]]:
     try:
         return list(bibtexparser.loads(text, parser).entries)
     except Exception as error:  # pyparsing raises many kinds; any of them means "unreadable"
-        raise UnreadableFile(f"is not readable BibTeX ({error}).") from None
+        raise UnreadableFile(
+            gettext("is not readable BibTeX (%(error)s).") % {"error": error}
+        ) from None
 
 
 def _entry(
@@ -274,10 +277,13 @@ def _entry(
 ) -> ParsedEntry:
     entry = ParsedEntry(key, _fields(raw), written)
     if key in made_up:
-        entry.label = f"entry {number} (line {line})"
+        entry.label = gettext("entry %(number)s (line %(line)s)") % {"number": number, "line": line}
         entry.warnings.append(
-            f"It has no citation key (@type{{key, …}}); it was imported, and its key "
-            f"is now “{key}”."
+            gettext(
+                "It has no citation key (@type{key, …}); it was imported, and its key is now "
+                "“%(key)s”."
+            )
+            % {"key": key}
         )
     return entry
 
@@ -286,13 +292,15 @@ def _unread_entry(number: int, key: str, line: int, written: str) -> ParsedEntry
     """A header bibtexparser read no entry for, as an entry with the problem."""
     if not key:
         return ParsedEntry(
-            f"entry {number} (line {line})",
+            gettext("entry %(number)s (line %(line)s)") % {"number": number, "line": line},
             as_written=written,
-            problem="It has no citation key (@type{key, …}), so it could not be read.",
+            problem=gettext("It has no citation key (@type{key, …}), so it could not be read."),
         )
     return ParsedEntry(
         key,
         as_written=written,
-        problem=f"It could not be read as BibTeX (line {line}): check its braces, "
-        "quotes and commas.",
+        problem=gettext(
+            "It could not be read as BibTeX (line %(line)s): check its braces, quotes and commas."
+        )
+        % {"line": line},
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.translation import gettext
+
 from evidence.importers.parsed import (
     ParsedEntry,
     UnreadableFile,
@@ -135,20 +137,28 @@ def parse(text: str) -> list[ParsedEntry]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise UnreadableFile(
-            f"is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})."
+            gettext("is not valid JSON (%(error)s at line %(line)s, column %(column)s).")
+            % {"error": error.msg, "line": error.lineno, "column": error.colno}
         ) from None
     if isinstance(data, dict):
         data = data["items"] if isinstance(data.get("items"), list) else [data]
     if not isinstance(data, list) or (
         data and not any(isinstance(i, dict) and _CSL_KEYS & i.keys() for i in data)
     ):
-        raise UnreadableFile("is JSON but not CSL-JSON (a list of references with titles, types).")
+        raise UnreadableFile(
+            gettext("is JSON but not CSL-JSON (a list of references with titles, types).")
+        )
     entries = []
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            entries.append(ParsedEntry(f"entry {number}", problem="It is not a JSON object ({…})."))
+            entries.append(
+                ParsedEntry(
+                    gettext("entry %(number)s") % {"number": number},
+                    problem=gettext("It is not a JSON object ({…})."),
+                )
+            )
             continue
-        label = _text(item.get("id")) or f"entry {number}"
+        label = _text(item.get("id")) or gettext("entry %(number)s") % {"number": number}
         written = json.dumps(item, ensure_ascii=False, sort_keys=True)
         entries.append(ParsedEntry(label, _fields(item), written))
     return entries

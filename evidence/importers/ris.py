@@ -12,6 +12,7 @@ import re
 from typing import Any, ClassVar
 
 import rispy
+from django.utils.translation import gettext
 
 from evidence.importers.parsed import (
     ParsedEntry,
@@ -193,14 +194,16 @@ def parse_ris(text: str) -> list[ParsedEntry]:
     records = _records(text, re.compile(r"^TY  -"), re.compile(r"^ER  -"))
     for number, (line, lines, ended) in enumerate(records, start=1):
         record_text = "\n".join(lines)
-        position = f"entry {number} (line {line})"
+        position = gettext("entry %(number)s (line %(line)s)") % {"number": number, "line": line}
         if not ended:
             entries.append(
                 ParsedEntry(
                     position,
                     as_written=record_text,
-                    problem="It has no end line (“ER  -”), so it may be cut short; add the end "
-                    "line if the record is complete.",
+                    problem=gettext(
+                        "It has no end line (“ER  -”), so it may be cut short; add the end line "
+                        "if the record is complete."
+                    ),
                 )
             )
             continue
@@ -210,7 +213,7 @@ def parse_ris(text: str) -> list[ParsedEntry]:
         record = parsed[0] if parsed else {}
         label = squash(record.get("id")) or position
         if not record:
-            entries.append(ParsedEntry(label, problem="It could not be read as RIS."))
+            entries.append(ParsedEntry(label, problem=gettext("It could not be read as RIS.")))
             continue
         entries.append(ParsedEntry(label, _ris_fields(record), record_text))
     return entries
@@ -379,9 +382,9 @@ def parse_medline(text: str) -> list[ParsedEntry]:
         pmid = [n for n in lines if n.startswith("PMID-")][:1] or ["PMID- "]
         rest = [n for n in lines if n is not pmid[0]]
         parsed = parser.parse_lines(iter([*pmid, *rest, "ER  - "]))
-        label = f"entry {number} (line {line})"
+        label = gettext("entry %(number)s (line %(line)s)") % {"number": number, "line": line}
         if not parsed:
-            entries.append(ParsedEntry(label, problem="It could not be read as MEDLINE."))
+            entries.append(ParsedEntry(label, problem=gettext("It could not be read as MEDLINE.")))
             continue
         entries.append(ParsedEntry(label, _medline_fields(parsed[0]), record_text))
     return entries

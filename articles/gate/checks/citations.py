@@ -94,7 +94,7 @@ def citation_unused(subject: Subject) -> Iterator[Finding]:
                 "sentence it supports and cite it with “Cite”, or remove it from the cited sources."
             )
             % {"source": source},
-            f"reference {number}",
+            gettext("reference %(number)s") % {"number": number},
         )
 
 

@@ -47,13 +47,19 @@ def describe(snapshot: dict[str, Any]) -> str:
         return f"{label}, “{title}”"
     if title:
         return f"“{title}”"
-    return label or snapshot.get("doi") or snapshot.get("url") or f"source {snapshot.get('id')}"
+    return (
+        label
+        or snapshot.get("doi")
+        or snapshot.get("url")
+        or gettext("source %(id)s") % {"id": snapshot.get("id")}
+    )
 
 
 def _references(subject: Subject) -> Iterator[tuple[str, dict[str, Any], Any]]:
     for number, citation in enumerate(subject.citations, start=1):
         snapshot = citation.get("source") or {}
-        yield f"reference {number}", snapshot, subject.sources.get(snapshot.get("id"))
+        where = gettext("reference %(number)s") % {"number": number}
+        yield where, snapshot, subject.sources.get(snapshot.get("id"))
 
 
 @check
