@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.db.models import F, QuerySet, Value
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy
 
 from articles.roles import Role, roles_of
 
@@ -173,7 +174,7 @@ def workspace(request, site) -> list[dict]:
     return sections
 
 
-MISSED_SCHEDULE = (
+MISSED_SCHEDULE = gettext_lazy(
     "The time it was scheduled to go live has passed and it is not published: either the "
     "scheduled jobs are not running (tell whoever runs this site), or publishing it was refused "
     "(open it to see the publication gate)."
