@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.db.models import F, QuerySet, Value
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from articles.roles import Role, roles_of
 
@@ -31,52 +31,52 @@ class Queue:
 
 
 QUEUES: tuple[Queue, ...] = (
-    Queue("drafts", "My drafts", Role.WRITER, lambda qs, user: qs.drafts_of(user)),
+    Queue("drafts", gettext_lazy("My drafts"), Role.WRITER, lambda qs, user: qs.drafts_of(user)),
     Queue(
         "changes",
-        "Changes requested of me",
+        gettext_lazy("Changes requested of me"),
         Role.WRITER,
         lambda qs, user: qs.changes_requested_of(user),
     ),
     # Reviewers work oldest first: whoever submitted first has waited longest.
     Queue(
         "review",
-        "Awaiting review",
+        gettext_lazy("Awaiting review"),
         Role.REVIEWER,
         lambda qs, user: qs.awaiting_review(),
         ("submitted_at", "pk"),
     ),
     Queue(
         "assigned",
-        "Assigned to me",
+        gettext_lazy("Assigned to me"),
         Role.REVIEWER,
         lambda qs, user: qs.assigned_to(user),
         ("submitted_at", "pk"),
     ),
     Queue(
         "approved",
-        "Approved, waiting to be published",
+        gettext_lazy("Approved, waiting to be published"),
         Role.EDITOR,
         lambda qs, user: qs.approved_waiting(),
         ("updated_at", "pk"),
     ),
     Queue(
         "scheduled",
-        "Scheduled",
+        gettext_lazy("Scheduled"),
         Role.EDITOR,
         lambda qs, user: qs.scheduled(),
         ("scheduled_at", "pk"),
     ),
     Queue(
         "overdue",
-        "Review overdue",
+        gettext_lazy("Review overdue"),
         Role.EDITOR,
         lambda qs, user: qs.review_overdue(),
         ("live_signature__valid_until", "pk"),
     ),
     Queue(
         "late",
-        "Review past its due date",
+        gettext_lazy("Review past its due date"),
         Role.EDITOR,
         lambda qs, user: qs.review_late(),
         ("review_due_at", "pk"),
@@ -109,7 +109,7 @@ class QueueFilter(admin.SimpleListFilter):
     """The "Queue" filter. Without a choice in the URL it shows the person's default queue, so
     "All" is an explicit choice (`?queue=all`) rather than the absence of one."""
 
-    title = "queue"
+    title = gettext_lazy("queue")
     parameter_name = PARAM
 
     def __init__(self, request, params, model, model_admin):
@@ -117,7 +117,8 @@ class QueueFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        all_label = "All" if model_admin.sees_everything(request.user) else "All of mine"
+        everything = model_admin.sees_everything(request.user)
+        all_label = gettext("All") if everything else gettext("All of mine")
         return [(queue.key, queue.label) for queue in queues_for(request.user)] + [(ALL, all_label)]
 
     def has_output(self) -> bool:
