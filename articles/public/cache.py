@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import BaseCache, cache, caches
@@ -63,6 +63,7 @@ from django.views.decorators.http import require_safe
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 GENERATION_KEY = "vetted:public:generation"
 BROWSER_MAX_AGE = 60
@@ -151,23 +152,26 @@ class _Settings:
             return self._backends.cache
 
 
-_current_settings: _Settings | None = None
+def per_process(build: Callable[[], T]) -> Callable[[], T]:
+    """What `build` makes from settings, made once per process and again after any setting
+    changes (tests override settings; a running site never changes them)."""
+    kept: dict[str, T] = {}
 
+    def current() -> T:
+        try:
+            return kept["value"]
+        except KeyError:
+            value = kept["value"] = build()
+            return value
 
-def _settings() -> _Settings:
-    global _current_settings
-    current = _current_settings
-    if current is None:
-        current = _current_settings = _Settings()
+    def forget(**kwargs: Any) -> None:
+        kept.clear()
+
+    setting_changed.connect(forget, weak=False)
     return current
 
 
-def _forget_settings(**kwargs: Any) -> None:
-    global _current_settings
-    _current_settings = None
-
-
-setting_changed.connect(_forget_settings, dispatch_uid="articles.public.cache._forget_settings")
+_settings = per_process(_Settings)
 
 
 # --- The site generation ----------------------------------------------------------------------

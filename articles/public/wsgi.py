@@ -22,10 +22,9 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.http.request import split_domain_port, validate_host
 
-from articles.public.cache import PageRequest, cached_answer
+from articles.public.cache import PageRequest, cached_answer, per_process
 
 log = logging.getLogger(__name__)
 
@@ -82,23 +81,7 @@ class _Settings:
         self.hosts: dict[str, bool] = {}
 
 
-_current_settings: _Settings | None = None
-
-
-def _settings() -> _Settings:
-    global _current_settings
-    current = _current_settings
-    if current is None:
-        current = _current_settings = _Settings()
-    return current
-
-
-def _forget_settings(**kwargs: Any) -> None:
-    global _current_settings
-    _current_settings = None
-
-
-setting_changed.connect(_forget_settings, dispatch_uid="articles.public.wsgi._forget_settings")
+_settings = per_process(_Settings)
 
 
 def page_request(environ: dict[str, Any]) -> PageRequest | None:
