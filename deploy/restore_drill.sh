@@ -61,7 +61,8 @@ import hashlib, json, os
 from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from articles.models import Article, AuditEvent, Image, Revision, Signature
+from articles.audit.models import AuditEvent
+from articles.models import Article, Image, Revision, Signature
 from evidence.models import Source
 media = Path(settings.MEDIA_ROOT)
 print(json.dumps({
