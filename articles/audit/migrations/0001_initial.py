@@ -8,12 +8,36 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from articles.migrations._relabel import moving
-
 MODELS = ("auditevent", "audithead")
 
 
-forwards, backwards = moving(MODELS, "audit")
+def relabel(apps, old: str, new: str) -> None:
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    for model in MODELS:
+        row = ContentType.objects.filter(app_label=old, model=model).first()
+        if row is None:  # a new database: post_migrate creates the content types afterwards
+            continue
+        stray = ContentType.objects.filter(app_label=new, model=model).first()
+        if stray is not None:
+            # Created by a post_migrate that ran with the new code before this migration: only
+            # its default permissions hang off it. The old row, which the records point at, wins.
+            Permission.objects.filter(content_type=stray).delete()
+            stray.delete()
+        row.app_label = new
+        row.save(update_fields=["app_label"])
+    # The process-wide cache may hold the rows under their old labels.
+    from django.contrib.contenttypes.models import ContentType as LiveContentType
+
+    LiveContentType.objects.clear_cache()
+
+
+def forwards(apps, schema_editor):
+    relabel(apps, "articles", "audit")
+
+
+def backwards(apps, schema_editor):
+    relabel(apps, "audit", "articles")
 
 
 class Migration(migrations.Migration):
