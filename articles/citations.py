@@ -17,13 +17,30 @@ A marker that names nothing stays as it is; the gate reports it (`citation-unres
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape, unescape
+from typing import Any
 
 from articles.models import Article, Citation
 from evidence.models import Source
 
 _MARKER_KEY = re.compile(r'data-citation="([^"]*)"')
+# A whole marker, as the sanitizer stores it (bleach serializes attributes consistently).
+MARKER = re.compile(r'<sup data-citation="([^"]+)">.*?</sup>', re.DOTALL)
 NEW_KEY = re.compile(r"^source-([0-9]{1,12})$")
+
+
+def numbered_markers(html: str, content: dict[str, Any], make: Callable[[int], str]) -> str:
+    """Each citation marker of `html` replaced by `make(number)`, the number of its citation in
+    `content` (a revision's: by first appearance); a marker naming no citation stays as written
+    (the gate reports it)."""
+    numbers = {c["key"]: n for n, c in enumerate(content.get("citations") or [], start=1)}
+
+    def replace(match: re.Match) -> str:
+        number = numbers.get(match.group(1))
+        return match.group(0) if number is None else make(number)
+
+    return MARKER.sub(replace, html)
 
 
 def marker_keys(html: str) -> list[str]:

@@ -53,7 +53,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
-from articles import images
+from articles import citations, images
 from articles.audit import records
 from articles.audit.models import AuditEvent
 from articles.gate.rules import rules
@@ -69,8 +69,6 @@ from evidence.references import ReferenceEntry, format_references
 # Part of every render_key: raise it when a change to this module changes the pages it makes.
 RENDERER_VERSION = 2
 
-# The sanitizer stores markers in exactly this form (bleach serializes attributes consistently).
-_MARKER = re.compile(r'<sup data-citation="([^"]+)">.*?</sup>', re.DOTALL)
 _DOI_TEXT = re.compile(r"doi:[^\s<]+")
 
 
@@ -135,18 +133,14 @@ def retracted_sources(ids: Iterable[int]) -> dict[int, str]:
 def body_with_linked_markers(content: dict[str, Any]) -> str:
     """The body with each citation marker turned into its reference number, linked to the entry.
     A marker naming no citation keeps its text but links nowhere (the gate reports it)."""
-    numbers = {c["key"]: n for n, c in enumerate(content.get("citations", []), start=1)}
-
-    def link(match: re.Match) -> str:
-        number = numbers.get(match.group(1))
-        if number is None:
-            return match.group(0)
-        return (
+    return citations.numbered_markers(
+        content.get("body", ""),
+        content,
+        lambda number: (
             f'<sup class="citation"><a href="#ref-{number}" '
             f'aria-label="Reference {number}">{number}</a></sup>'
-        )
-
-    return _MARKER.sub(link, content.get("body", ""))
+        ),
+    )
 
 
 def hero_picture(content: dict[str, Any]) -> images.Picture | None:

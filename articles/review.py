@@ -19,6 +19,7 @@ from datetime import datetime
 from html import escape, unescape
 from typing import Any
 
+from articles import citations
 from articles.gate import Finding
 from articles.text import MARK_CLOSE, MARK_OPEN, field_label, html_blocks, text_block
 from evidence.models import VerificationStatus, first_author_name
@@ -387,22 +388,15 @@ def status_words(source) -> str:
     return str(VerificationStatus(source.verification_status).label)
 
 
-_MARKER = re.compile(r'<sup data-citation="([^"]+)">.*?</sup>', re.DOTALL)
-
-
 def body_with_source_buttons(body_html: str, content: dict[str, Any]) -> str:
     """Each citation marker as a button that opens its source (`popovertarget`: no script), so
     a keyboard user reaches every source from the sentence that cites it."""
-    numbers = {c["key"]: n for n, c in enumerate(content.get("citations") or [], start=1)}
-
-    def button(match: re.Match) -> str:
-        number = numbers.get(match.group(1))
-        if number is None:
-            return match.group(0)
-        return (
+    return citations.numbered_markers(
+        body_html,
+        content,
+        lambda number: (
             f'<sup class="citation"><button type="button" class="vetted-cite" '
             f'popovertarget="source-{number}" aria-label="Source of reference {number}">'
             f"{number}</button></sup>"
-        )
-
-    return _MARKER.sub(button, body_html)
+        ),
+    )
